@@ -1,0 +1,2 @@
+//! Tests of the io_uring paths: the vendored glommio executor and the
+//! socket layer of the server.

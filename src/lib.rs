@@ -1,0 +1,1 @@
+//! Shardis: a Redis-compatible in-memory data server, built thread-per-core.
