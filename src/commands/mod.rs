@@ -1,0 +1,92 @@
+//! The command table and one file per command family.
+//!
+//! Every command is one [`CommandSpec`] entry in its family's `COMMANDS`
+//! table (name, arity, flags, key positions, handler). The registry merges
+//! the tables once; lookups are case-insensitive and allocation-free.
+//! `COMMAND`, `COMMAND INFO/COUNT/GETKEYS/DOCS`, arity and unknown-command
+//! errors all come from the table.
+
+pub mod args;
+pub mod connection;
+pub mod keys;
+pub mod server;
+pub mod spec;
+pub mod strings;
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+pub use spec::{CommandSpec, ExecCtx, Handler, KeySpec};
+
+/// All commands, by lowercase name.
+#[derive(Debug)]
+pub struct Registry {
+    by_name: HashMap<&'static str, &'static CommandSpec>,
+    all: Vec<&'static CommandSpec>,
+}
+
+impl Registry {
+    fn build() -> Registry {
+        let tables: &[&'static [CommandSpec]] = &[
+            strings::COMMANDS,
+            keys::COMMANDS,
+            connection::COMMANDS,
+            server::COMMANDS,
+        ];
+        let mut by_name = HashMap::new();
+        let mut all = Vec::new();
+        for t in tables {
+            for c in t.iter() {
+                by_name.insert(c.name, c);
+                all.push(c);
+            }
+        }
+        Registry { by_name, all }
+    }
+
+    /// The command named `name`, in any letter case.
+    #[inline]
+    pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let mut buf = [0u8; 32];
+        if name.len() > buf.len() {
+            return None;
+        }
+        for (d, s) in buf.iter_mut().zip(name) {
+            *d = s.to_ascii_lowercase();
+        }
+        let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+        self.by_name.get(lower).copied()
+    }
+
+    /// Every command, in table order.
+    pub fn all(&self) -> &[&'static CommandSpec] {
+        &self.all
+    }
+}
+
+/// The process-wide command table.
+pub fn registry() -> &'static Registry {
+    static REG: OnceLock<Registry> = OnceLock::new();
+    REG.get_or_init(Registry::build)
+}
+
+/// Databases other than the client's that a keyed command touches
+/// (`COPY src dst DB n`), so a cross-shard run gathers keys from them too.
+pub fn extra_dbs(spec: &CommandSpec, args: &[Bytes]) -> Vec<usize> {
+    if spec.name == "copy" {
+        let mut i = 3;
+        while i + 1 < args.len() {
+            if args::is(&args[i], "db") {
+                if let Ok(n) = args::int(&args[i + 1]) {
+                    if n >= 0 {
+                        return vec![n as usize];
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    Vec::new()
+}

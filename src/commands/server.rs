@@ -1,0 +1,6 @@
+//! Server commands.
+
+use super::spec::CommandSpec;
+
+/// The server family's table.
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,240 @@
+//! The declarative shape of a command: name, arity, flags, key positions and
+//! handler. `COMMAND`, `COMMAND INFO/COUNT/GETKEYS/DOCS`, arity errors and
+//! routing are all derived from these entries.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+
+use crate::protocol::ReplyWriter;
+use crate::server::connection::ConnCtx;
+use crate::shard::keyspace::{Db, Store};
+
+/// Command flags, as Redis names them in `COMMAND INFO`.
+pub mod flags {
+    /// May modify the keyspace.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads data.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory use (refused under `maxmemory` with noeviction).
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative command.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/Sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// Allowed while loading the dataset.
+    pub const LOADING: u32 = 1 << 6;
+    /// Allowed on a replica with stale data.
+    pub const STALE: u32 = 1 << 7;
+    /// O(1) or O(log N), never blocks for long.
+    pub const FAST: u32 = 1 << 8;
+    /// Allowed before authentication.
+    pub const NO_AUTH: u32 = 1 << 9;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 10;
+    /// Not counted in / shown by MONITOR (AUTH, HELLO).
+    pub const SKIP_MONITOR: u32 = 1 << 11;
+    /// Not logged in SLOWLOG.
+    pub const SKIP_SLOWLOG: u32 = 1 << 12;
+    /// Allowed in a subscribed RESP2 context... (set on PING, SUBSCRIBE...).
+    pub const ALLOW_BUSY: u32 = 1 << 13;
+    /// Result is random (RANDOMKEY, SCAN order...).
+    pub const RANDOM: u32 = 1 << 14;
+    /// Client-connection command (no keyspace access).
+    pub const CONN: u32 = 1 << 15;
+
+    /// Flag names in `COMMAND INFO` order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// Where a command's keys are among its arguments.
+#[derive(Clone, Copy)]
+pub enum KeySpec {
+    /// No keys.
+    None,
+    /// Keys at `first`, `first+step`, ... up to `last` (negative: counted
+    /// from the end, -1 is the last argument), as Redis' legacy key specs.
+    Range {
+        /// Index of the first key.
+        first: i32,
+        /// Index of the last key (negative: from the end).
+        last: i32,
+        /// Distance between keys.
+        step: i32,
+    },
+    /// Keys found by a function (commands with optional or counted keys).
+    Custom(fn(&[Bytes]) -> Vec<usize>),
+}
+
+impl std::fmt::Debug for KeySpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySpec::None => write!(f, "None"),
+            KeySpec::Range { first, last, step } => write!(f, "Range({first},{last},{step})"),
+            KeySpec::Custom(_) => write!(f, "Custom"),
+        }
+    }
+}
+
+impl KeySpec {
+    /// Indexes of the key arguments of `args` (`args[0]` is the name).
+    pub fn key_indexes(&self, args: &[Bytes], out: &mut Vec<usize>) {
+        out.clear();
+        match *self {
+            KeySpec::None => {}
+            KeySpec::Range { first, last, step } => {
+                let n = args.len() as i32;
+                let last = if last < 0 { n + last } else { last.min(n - 1) };
+                let mut i = first;
+                while i <= last && i < n && step > 0 {
+                    out.push(i as usize);
+                    i += step;
+                }
+            }
+            KeySpec::Custom(f) => out.extend(f(args)),
+        }
+    }
+
+    /// (first, last, step) for `COMMAND INFO`.
+    pub fn legacy_triple(&self) -> (i64, i64, i64) {
+        match *self {
+            KeySpec::None => (0, 0, 0),
+            KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
+            KeySpec::Custom(_) => (0, 0, 0),
+        }
+    }
+}
+
+/// What a keyed handler runs against: the store of the shard that owns the
+/// keys (or, for a command whose keys span shards, a scratch store holding
+/// those keys while their shards are locked).
+#[derive(Debug)]
+pub struct ExecCtx<'a> {
+    /// All databases of the store.
+    pub store: &'a mut Store,
+    /// The client's selected database.
+    pub db: usize,
+    /// Current time in Unix milliseconds (one reading per command).
+    pub now: u64,
+    /// Number of keyspace changes made (added to the server's dirty count).
+    pub dirty: u64,
+}
+
+impl<'a> ExecCtx<'a> {
+    /// The client's database.
+    pub fn db(&mut self) -> &mut Db {
+        self.store.db(self.db)
+    }
+}
+
+/// A handler that runs where the keys live.
+pub type KeyedFn = fn(&mut ExecCtx<'_>, &[Bytes], &mut ReplyWriter<'_>);
+
+/// A handler that runs on the client's own core, with the client's state.
+pub type ConnFn = fn(&mut ConnCtx, &[Bytes]);
+
+/// A connection handler that needs to wait (fan-out to shards, sleeping).
+pub type AsyncConnFn =
+    for<'a> fn(&'a mut ConnCtx, Vec<Bytes>) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// How a command is executed.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Runs on the shard owning its keys; several shards are locked and
+    /// their keys gathered when the keys span shards.
+    Keyed(KeyedFn),
+    /// Runs synchronously on the client's core.
+    Conn(ConnFn),
+    /// Runs on the client's core and may await other shards.
+    Async(AsyncConnFn),
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Handler::Keyed(_) => write!(f, "Keyed"),
+            Handler::Conn(_) => write!(f, "Conn"),
+            Handler::Async(_) => write!(f, "Async"),
+        }
+    }
+}
+
+/// One command table entry.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// Lowercase name (`"get"`); subcommands are handled by their parent.
+    pub name: &'static str,
+    /// Redis arity: positive = exact argument count (name included),
+    /// negative = at least that many.
+    pub arity: i32,
+    /// Bit set of [`flags`].
+    pub flags: u32,
+    /// Key positions.
+    pub keys: KeySpec,
+    /// Command group for `COMMAND DOCS` ("string", "generic", ...).
+    pub group: &'static str,
+    /// One-line summary for `COMMAND DOCS`.
+    pub summary: &'static str,
+    /// The handler.
+    pub handler: Handler,
+}
+
+impl CommandSpec {
+    /// Whether `argc` arguments (name included) satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        (a > 0 && argc as i32 == a) || (a < 0 && argc as i32 >= -a)
+    }
+
+    /// Whether the command has flag `f`.
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// Shorthand for a table entry with range keys.
+#[allow(clippy::too_many_arguments)]
+pub const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    first: i32,
+    last: i32,
+    step: i32,
+    group: &'static str,
+    summary: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    let keys = if first == 0 {
+        KeySpec::None
+    } else {
+        KeySpec::Range { first, last, step }
+    };
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        group,
+        summary,
+        handler,
+    }
+}

@@ -1,0 +1,151 @@
+//! The full mesh of lock-free channels between shards (glommio
+//! `channel_mesh`: one bounded single-producer single-consumer ring per
+//! ordered pair of shards), and the request/reply protocol over it.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use glommio::channels::channel_mesh::{Receivers, Senders};
+use glommio::channels::local_channel::{self, LocalSender};
+use hashbrown::HashMap;
+
+use super::gate::{self, Job, LockOp, Oneshot, Out, ReplyTo, Work};
+use crate::shard::ShardState;
+
+/// Capacity of each channel of the mesh.
+pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// A message between shards.
+pub enum ShardMsg {
+    /// Run `job` (subject to `lock`) and reply to request `req`.
+    Call {
+        /// Request id, unique on the sending shard.
+        req: u64,
+        /// Lock relation of the job.
+        lock: LockOp,
+        /// The work.
+        job: Job,
+    },
+    /// The output of request `req`.
+    Reply {
+        /// Request id on the receiving shard.
+        req: u64,
+        /// The job's output.
+        out: Out,
+    },
+}
+
+/// One shard's end of the mesh.
+pub struct Mesh {
+    senders: Rc<Senders<ShardMsg>>,
+    outboxes: Vec<Option<LocalSender<ShardMsg>>>,
+    pending: RefCell<HashMap<u64, Rc<Oneshot>>>,
+    next_req: Cell<u64>,
+}
+
+impl std::fmt::Debug for Mesh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mesh(peer={})", self.senders.peer_id())
+    }
+}
+
+impl Mesh {
+    /// Wraps the joined mesh and starts, on the current executor, one task
+    /// per peer that forwards queued replies to it. The receive tasks are
+    /// started by [`spawn_receivers`] once the shard state exists.
+    pub fn new(senders: Senders<ShardMsg>) -> Mesh {
+        let senders = Rc::new(senders);
+        let n = senders.nr_consumers();
+        let me = senders.peer_id();
+        let mut outboxes = Vec::with_capacity(n);
+        for peer in 0..n {
+            if peer == me {
+                outboxes.push(None);
+                continue;
+            }
+            let (tx, rx) = local_channel::new_unbounded::<ShardMsg>();
+            let s = senders.clone();
+            glommio::spawn_local(async move {
+                while let Some(msg) = rx.recv().await {
+                    if s.send_to(peer, msg).await.is_err() {
+                        break;
+                    }
+                }
+            })
+            .detach();
+            outboxes.push(Some(tx));
+        }
+        Mesh {
+            senders,
+            outboxes,
+            pending: RefCell::new(HashMap::new()),
+            next_req: Cell::new(1),
+        }
+    }
+
+    /// This shard's id in the mesh.
+    pub fn peer_id(&self) -> usize {
+        self.senders.peer_id()
+    }
+
+    /// Queues a reply to `peer` (never awaits).
+    pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
+        if let Some(Some(tx)) = self.outboxes.get(peer) {
+            let _ = tx.try_send(ShardMsg::Reply { req, out });
+        }
+    }
+
+    /// Sends `job` to `peer` and waits for its output.
+    pub async fn call(&self, peer: usize, lock: LockOp, job: Job) -> Option<Out> {
+        let req = self.next_req.get();
+        self.next_req.set(req + 1);
+        let slot = Rc::new(Oneshot::default());
+        self.pending.borrow_mut().insert(req, slot.clone());
+        if self
+            .senders
+            .send_to(peer, ShardMsg::Call { req, lock, job })
+            .await
+            .is_err()
+        {
+            self.pending.borrow_mut().remove(&req);
+            return None;
+        }
+        Some(slot.wait().await)
+    }
+
+    fn complete(&self, req: u64, out: Out) {
+        if let Some(slot) = self.pending.borrow_mut().remove(&req) {
+            slot.complete(out);
+        }
+    }
+}
+
+/// Starts one receive task per peer on the current executor. Receive tasks
+/// never await anything but the next message.
+pub fn spawn_receivers(shard: Rc<ShardState>, mut receivers: Receivers<ShardMsg>) {
+    for (peer, rx) in receivers.streams() {
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            while let Some(msg) = rx.recv().await {
+                match msg {
+                    ShardMsg::Call { req, lock, job } => {
+                        gate::submit(
+                            &shard,
+                            Work {
+                                lock,
+                                job,
+                                reply: ReplyTo::Remote { peer, req },
+                            },
+                        );
+                    }
+                    ShardMsg::Reply { req, out } => {
+                        if let Some(m) = shard.mesh.as_ref() {
+                            m.complete(req, out);
+                        }
+                    }
+                }
+            }
+        })
+        .detach();
+    }
+}

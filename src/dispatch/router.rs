@@ -1,0 +1,195 @@
+//! Routing a keyed command to the shard(s) owning its keys.
+//!
+//! - All keys on the client's own shard and the gate open: the handler runs
+//!   in place, writing its reply straight into the client's output buffer
+//!   (the fast path: no allocation, no message).
+//! - All keys on one shard: a job runs the handler there and sends back the
+//!   encoded reply.
+//! - Keys on several shards: a transaction. The shards are locked in
+//!   ascending order, each handing over the command's keys (values and
+//!   expiry times are moved, not copied); the handler runs against a scratch
+//!   store holding them; then each shard gets back its keys as the handler
+//!   left them and is released. No other command can see the keys between
+//!   the first lock and the last release, so the command is atomic and
+//!   isolated, whatever it does.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::commands::spec::{ExecCtx, KeyedFn};
+use crate::dispatch::LockOp;
+use crate::protocol::{Protocol, ReplyWriter};
+use crate::shard::keyspace::{now_ms, Store};
+use crate::shard::ShardState;
+use crate::types::Value;
+
+/// Output of a single-shard remote run: the encoded reply and dirty count.
+struct RemoteReply {
+    bytes: BytesMut,
+    dirty: u64,
+}
+
+/// Keys and values handed over by a locked shard.
+type Taken = Vec<(usize, Bytes, Option<(Value, Option<u64>)>)>;
+
+/// Executes keyed handler `f` for `args` in database `db`, appending the
+/// reply to `out`. `key_idx` are the key argument positions; `extra_dbs`
+/// are databases besides `db` that the handler touches (COPY ... DB n).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_keyed(
+    shard: &Rc<ShardState>,
+    f: KeyedFn,
+    args: &[Bytes],
+    key_idx: &[usize],
+    db: usize,
+    extra_dbs: &[usize],
+    proto: Protocol,
+    out: &mut BytesMut,
+) {
+    let map = &shard.slot_map;
+    let mut target = shard.id;
+    let mut single = true;
+    if shard.nshards > 1 {
+        if let Some(&first) = key_idx.first() {
+            target = map.shard_of_key(&args[first]);
+            single = key_idx
+                .iter()
+                .all(|&i| map.shard_of_key(&args[i]) == target);
+        }
+    }
+    if single && target == shard.id && shard.gate.borrow().is_open() {
+        let dirty = {
+            let mut store = shard.store.borrow_mut();
+            let mut ctx = ExecCtx {
+                store: &mut store,
+                db,
+                now: now_ms(),
+                dirty: 0,
+            };
+            let mut w = ReplyWriter::new(out, proto);
+            f(&mut ctx, args, &mut w);
+            ctx.dirty
+        };
+        shard.stats.borrow_mut().dirty += dirty;
+        return;
+    }
+    if single {
+        let owned: Vec<Bytes> = args.to_vec();
+        let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+            let mut bytes = BytesMut::new();
+            let mut store = s.store.borrow_mut();
+            let mut ctx = ExecCtx {
+                store: &mut store,
+                db,
+                now: now_ms(),
+                dirty: 0,
+            };
+            let mut w = ReplyWriter::new(&mut bytes, proto);
+            f(&mut ctx, &owned, &mut w);
+            Box::new(RemoteReply {
+                bytes,
+                dirty: ctx.dirty,
+            })
+        });
+        match shard
+            .call(target, LockOp::None, job)
+            .await
+            .and_then(|o| o.downcast::<RemoteReply>().ok())
+        {
+            Some(r) => {
+                out.extend_from_slice(&r.bytes);
+                shard.stats.borrow_mut().dirty += r.dirty;
+            }
+            None => ReplyWriter::new(out, proto).error("ERR shard unavailable"),
+        }
+        return;
+    }
+    run_across_shards(shard, f, args, key_idx, db, extra_dbs, proto, out).await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_across_shards(
+    shard: &Rc<ShardState>,
+    f: KeyedFn,
+    args: &[Bytes],
+    key_idx: &[usize],
+    db: usize,
+    extra_dbs: &[usize],
+    proto: Protocol,
+    out: &mut BytesMut,
+) {
+    // Group (db, key) pairs by owner shard; BTreeMap gives ascending order.
+    let mut groups: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
+    for &i in key_idx {
+        let key = &args[i];
+        let owner = shard.slot_map.shard_of_key(key);
+        let g = groups.entry(owner).or_default();
+        for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
+            if !g.iter().any(|(gd, k)| *gd == d && k == key) {
+                g.push((d, key.clone()));
+            }
+        }
+    }
+    let txid = shard.new_txid();
+    let mut scratch = Store::default();
+    for (&owner, keys) in &groups {
+        let keys = keys.clone();
+        let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+            let now = now_ms();
+            let mut store = s.store.borrow_mut();
+            let taken: Taken = keys
+                .into_iter()
+                .map(|(d, k)| {
+                    let v = store.db(d).remove(&k, now);
+                    (d, k, v)
+                })
+                .collect();
+            Box::new(taken)
+        });
+        let taken = shard
+            .call(owner, LockOp::Acquire(txid), job)
+            .await
+            .and_then(|o| o.downcast::<Taken>().ok());
+        if let Some(taken) = taken {
+            for (d, k, v) in *taken {
+                if let Some((v, exp)) = v {
+                    scratch.db(d).insert(&k, v, exp);
+                }
+            }
+        }
+    }
+    let now = now_ms();
+    let dirty = {
+        let mut ctx = ExecCtx {
+            store: &mut scratch,
+            db,
+            now,
+            dirty: 0,
+        };
+        let mut w = ReplyWriter::new(out, proto);
+        f(&mut ctx, args, &mut w);
+        ctx.dirty
+    };
+    shard.stats.borrow_mut().dirty += dirty;
+    for (owner, keys) in groups {
+        let back: Taken = keys
+            .into_iter()
+            .map(|(d, k)| {
+                let v = scratch.db(d).remove(&k, 0);
+                (d, k, v)
+            })
+            .collect();
+        let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+            let mut store = s.store.borrow_mut();
+            for (d, k, v) in back {
+                if let Some((v, exp)) = v {
+                    store.db(d).insert(&k, v, exp);
+                }
+            }
+            Box::new(())
+        });
+        let _ = shard.call(owner, LockOp::Release(txid), job).await;
+    }
+}

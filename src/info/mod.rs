@@ -1,0 +1,3 @@
+//! Statistics and the INFO command's sections.
+
+pub mod stats;

@@ -1,0 +1,426 @@
+//! One client connection: read → parse every complete request → run each in
+//! order → write all replies with one write.
+//!
+//! The order of checks before a command runs follows Redis'
+//! `processCommand`: lookup and arity, authentication, pause, then the
+//! handler. Commands whose keys live on this shard run in place; others go
+//! through [`crate::dispatch::router`].
+
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use crate::commands::spec::{flags, CommandSpec, Handler};
+use crate::commands::{self, registry};
+use crate::dispatch::router;
+use crate::error;
+use crate::info::stats::SlowlogEntry;
+use crate::protocol::{ParseLimits, Protocol, ReplyWriter, RequestParser};
+use crate::server::client::{ClientInfo, ReplyMode};
+use crate::shard::keyspace::now_ms;
+use crate::shard::ShardState;
+
+/// Size of each read from the socket.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The state a command handler sees of its client.
+#[derive(Debug)]
+pub struct ConnCtx {
+    /// The shard this connection lives on.
+    pub shard: Rc<ShardState>,
+    /// Client info shared with the registry (CLIENT LIST).
+    pub info: Rc<RefCell<ClientInfo>>,
+    /// Client id.
+    pub id: u64,
+    /// Pending output.
+    pub out: BytesMut,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version.
+    pub proto: Protocol,
+    /// Whether the client may run commands (no password, or authenticated).
+    pub authenticated: bool,
+    /// Close the connection once the pending output is written.
+    pub close: bool,
+    /// Reply mode (CLIENT REPLY).
+    pub reply_mode: ReplyMode,
+    /// Scratch space for key positions.
+    pub key_idx: Vec<usize>,
+}
+
+impl ConnCtx {
+    /// A reply writer appending to this client's output.
+    pub fn writer(&mut self) -> ReplyWriter<'_> {
+        ReplyWriter::new(&mut self.out, self.proto)
+    }
+
+    /// Writes an error reply.
+    pub fn error(&mut self, text: &str) {
+        self.writer().error(text);
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
+    let shared = shard.shared.clone();
+    let maxclients = shared.maxclients.load(Ordering::Relaxed) as usize;
+    let connected = shared.connected_clients.fetch_add(1, Ordering::Relaxed) + 1;
+    if connected > maxclients {
+        shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
+        shared.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+    let _ = stream.set_nodelay(true);
+    let fd = stream.as_raw_fd();
+    set_keepalive(fd, shared.config().tcp_keepalive());
+    let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let now = now_ms();
+    let info = Rc::new(RefCell::new(ClientInfo {
+        id,
+        addr: stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        laddr: stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        fd,
+        name: Bytes::new(),
+        created_ms: now,
+        last_ms: now,
+        db: 0,
+        proto: Protocol::Resp2,
+        last_cmd: "",
+        authenticated: !shared.auth_required.load(Ordering::Relaxed),
+        no_evict: false,
+        monitor: false,
+        qbuf: 0,
+        obuf: 0,
+        killed: false,
+        lib_name: Bytes::new(),
+        lib_ver: Bytes::new(),
+        reply_mode: ReplyMode::On,
+    }));
+    shard.clients.borrow_mut().clients.insert(id, info.clone());
+    shard.stats.borrow_mut().connections += 1;
+    let authenticated = info.borrow().authenticated;
+    let mut ctx = ConnCtx {
+        shard: shard.clone(),
+        info: info.clone(),
+        id,
+        out: BytesMut::with_capacity(READ_CHUNK),
+        db: 0,
+        proto: Protocol::Resp2,
+        authenticated,
+        close: false,
+        reply_mode: ReplyMode::On,
+        key_idx: Vec::with_capacity(4),
+    };
+    let _ = connection_loop(&mut ctx, &mut stream).await;
+    shard.clients.borrow_mut().clients.remove(&id);
+    if info.borrow().monitor {
+        shared.monitors.fetch_sub(1, Ordering::Relaxed);
+    }
+    shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
+}
+
+fn parse_limits(shard: &ShardState) -> ParseLimits {
+    ParseLimits {
+        max_bulk_len: shard.shared.proto_max_bulk_len.load(Ordering::Relaxed) as i64,
+        ..ParseLimits::default()
+    }
+}
+
+async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result<()> {
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut parser = RequestParser::new(parse_limits(&ctx.shard));
+    let mut args: Vec<Bytes> = Vec::with_capacity(8);
+    loop {
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let spare: &mut [MaybeUninit<u8>] = rbuf.spare_capacity_mut();
+        // SAFETY: the socket read only writes into the slice; the length is
+        // advanced by exactly the number of bytes it reports written.
+        let spare: &mut [u8] = unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        let n = stream.read(spare).await?;
+        if n == 0 || ctx.info.borrow().killed {
+            return Ok(());
+        }
+        // SAFETY: `n` bytes were initialised by the read above.
+        unsafe { rbuf.set_len(rbuf.len() + n) };
+        ctx.shard.stats.borrow_mut().net_input += n as u64;
+        if rbuf.len() >= parser.bytes_needed() {
+            loop {
+                match parser.next(&mut rbuf, &mut args) {
+                    Ok(true) => {
+                        if args.is_empty() {
+                            continue;
+                        }
+                        execute(ctx, &args).await;
+                        if ctx.close {
+                            break;
+                        }
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        ctx.out.extend_from_slice(b"-");
+                        ctx.out.extend_from_slice(e.reply_text().as_bytes());
+                        ctx.out.extend_from_slice(b"\r\n");
+                        crate::verbose!(
+                            "Protocol error ({}) from client: id={} addr={}",
+                            e.0,
+                            ctx.id,
+                            ctx.info.borrow().addr
+                        );
+                        ctx.close = true;
+                        break;
+                    }
+                }
+            }
+        }
+        args.clear();
+        if !ctx.out.is_empty() {
+            ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
+            stream.write_all(&ctx.out).await?;
+            ctx.out.clear();
+            if ctx.out.capacity() > 4 * 1024 * 1024 {
+                ctx.out = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if ctx.close {
+            let _ = stream.flush().await;
+            return Ok(());
+        }
+        let limit = ctx.shard.shared.query_buffer_limit.load(Ordering::Relaxed) as usize;
+        if rbuf.len() > limit {
+            crate::warning!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                ctx.id,
+                ctx.info.borrow().addr,
+                rbuf.len()
+            );
+            return Ok(());
+        }
+    }
+}
+
+/// Runs one request: lookup, checks, handler, statistics.
+pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
+    let Some(spec) = registry().lookup(&args[0]) else {
+        let text = error::unknown_command(args);
+        ctx.error(&text);
+        count_error(ctx, &text);
+        return;
+    };
+    if !spec.arity_ok(args.len()) {
+        let text = error::wrong_arity(spec.name);
+        ctx.error(&text);
+        count_rejected(ctx, spec, &text);
+        return;
+    }
+    if !ctx.authenticated && !spec.has(flags::NO_AUTH) {
+        ctx.error(error::NOAUTH);
+        count_rejected(ctx, spec, error::NOAUTH);
+        return;
+    }
+    wait_if_paused(ctx, spec).await;
+    let mark = ctx.out.len();
+    let started = Instant::now();
+    run_handler(ctx, spec, args).await;
+    let micros = started.elapsed().as_micros() as u64;
+    after_command(ctx, spec, args, mark, micros);
+}
+
+/// Runs the handler of `spec` for `args` (also used by DEBUG and tests).
+pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[Bytes]) {
+    match spec.handler {
+        Handler::Keyed(f) => {
+            spec.keys.key_indexes(args, &mut ctx.key_idx);
+            let extra = commands::extra_dbs(spec, args);
+            let shard = ctx.shard.clone();
+            router::run_keyed(
+                &shard,
+                f,
+                args,
+                &ctx.key_idx,
+                ctx.db,
+                &extra,
+                ctx.proto,
+                &mut ctx.out,
+            )
+            .await;
+        }
+        Handler::Conn(f) => f(ctx, args),
+        Handler::Async(f) => f(ctx, args.to_vec()).await,
+    }
+}
+
+async fn wait_if_paused(ctx: &ConnCtx, spec: &CommandSpec) {
+    let shared = &ctx.shard.shared;
+    loop {
+        let until = shared.paused_until.load(Ordering::Relaxed);
+        if until == 0 {
+            return;
+        }
+        let now = now_ms();
+        if now >= until {
+            return;
+        }
+        let all = shared.pause_all.load(Ordering::Relaxed);
+        if !all && !spec.has(flags::WRITE) {
+            return;
+        }
+        if spec.name == "client" {
+            return;
+        }
+        glommio::timer::sleep(std::time::Duration::from_millis((until - now).min(50))).await;
+    }
+}
+
+fn after_command(
+    ctx: &mut ConnCtx,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    mark: usize,
+    micros: u64,
+) {
+    let is_err = ctx.out.get(mark) == Some(&b'-');
+    match ctx.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => ctx.out.truncate(mark),
+        ReplyMode::Skip => {
+            ctx.out.truncate(mark);
+            ctx.reply_mode = ReplyMode::On;
+        }
+        ReplyMode::SkipNext => ctx.reply_mode = ReplyMode::Skip,
+    }
+    let shard = ctx.shard.clone();
+    let mut stats = shard.stats.borrow_mut();
+    stats.commands += 1;
+    let e = stats.commands_by_name.entry(spec.name).or_default();
+    e.calls += 1;
+    e.usec += micros;
+    if is_err {
+        e.failed += 1;
+        let code = error_code(&ctx.out[mark..]);
+        *stats.errors.entry(code).or_default() += 1;
+    }
+    let threshold = shard.shared.slowlog_slower_than.load(Ordering::Relaxed);
+    if threshold >= 0 && micros >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+        let max = shard.shared.slowlog_max_len.load(Ordering::Relaxed) as usize;
+        let id = stats.slowlog_next_id;
+        stats.slowlog_next_id += 1;
+        let info = ctx.info.borrow();
+        let mut kept: Vec<Vec<u8>> = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            if i == 31 && args.len() > 32 {
+                kept.push(format!("... ({} more arguments)", args.len() - 31).into_bytes());
+                break;
+            }
+            if a.len() > 128 {
+                let mut v = a[..128].to_vec();
+                v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
+                kept.push(v);
+            } else {
+                kept.push(a.to_vec());
+            }
+        }
+        stats.slowlog.push_back(SlowlogEntry {
+            id,
+            time: now_ms() / 1000,
+            micros,
+            args: kept,
+            addr: info.addr.clone(),
+            name: String::from_utf8_lossy(&info.name).into_owned(),
+        });
+        while stats.slowlog.len() > max {
+            stats.slowlog.pop_front();
+        }
+    }
+    drop(stats);
+    let mut info = ctx.info.borrow_mut();
+    info.last_ms = now_ms();
+    info.last_cmd = spec.name;
+    info.db = ctx.db;
+    info.proto = ctx.proto;
+}
+
+fn error_code(reply: &[u8]) -> String {
+    let line = &reply[1..];
+    let end = line
+        .iter()
+        .position(|&b| b == b' ' || b == b'\r')
+        .unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).into_owned()
+}
+
+fn count_error(ctx: &mut ConnCtx, text: &str) {
+    let code = text.split(' ').next().unwrap_or("ERR").to_string();
+    *ctx.shard.stats.borrow_mut().errors.entry(code).or_default() += 1;
+}
+
+fn count_rejected(ctx: &mut ConnCtx, spec: &'static CommandSpec, text: &str) {
+    count_error(ctx, text);
+    ctx.shard
+        .stats
+        .borrow_mut()
+        .commands_by_name
+        .entry(spec.name)
+        .or_default()
+        .rejected += 1;
+}
+
+fn set_keepalive(fd: i32, secs: u64) {
+    if secs == 0 {
+        return;
+    }
+    let on: libc::c_int = 1;
+    let idle = secs as libc::c_int;
+    let intvl = (secs / 3).max(1) as libc::c_int;
+    let cnt: libc::c_int = 3;
+    // SAFETY: setsockopt on a socket this process owns, with pointers to
+    // live c_ints of the right size.
+    unsafe {
+        let sz = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            &on as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPIDLE,
+            &idle as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPINTVL,
+            &intvl as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPCNT,
+            &cnt as *const _ as *const libc::c_void,
+            sz,
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! Per-shard periodic work (Redis' `serverCron`, one per core): active
+//! expiry, idle-client timeouts, and noticing a requested shutdown.
+
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::shard::keyspace::now_ms;
+use crate::shard::{expire, ShardState};
+
+/// Runs until the server stops.
+pub async fn run(shard: Rc<ShardState>) {
+    let mut last_second = Instant::now();
+    let mut expire_state = expire::ActiveExpire::default();
+    loop {
+        let hz = shard.shared.hz.load(Ordering::Relaxed).max(1);
+        glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;
+        if super::SIGNALLED.load(Ordering::Relaxed)
+            && !shard.shared.shutdown.swap(true, Ordering::SeqCst)
+        {
+            crate::warning!("Received {} scheduling shutdown...", super::signal_name());
+            crate::warning!("User requested shutdown...");
+        }
+        if shard.shared.stopping() {
+            return;
+        }
+        if shard.shared.active_expire.load(Ordering::Relaxed) && shard.gate.borrow().is_open() {
+            expire_state.cycle(&shard, 1000 / hz);
+        }
+        if last_second.elapsed() >= Duration::from_secs(1) {
+            last_second = Instant::now();
+            close_idle_clients(&shard);
+        }
+    }
+}
+
+fn close_idle_clients(shard: &ShardState) {
+    let timeout = shard.shared.timeout.load(Ordering::Relaxed);
+    if timeout == 0 {
+        return;
+    }
+    let now = now_ms();
+    for c in shard.clients.borrow().clients.values() {
+        let mut c = c.borrow_mut();
+        if !c.monitor && now.saturating_sub(c.last_ms) / 1000 > timeout {
+            crate::verbose!("Closing idle client");
+            c.kill();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! State shared by every shard: the configuration (cold, behind a mutex) and
+//! hot settings and counters as atomics, so no request path takes a lock.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::config::Config;
+
+/// Server-wide state, one per process, shared by all shards through an `Arc`.
+#[derive(Debug)]
+pub struct ServerShared {
+    /// The configuration as CONFIG GET/SET/REWRITE see it. Only touched by
+    /// configuration commands and INFO, never per request.
+    pub config: Mutex<Config>,
+    /// Number of databases (fixed at start).
+    pub databases: usize,
+    /// Number of shards.
+    pub nshards: usize,
+    /// TCP port.
+    pub port: u16,
+    /// When the server started.
+    pub started: Instant,
+    /// Start time, Unix seconds.
+    pub started_unix: u64,
+    /// 40-hex-digit run id.
+    pub run_id: String,
+    /// Next client id.
+    pub next_client_id: AtomicU64,
+    /// Clients connected now.
+    pub connected_clients: AtomicUsize,
+    /// Connections refused because of `maxclients`.
+    pub rejected_connections: AtomicU64,
+    /// Set when the server must stop.
+    pub shutdown: AtomicBool,
+    /// Whether to save on shutdown (set by SHUTDOWN SAVE/NOSAVE).
+    pub shutdown_save: AtomicI64,
+    /// Whether a password is required (`requirepass` non-empty).
+    pub auth_required: AtomicBool,
+    /// The password (read at AUTH/HELLO only).
+    pub requirepass: Mutex<Option<Vec<u8>>>,
+    /// `maxclients`.
+    pub maxclients: AtomicU64,
+    /// `timeout` in seconds (0: never).
+    pub timeout: AtomicU64,
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len: AtomicU64,
+    /// `client-query-buffer-limit`.
+    pub query_buffer_limit: AtomicU64,
+    /// `slowlog-log-slower-than` in microseconds (negative: off).
+    pub slowlog_slower_than: AtomicI64,
+    /// `slowlog-max-len`.
+    pub slowlog_max_len: AtomicU64,
+    /// CLIENT PAUSE end time in Unix ms (0: not paused).
+    pub paused_until: AtomicU64,
+    /// Whether the pause covers all commands (else only writes).
+    pub pause_all: AtomicBool,
+    /// Clients in MONITOR mode.
+    pub monitors: AtomicUsize,
+    /// Last successful save, Unix seconds.
+    pub lastsave: AtomicU64,
+    /// Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire: AtomicBool,
+    /// `hz`.
+    pub hz: AtomicU64,
+    /// Path of the executable (INFO executable).
+    pub executable: String,
+}
+
+impl ServerShared {
+    /// Shared state for a server with `config` and `nshards` shards.
+    pub fn new(config: Config, nshards: usize) -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let requirepass = config.requirepass();
+        ServerShared {
+            databases: config.databases().max(1),
+            nshards,
+            port: config.port(),
+            started: Instant::now(),
+            started_unix: now,
+            run_id: random_hex(40),
+            next_client_id: AtomicU64::new(1),
+            connected_clients: AtomicUsize::new(0),
+            rejected_connections: AtomicU64::new(0),
+            shutdown: AtomicBool::new(false),
+            shutdown_save: AtomicI64::new(-1),
+            auth_required: AtomicBool::new(requirepass.is_some()),
+            requirepass: Mutex::new(requirepass),
+            maxclients: AtomicU64::new(config.maxclients()),
+            timeout: AtomicU64::new(config.timeout()),
+            proto_max_bulk_len: AtomicU64::new(config.proto_max_bulk_len()),
+            query_buffer_limit: AtomicU64::new(config.client_query_buffer_limit()),
+            slowlog_slower_than: AtomicI64::new(config.slowlog_log_slower_than()),
+            slowlog_max_len: AtomicU64::new(config.slowlog_max_len()),
+            paused_until: AtomicU64::new(0),
+            pause_all: AtomicBool::new(false),
+            monitors: AtomicUsize::new(0),
+            lastsave: AtomicU64::new(now),
+            active_expire: AtomicBool::new(true),
+            hz: AtomicU64::new(config.hz().clamp(1, 500) as u64),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            config: Mutex::new(config),
+        }
+    }
+
+    /// Refreshes the atomics from the configuration (after CONFIG SET).
+    pub fn apply_config(&self, c: &Config) {
+        let pass = c.requirepass();
+        self.auth_required.store(pass.is_some(), Ordering::Relaxed);
+        if let Ok(mut g) = self.requirepass.lock() {
+            *g = pass;
+        }
+        self.maxclients.store(c.maxclients(), Ordering::Relaxed);
+        self.timeout.store(c.timeout(), Ordering::Relaxed);
+        self.proto_max_bulk_len
+            .store(c.proto_max_bulk_len(), Ordering::Relaxed);
+        self.query_buffer_limit
+            .store(c.client_query_buffer_limit(), Ordering::Relaxed);
+        self.slowlog_slower_than
+            .store(c.slowlog_log_slower_than(), Ordering::Relaxed);
+        self.slowlog_max_len
+            .store(c.slowlog_max_len(), Ordering::Relaxed);
+        self.hz
+            .store(c.hz().clamp(1, 500) as u64, Ordering::Relaxed);
+        crate::server::log::set_level(c.loglevel());
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Whether a stop was requested.
+    pub fn stopping(&self) -> bool {
+        self.shutdown.load(Ordering::Relaxed)
+    }
+
+    /// A locked view of the configuration (poisoning ignored).
+    pub fn config(&self) -> std::sync::MutexGuard<'_, Config> {
+        match self.config.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+}
+
+/// Random lowercase hex string of `n` characters (from /dev/urandom, or the
+/// clock when that fails).
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n.div_ceil(2)];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if !ok {
+        let mut x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64;
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    bytes
+        .iter()
+        .map(|b| format!("{:02x}", b))
+        .collect::<String>()[..n]
+        .to_string()
+}

@@ -1,0 +1,377 @@
+//! The keyspace one shard owns: per database, one table per hash slot.
+//!
+//! Keeping a table per slot (as Redis 7.2's kvstore does in cluster mode)
+//! gives three things cheaply: a SCAN cursor that is simply a slot number
+//! and never misses a key that exists for the whole scan (a slot's keys are
+//! returned together), per-slot key counts for Cluster, and slot migration.
+//! Slot tables are allocated when a slot gets its first key and dropped when
+//! it loses its last, so an empty database costs one vector of pointers.
+//!
+//! Expiry times live in a second map per slot that only volatile keys enter,
+//! as Redis' `expires` dict. Reads go through [`Db::get`] / [`Db::get_mut`],
+//! which expire a key lazily when its time has passed.
+
+use hashbrown::HashMap;
+
+use super::slots::{key_slot, SLOTS};
+use crate::types::{CompactBytes, Value};
+
+/// A key as stored.
+pub type Key = CompactBytes;
+
+/// The keys and expiry times of one hash slot.
+#[derive(Debug, Default)]
+pub struct SlotTable {
+    /// Key → value.
+    pub keys: HashMap<Key, Value>,
+    /// Key → absolute expiry time in Unix milliseconds (volatile keys only).
+    pub expires: HashMap<Key, u64>,
+}
+
+/// One logical database on one shard.
+#[derive(Debug, Default)]
+pub struct Db {
+    slots: Vec<Option<Box<SlotTable>>>,
+    len: usize,
+    volatile: usize,
+    /// Keys removed by lazy or active expiry since start (INFO expired_keys).
+    pub expired: u64,
+}
+
+/// Wall-clock time in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Db {
+    fn table(&self, slot: u16) -> Option<&SlotTable> {
+        self.slots.get(slot as usize).and_then(|t| t.as_deref())
+    }
+
+    fn table_mut(&mut self, slot: u16) -> Option<&mut SlotTable> {
+        self.slots
+            .get_mut(slot as usize)
+            .and_then(|t| t.as_deref_mut())
+    }
+
+    fn table_or_create(&mut self, slot: u16) -> &mut SlotTable {
+        if self.slots.is_empty() {
+            self.slots.resize_with(SLOTS, || None);
+        }
+        self.slots[slot as usize].get_or_insert_with(Default::default)
+    }
+
+    fn drop_table_if_empty(&mut self, slot: u16) {
+        if let Some(t) = self.slots.get_mut(slot as usize) {
+            if t.as_ref().is_some_and(|t| t.keys.is_empty()) {
+                *t = None;
+            }
+        }
+    }
+
+    /// Number of keys (including expired keys not yet removed).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the database has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of keys with an expiry time.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    /// Removes `key` if its expiry time is at or before `now`; returns
+    /// whether it was removed.
+    fn expire_if_needed(&mut self, slot: u16, key: &[u8], now: u64) -> bool {
+        let Some(t) = self.table(slot) else {
+            return false;
+        };
+        if t.expires.is_empty() {
+            return false;
+        }
+        match t.expires.get(key) {
+            Some(&at) if at <= now => {
+                self.remove_in(slot, key);
+                self.expired += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The value of `key`, expiring it first when due.
+    pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Value> {
+        let slot = key_slot(key);
+        self.expire_if_needed(slot, key, now);
+        self.table(slot)?.keys.get(key)
+    }
+
+    /// The value of `key` for modification, expiring it first when due.
+    pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
+        let slot = key_slot(key);
+        self.expire_if_needed(slot, key, now);
+        self.table_mut(slot)?.keys.get_mut(key)
+    }
+
+    /// Whether `key` exists (and is not expired).
+    pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Sets `key` to `value`. `keep_ttl` keeps an existing expiry time;
+    /// otherwise the key becomes persistent (as SET without KEEPTTL).
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        let slot = key_slot(key);
+        let t = self.table_or_create(slot);
+        let mut removed_ttl = false;
+        if !keep_ttl && !t.expires.is_empty() {
+            removed_ttl = t.expires.remove(key).is_some();
+        }
+        let added = match t.keys.get_mut(key) {
+            Some(v) => {
+                *v = value;
+                false
+            }
+            None => {
+                t.keys.insert(CompactBytes::from_slice(key), value);
+                true
+            }
+        };
+        if added {
+            self.len += 1;
+        }
+        if removed_ttl {
+            self.volatile -= 1;
+        }
+    }
+
+    /// Inserts `key` with an optional expiry time, replacing any old value
+    /// and expiry (used by RENAME, COPY, MOVE and cross-shard put-back).
+    pub fn insert(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
+        self.set(key, value, false);
+        if let Some(at) = expire_at {
+            self.set_expire(key, at);
+        }
+    }
+
+    fn remove_in(&mut self, slot: u16, key: &[u8]) -> Option<(Value, Option<u64>)> {
+        let t = self.table_mut(slot)?;
+        let v = t.keys.remove(key)?;
+        let exp = if t.expires.is_empty() {
+            None
+        } else {
+            t.expires.remove(key)
+        };
+        self.len -= 1;
+        if exp.is_some() {
+            self.volatile -= 1;
+        }
+        self.drop_table_if_empty(slot);
+        Some((v, exp))
+    }
+
+    /// Removes `key`, returning its value and expiry time. An expired key
+    /// is removed and counts as absent.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<(Value, Option<u64>)> {
+        let slot = key_slot(key);
+        if self.expire_if_needed(slot, key, now) {
+            return None;
+        }
+        self.remove_in(slot, key)
+    }
+
+    /// The expiry time of `key` in Unix ms, if it has one.
+    pub fn expire_at(&self, key: &[u8]) -> Option<u64> {
+        self.table(key_slot(key))?.expires.get(key).copied()
+    }
+
+    /// Sets the expiry time of an existing key; returns false if absent.
+    pub fn set_expire(&mut self, key: &[u8], at: u64) -> bool {
+        let slot = key_slot(key);
+        let Some(t) = self.table_mut(slot) else {
+            return false;
+        };
+        if !t.keys.contains_key(key) {
+            return false;
+        }
+        if let Some(old) = t.expires.get_mut(key) {
+            *old = at;
+        } else {
+            t.expires.insert(CompactBytes::from_slice(key), at);
+            self.volatile += 1;
+        }
+        true
+    }
+
+    /// Removes the expiry time of `key`; returns whether it had one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        let slot = key_slot(key);
+        let Some(t) = self.table_mut(slot) else {
+            return false;
+        };
+        if t.expires.remove(key).is_some() {
+            self.volatile -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.slots = Vec::new();
+        self.len = 0;
+        self.volatile = 0;
+    }
+
+    /// The first slot at or after `from` that has keys, if any.
+    pub fn next_nonempty_slot(&self, from: usize) -> Option<usize> {
+        (from..self.slots.len()).find(|&s| self.slots[s].is_some())
+    }
+
+    /// The keys of `slot` (expired ones included; callers filter by time).
+    pub fn slot_table(&self, slot: usize) -> Option<&SlotTable> {
+        self.slots.get(slot).and_then(|t| t.as_deref())
+    }
+
+    /// Every key of the database, with its table (slot order).
+    pub fn tables(&self) -> impl Iterator<Item = (usize, &SlotTable)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_deref().map(|t| (i, t)))
+    }
+
+    /// Whether `key` (already looked up) is expired at `now`.
+    pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
+        self.expire_at(key).is_some_and(|at| at <= now)
+    }
+
+    /// Active expiry: examines volatile keys of slots starting at `*cursor`,
+    /// removing those that are due, until `budget` keys were examined or all
+    /// slots were visited once. Returns (examined, expired).
+    pub fn active_expire(&mut self, cursor: &mut usize, budget: usize, now: u64) -> (usize, usize) {
+        if self.volatile == 0 || self.slots.is_empty() {
+            return (0, 0);
+        }
+        let mut examined = 0;
+        let mut removed = 0;
+        let mut visited = 0;
+        let mut due: Vec<Key> = Vec::new();
+        while examined < budget && visited < SLOTS {
+            let slot = *cursor % SLOTS;
+            *cursor = (slot + 1) % SLOTS;
+            visited += 1;
+            let Some(t) = self.slots[slot].as_deref() else {
+                continue;
+            };
+            if t.expires.is_empty() {
+                continue;
+            }
+            due.clear();
+            for (k, &at) in t.expires.iter() {
+                examined += 1;
+                if at <= now {
+                    due.push(k.clone());
+                }
+            }
+            for k in &due {
+                if self.remove_in(slot as u16, k.as_slice()).is_some() {
+                    removed += 1;
+                    self.expired += 1;
+                }
+            }
+        }
+        (examined, removed)
+    }
+
+    /// A uniformly chosen slot among the non-empty ones is too costly to
+    /// find; this picks a random key by probing random slots, then falling
+    /// back to a linear walk from a random slot. `rand` supplies randomness.
+    pub fn random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&Key> {
+        if self.len == 0 || self.slots.is_empty() {
+            return None;
+        }
+        let start = (rand() % SLOTS as u64) as usize;
+        for i in 0..SLOTS {
+            let s = (start + i) % SLOTS;
+            if let Some(t) = self.slots[s].as_deref() {
+                let n = t.keys.len();
+                if n == 0 {
+                    continue;
+                }
+                let idx = (rand() % n as u64) as usize;
+                return t.keys.keys().nth(idx);
+            }
+        }
+        None
+    }
+}
+
+/// All databases of one shard.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Databases `0..databases`.
+    pub dbs: Vec<Db>,
+}
+
+impl Store {
+    /// A store with `n` empty databases.
+    pub fn new(n: usize) -> Self {
+        Store {
+            dbs: (0..n).map(|_| Db::default()).collect(),
+        }
+    }
+
+    /// Database `i`, created on demand (scratch stores of cross-shard
+    /// commands start with none).
+    pub fn db(&mut self, i: usize) -> &mut Db {
+        if self.dbs.len() <= i {
+            self.dbs.resize_with(i + 1, Db::default);
+        }
+        &mut self.dbs[i]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_expire_remove() {
+        let mut db = Db::default();
+        db.set(b"a", Value::Int(1), false);
+        db.set(b"b", Value::Int(2), false);
+        assert_eq!(db.len(), 2);
+        assert!(db.set_expire(b"a", 100));
+        assert_eq!(db.volatile_len(), 1);
+        assert!(db.get(b"a", 99).is_some());
+        assert!(db.get(b"a", 100).is_none());
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.volatile_len(), 0);
+        assert!(db.remove(b"b", 0).is_some());
+        assert!(db.is_empty());
+        assert!(db.next_nonempty_slot(0).is_none());
+    }
+
+    #[test]
+    fn active_expiry_removes_due_keys() {
+        let mut db = Db::default();
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            db.set(k.as_bytes(), Value::Int(i), false);
+            db.set_expire(k.as_bytes(), if i % 2 == 0 { 10 } else { 1000 });
+        }
+        let mut cursor = 0;
+        let (_, removed) = db.active_expire(&mut cursor, 100_000, 500);
+        assert_eq!(removed, 500);
+        assert_eq!(db.len(), 500);
+    }
+}

@@ -1,0 +1,143 @@
+//! Everything one core owns: its share of the keyspace (all databases, for
+//! the slots the slot map gives it), its gate, its end of the mesh, its
+//! statistics and its clients. A `ShardState` lives in an `Rc` on its own
+//! executor and is never sent to another thread; other cores reach it only
+//! through jobs sent over the mesh.
+
+pub mod expire;
+pub mod keyspace;
+pub mod slots;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::dispatch::gate::{self, Gate, Job, LockOp, Oneshot, ReplyTo, Work};
+use crate::dispatch::mesh::Mesh;
+use crate::dispatch::Out;
+use crate::info::stats::ShardStats;
+use crate::server::client::ClientRegistry;
+use crate::server::shared::ServerShared;
+use keyspace::Store;
+use slots::SlotMap;
+
+/// The state of one shard.
+pub struct ShardState {
+    /// Shard id (its index in the mesh and the slot map).
+    pub id: usize,
+    /// Number of shards.
+    pub nshards: usize,
+    /// The keyspace.
+    pub store: RefCell<Store>,
+    /// Transaction lock and queue.
+    pub gate: RefCell<Gate>,
+    /// Slot → shard table.
+    pub slot_map: Arc<SlotMap>,
+    /// State shared by all shards (config, counters).
+    pub shared: Arc<ServerShared>,
+    /// The mesh to other shards (absent with one shard).
+    pub mesh: Option<Mesh>,
+    /// Counters of this shard.
+    pub stats: RefCell<ShardStats>,
+    /// Clients connected to this shard.
+    pub clients: RefCell<ClientRegistry>,
+    next_txid: Cell<u64>,
+}
+
+impl std::fmt::Debug for ShardState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShardState({}/{})", self.id, self.nshards)
+    }
+}
+
+impl ShardState {
+    /// A shard with an empty keyspace.
+    pub fn new(
+        id: usize,
+        nshards: usize,
+        slot_map: Arc<SlotMap>,
+        shared: Arc<ServerShared>,
+        mesh: Option<Mesh>,
+    ) -> Self {
+        let databases = shared.databases;
+        ShardState {
+            id,
+            nshards,
+            store: RefCell::new(Store::new(databases)),
+            gate: RefCell::new(Gate::default()),
+            slot_map,
+            shared,
+            mesh,
+            stats: RefCell::new(ShardStats::default()),
+            clients: RefCell::new(ClientRegistry::default()),
+            next_txid: Cell::new(1),
+        }
+    }
+
+    /// A transaction id unique across shards.
+    pub fn new_txid(&self) -> u64 {
+        let n = self.next_txid.get();
+        self.next_txid.set(n + 1);
+        ((self.id as u64) << 48) | n
+    }
+
+    /// Queues a reply to a peer's request.
+    pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
+        if let Some(m) = &self.mesh {
+            m.send_reply(peer, req, out);
+        }
+    }
+
+    /// Runs `job` on shard `target` (this one or another) subject to `lock`,
+    /// and returns its output. `None` only if the target shard is gone
+    /// (shutdown).
+    pub async fn call(self: &Rc<Self>, target: usize, lock: LockOp, job: Job) -> Option<Out> {
+        if target == self.id {
+            let slot = Rc::new(Oneshot::default());
+            gate::submit(
+                self,
+                Work {
+                    lock,
+                    job,
+                    reply: ReplyTo::Local(slot.clone()),
+                },
+            );
+            Some(slot.wait().await)
+        } else {
+            match &self.mesh {
+                Some(m) => m.call(target, lock, job).await,
+                None => None,
+            }
+        }
+    }
+
+    /// Runs `make(shard_id)` on every shard, in ascending order, and
+    /// collects the outputs (fan-out commands: DBSIZE, KEYS, INFO...).
+    pub async fn call_all(self: &Rc<Self>, make: impl Fn(usize) -> Job) -> Vec<Out> {
+        let mut outs = Vec::with_capacity(self.nshards);
+        for s in 0..self.nshards {
+            if let Some(o) = self.call(s, LockOp::None, make(s)).await {
+                outs.push(o);
+            }
+        }
+        outs
+    }
+
+    /// Runs `make(shard_id)` on every shard atomically: all shards are
+    /// locked (ascending) before any job runs, and released after.
+    pub async fn call_all_atomic(self: &Rc<Self>, make: impl Fn(usize) -> Job) -> Vec<Out> {
+        let txid = self.new_txid();
+        for s in 0..self.nshards {
+            let _ = self
+                .call(s, LockOp::Acquire(txid), Box::new(|_| Box::new(())))
+                .await;
+        }
+        let mut outs = Vec::with_capacity(self.nshards);
+        for s in 0..self.nshards {
+            if let Some(o) = self.call(s, LockOp::Release(txid), make(s)).await {
+                outs.push(o);
+            }
+        }
+        outs
+    }
+}
