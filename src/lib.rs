@@ -31,6 +31,7 @@
 
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod dispatch;

@@ -1,10 +1,8 @@
 //! `shardis-server [redis.conf] [--directive value ...]`: starts a data node
 //! (or, later, a sentinel or cluster node) as redis-server does.
 
-use mimalloc::MiMalloc;
-
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: shardis::alloc::CountingMiMalloc = shardis::alloc::CountingMiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

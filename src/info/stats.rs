@@ -55,8 +55,6 @@ pub struct ShardStats {
     pub commands_by_name: HashMap<&'static str, CommandStat>,
     /// SLOWLOG entries, newest last.
     pub slowlog: std::collections::VecDeque<SlowlogEntry>,
-    /// Next SLOWLOG id.
-    pub slowlog_next_id: u64,
     /// Active expiry cycles run.
     pub expire_cycles: u64,
 }
@@ -68,7 +66,6 @@ impl ShardStats {
         *self = ShardStats {
             dirty,
             slowlog: std::mem::take(&mut self.slowlog),
-            slowlog_next_id: self.slowlog_next_id,
             ..Default::default()
         };
     }

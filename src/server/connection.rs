@@ -320,8 +320,7 @@ fn after_command(
     let threshold = shard.shared.slowlog_slower_than.load(Ordering::Relaxed);
     if threshold >= 0 && micros >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
         let max = shard.shared.slowlog_max_len.load(Ordering::Relaxed) as usize;
-        let id = stats.slowlog_next_id;
-        stats.slowlog_next_id += 1;
+        let id = shard.shared.slowlog_next_id.fetch_add(1, Ordering::Relaxed);
         let info = ctx.info.borrow();
         let mut kept: Vec<Vec<u8>> = Vec::new();
         for (i, a) in args.iter().enumerate() {

@@ -55,6 +55,8 @@ pub struct ServerShared {
     pub paused_until: AtomicU64,
     /// Whether the pause covers all commands (else only writes).
     pub pause_all: AtomicBool,
+    /// Next SLOWLOG entry id (ids are unique across shards).
+    pub slowlog_next_id: AtomicU64,
     /// Clients in MONITOR mode.
     pub monitors: AtomicUsize,
     /// Last successful save, Unix seconds.
@@ -97,6 +99,7 @@ impl ServerShared {
             slowlog_max_len: AtomicU64::new(config.slowlog_max_len()),
             paused_until: AtomicU64::new(0),
             pause_all: AtomicBool::new(false),
+            slowlog_next_id: AtomicU64::new(0),
             monitors: AtomicUsize::new(0),
             lastsave: AtomicU64::new(now),
             active_expire: AtomicBool::new(true),

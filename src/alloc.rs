@@ -1,0 +1,115 @@
+//! The global allocator: mimalloc, with a count of the bytes in use, which
+//! INFO reports as `used_memory` (and `maxmemory` will compare against).
+//!
+//! Each thread adds to its own cache-line-sized counter (uncontended atomic
+//! adds), and the total is the sum of all counters. Memory freed by another
+//! thread than the one that allocated it makes one counter go down and
+//! another up; the sum stays exact.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+use mimalloc::MiMalloc;
+
+const SLOTS: usize = 256;
+
+#[repr(align(64))]
+struct Slot(AtomicI64);
+
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: Slot = Slot(AtomicI64::new(0));
+static COUNTERS: [Slot; SLOTS] = [ZERO; SLOTS];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static MY_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+#[inline]
+fn slot() -> usize {
+    MY_SLOT
+        .try_with(|s| {
+            let v = s.get();
+            if v != usize::MAX {
+                return v;
+            }
+            let n = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS;
+            s.set(n);
+            n
+        })
+        .unwrap_or(0)
+}
+
+/// mimalloc with byte accounting.
+#[derive(Debug)]
+pub struct CountingMiMalloc;
+
+// SAFETY: every method forwards to mimalloc with the same arguments and only
+// adds bookkeeping on atomics.
+unsafe impl GlobalAlloc for CountingMiMalloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = MiMalloc.alloc(layout);
+        if !p.is_null() {
+            COUNTERS[slot()]
+                .0
+                .fetch_add(layout.size() as i64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        MiMalloc.dealloc(ptr, layout);
+        COUNTERS[slot()]
+            .0
+            .fetch_sub(layout.size() as i64, Ordering::Relaxed);
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = MiMalloc.alloc_zeroed(layout);
+        if !p.is_null() {
+            COUNTERS[slot()]
+                .0
+                .fetch_add(layout.size() as i64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = MiMalloc.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            COUNTERS[slot()]
+                .0
+                .fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Bytes currently allocated by the process through the global allocator.
+pub fn used_memory() -> u64 {
+    COUNTERS
+        .iter()
+        .map(|c| c.0.load(Ordering::Relaxed))
+        .sum::<i64>()
+        .max(0) as u64
+}
+
+/// Resident set size from /proc/self/statm, in bytes.
+pub fn rss() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let pages: u64 = s
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    pages * page
+}
