@@ -13,6 +13,8 @@
 //!   db, conn, types), `all` (adds the opt-in `types`) or `default`.
 //! - `DIFF_STATS=1`: print, per command, how many replies of each kind came
 //!   back (to see what a run really covered).
+//! - `DIFF_TRACE=1`: print every command and redis's reply (use with
+//!   `--nocapture`).
 
 mod common;
 #[path = "differential/gen.rs"]
@@ -195,6 +197,16 @@ impl<'a> Run<'a> {
             }
         }
         let (a, b) = self.both(step, &op.args);
+        if std::env::var_os("DIFF_TRACE").is_some() {
+            eprintln!(
+                "[{} seed {}] #{} {}\n    -> {}",
+                self.label,
+                self.seed,
+                step + 1,
+                format_command(&op.args),
+                escape_trunc(&b, 200)
+            );
+        }
         if std::env::var_os("DIFF_STATS").is_some() {
             let name = String::from_utf8_lossy(&op.args[0]).to_ascii_uppercase();
             *self

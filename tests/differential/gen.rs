@@ -88,7 +88,7 @@ impl Family {
             Family::Strings => 40,
             Family::Bits => 15,
             Family::Keys => 20,
-            Family::Expire => 14,
+            Family::Expire => 18,
             Family::Db => 4,
             Family::Conn => 3,
             Family::Types => 6,
@@ -639,8 +639,8 @@ impl Gen {
     /// Expiry options of SET (`is_set`: KEEPTTL) or GETEX (PERSIST).
     fn expiry_opt(&mut self, is_set: bool) -> Vec<Vec<u8>> {
         match self.rng.gen_range(0..100) {
-            0..=44 => vec![],
-            45..=54 => vec![self.opt("EX"), self.rel_s()],
+            0..=29 => vec![],
+            30..=54 => vec![self.opt("EX"), self.rel_s()],
             55..=64 => vec![self.opt("PX"), self.rel_ms()],
             65..=71 => vec![self.opt("EXAT"), self.abs_s(!is_set)],
             72..=78 => vec![self.opt("PXAT"), self.abs_ms(!is_set)],
