@@ -31,6 +31,7 @@ pub enum LockOp {
 }
 
 /// Where a job's output goes.
+#[derive(Debug)]
 pub enum ReplyTo {
     /// A task on this shard waits on it.
     Local(Rc<Oneshot>),
@@ -51,6 +52,12 @@ pub struct Work {
     pub job: Job,
     /// Where the output goes.
     pub reply: ReplyTo,
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Work({:?}, {:?})", self.lock, self.reply)
+    }
 }
 
 /// The lock state and waiting queue of one shard.

@@ -35,6 +35,15 @@ pub enum ShardMsg {
     },
 }
 
+impl std::fmt::Debug for ShardMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShardMsg::Call { req, lock, .. } => write!(f, "Call({req}, {lock:?})"),
+            ShardMsg::Reply { req, .. } => write!(f, "Reply({req})"),
+        }
+    }
+}
+
 /// One shard's end of the mesh.
 pub struct Mesh {
     senders: Rc<Senders<ShardMsg>>,

@@ -43,8 +43,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
 fn install_signal_handlers() {
     // SAFETY: the handler only stores to atomics, which is async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGTERM, on_signal as usize);
-        libc::signal(libc::SIGINT, on_signal as usize);
+        libc::signal(libc::SIGTERM, on_signal as *const () as usize);
+        libc::signal(libc::SIGINT, on_signal as *const () as usize);
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }
