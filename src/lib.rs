@@ -1,1 +1,2 @@
 //! Shardis: a Redis-compatible in-memory data server, built thread-per-core.
+pub mod config;
