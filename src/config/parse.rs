@@ -14,8 +14,8 @@
 //!   where Redis uses it), [`string2d`] (floats).
 //! * Patterns: [`stringmatch`] is Redis' glob matcher (`CONFIG GET`
 //!   patterns, `include` wildcards).
-//! * Loading: [`Loader`] applies configuration text to a [`Config`],
-//!   following `include`s, and [`load_from_args`] builds the text from a
+//! * Loading: `Loader` applies configuration text to a [`Config`],
+//!   following `include`s, and `load_from_args` builds the text from a
 //!   command line the way `redis-server` does.
 //!
 //! All functions work on bytes, never panic on arbitrary input, and treat an
@@ -594,11 +594,11 @@ impl<'a> Loader<'a> {
                         origin: origin(),
                     });
                 }
-                _ if cstr(&argv[0]).contains(&b'.') => {
+                _ if cstr(&name).contains(&b'.') => {
                     if argc != 2 {
                         return Err(fail("Module config specified without value"));
                     }
-                    let key = String::from_utf8_lossy(cstr(&argv[0])).into_owned();
+                    let key = String::from_utf8_lossy(cstr(&name)).into_owned();
                     let val = argv[1].clone();
                     match self.cfg.module_configs.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = val,
