@@ -73,20 +73,22 @@ pub fn registry() -> &'static Registry {
 }
 
 /// Databases other than the client's that a keyed command touches
-/// (`COPY src dst DB n`), so a cross-shard run gathers keys from them too.
+/// (`COPY src dst DB n`, `MOVE key n`), so a cross-shard run gathers keys
+/// from them too. A superset is harmless; the router drops indexes past the
+/// configured number of databases.
 pub fn extra_dbs(spec: &CommandSpec, args: &[Bytes]) -> Vec<usize> {
-    if spec.name == "copy" {
-        let mut i = 3;
-        while i + 1 < args.len() {
-            if args::is(&args[i], "db") {
-                if let Ok(n) = args::int(&args[i + 1]) {
-                    if n >= 0 {
-                        return vec![n as usize];
-                    }
-                }
-            }
-            i += 1;
-        }
+    let db_arg = |a: &Bytes| match args::int(a) {
+        Ok(n) if n >= 0 => Some(n as usize),
+        _ => None,
+    };
+    match spec.name {
+        "copy" => args
+            .windows(2)
+            .skip(3)
+            .filter(|w| args::is(&w[0], "db"))
+            .filter_map(|w| db_arg(&w[1]))
+            .collect(),
+        "move" => args.get(2).and_then(db_arg).into_iter().collect(),
+        _ => Vec::new(),
     }
-    Vec::new()
 }

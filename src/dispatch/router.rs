@@ -120,6 +120,18 @@ async fn run_across_shards(
     proto: Protocol,
     out: &mut BytesMut,
 ) {
+    // Databases past the configured count are never touched (the handler
+    // answers "DB index is out of range"); every named one exists in the
+    // scratch store, so handlers can tell the count from `store.dbs.len()`.
+    let extra_dbs: Vec<usize> = extra_dbs
+        .iter()
+        .copied()
+        .filter(|&d| d < shard.shared.databases)
+        .collect();
+    let mut scratch = Store::default();
+    for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
+        scratch.db(d);
+    }
     // Group (db, key) pairs by owner shard; BTreeMap gives ascending order.
     let mut groups: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
     for &i in key_idx {
@@ -133,7 +145,6 @@ async fn run_across_shards(
         }
     }
     let txid = shard.new_txid();
-    let mut scratch = Store::default();
     for (&owner, keys) in &groups {
         let keys = keys.clone();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
