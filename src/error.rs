@@ -27,32 +27,43 @@ pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
 /// An expiry time that is not valid for the command.
 pub const INVALID_EXPIRE: &str = "ERR invalid expire time in '{}' command";
 
-/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `.
-pub fn unknown_command(args: &[bytes::Bytes]) -> String {
-    let name = args
-        .first()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .unwrap_or_default();
-    let mut s = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        truncate(&name, 128)
-    );
+/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `,
+/// built as Redis does: each part stops at a NUL byte (C string), the name
+/// is cut at 128 bytes, and arguments are added while the list is shorter
+/// than 128 bytes, each cut to what is left of those 128.
+pub fn unknown_command(args: &[bytes::Bytes]) -> Vec<u8> {
+    let mut list: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
-        if s.len() >= 128 + 60 {
+        if list.len() >= 128 {
             break;
         }
-        s.push('\'');
-        s.push_str(&truncate(&String::from_utf8_lossy(a), 128));
-        s.push_str("' ");
+        let room = 128 - list.len();
+        let part = c_str(a);
+        list.push(b'\'');
+        list.extend_from_slice(&part[..part.len().min(room)]);
+        list.extend_from_slice(b"' ");
     }
+    let name = args.first().map(|a| c_str(a)).unwrap_or(&[]);
+    let mut s = b"ERR unknown command '".to_vec();
+    s.extend_from_slice(&name[..name.len().min(128)]);
+    s.extend_from_slice(b"', with args beginning with: ");
+    s.extend_from_slice(&list);
     s
+}
+
+/// The bytes of `b` up to its first NUL, as C's `%s` would print them.
+pub fn c_str(b: &[u8]) -> &[u8] {
+    match memchr::memchr(0, b) {
+        Some(i) => &b[..i],
+        None => b,
+    }
 }
 
 /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
 pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> String {
     format!(
         "ERR unknown subcommand '{}'. Try {} HELP.",
-        truncate(&String::from_utf8_lossy(sub), 128),
+        truncate(&String::from_utf8_lossy(c_str(sub)), 128),
         cmd.to_uppercase()
     )
 }

@@ -121,7 +121,10 @@ impl<'a> Run<'a> {
             escape_trunc(a, 400),
             escape_trunc(b, 400),
         ));
-        msg.push_str(&format!("last {} commands before it:\n", self.history.len()));
+        msg.push_str(&format!(
+            "last {} commands before it:\n",
+            self.history.len()
+        ));
         for s in &self.history {
             msg.push_str(&format!(
                 "  #{} {}\n      shardis: {}\n      redis:   {}\n",
@@ -173,7 +176,11 @@ impl<'a> Run<'a> {
     }
 
     fn one(&mut self, which_shardis: bool, step: usize, args: &[Vec<u8>]) -> Vec<u8> {
-        let side = if which_shardis { &mut self.shardis } else { &mut self.redis };
+        let side = if which_shardis {
+            &mut self.shardis
+        } else {
+            &mut self.redis
+        };
         let name = side.name;
         let r = side
             .conn
@@ -192,7 +199,12 @@ impl<'a> Run<'a> {
         if let Some(g) = &op.guard {
             if !self.guard_allows(step, g) {
                 self.skipped += 1;
-                self.remember(step + 1, &op.args, b"(skipped by guard)", b"(skipped by guard)");
+                self.remember(
+                    step + 1,
+                    &op.args,
+                    b"(skipped by guard)",
+                    b"(skipped by guard)",
+                );
                 return;
             }
         }
@@ -250,7 +262,13 @@ impl<'a> Run<'a> {
                     let args = vec![b"STRLEN".to_vec(), k.clone()];
                     let (ra, rb) = self.both(step, &args);
                     if ra != rb {
-                        self.fail(step, &args, "replies differ (guard of the next command)", &ra, &rb);
+                        self.fail(
+                            step,
+                            &args,
+                            "replies differ (guard of the next command)",
+                            &ra,
+                            &rb,
+                        );
                     }
                     lens[i] = parse_reply(&rb)
                         .ok()
@@ -265,7 +283,13 @@ impl<'a> Run<'a> {
 
     /// RANDOMKEY: which key comes back is random. Both must be nil (empty
     /// db) or both a key that exists on the server that returned it.
-    fn check_randomkey(&mut self, step: usize, args: &[Vec<u8>], a: &[u8], b: &[u8]) -> Result<(), String> {
+    fn check_randomkey(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+    ) -> Result<(), String> {
         let (pa, pb) = (parse_reply(a), parse_reply(b));
         match (pa, pb) {
             (Ok(Reply::Bulk(ka)), Ok(Reply::Bulk(kb))) => {
@@ -291,7 +315,13 @@ impl<'a> Run<'a> {
     /// SCAN: cursors and pages are implementation details. When the first
     /// replies are both [cursor, keys], iterate each server to cursor 0 with
     /// the same options and compare the sets of keys returned.
-    fn check_scan(&mut self, step: usize, args: &[Vec<u8>], a: &[u8], b: &[u8]) -> Result<(), String> {
+    fn check_scan(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+    ) -> Result<(), String> {
         let (Some(first_a), Some(first_b)) = (scan_page(a), scan_page(b)) else {
             return if a == b {
                 Ok(())
@@ -308,7 +338,9 @@ impl<'a> Run<'a> {
             let mut calls = 1;
             while cursor != b"0" {
                 if calls >= MAX_SCAN_CALLS {
-                    return Err(format!("{name}: SCAN did not reach cursor 0 in {MAX_SCAN_CALLS} calls"));
+                    return Err(format!(
+                        "{name}: SCAN did not reach cursor 0 in {MAX_SCAN_CALLS} calls"
+                    ));
                 }
                 let mut next = args.to_vec();
                 next[1] = cursor.clone();
@@ -329,8 +361,14 @@ impl<'a> Run<'a> {
         if sets[0] == sets[1] {
             Ok(())
         } else {
-            let only_a: Vec<String> = sets[0].difference(&sets[1]).map(|k| escape_trunc(k, 60)).collect();
-            let only_b: Vec<String> = sets[1].difference(&sets[0]).map(|k| escape_trunc(k, 60)).collect();
+            let only_a: Vec<String> = sets[0]
+                .difference(&sets[1])
+                .map(|k| escape_trunc(k, 60))
+                .collect();
+            let only_b: Vec<String> = sets[1]
+                .difference(&sets[0])
+                .map(|k| escape_trunc(k, 60))
+                .collect();
             Err(format!(
                 "full SCAN iterations returned different key sets: only on shardis: {only_a:?}; only on redis: {only_b:?}"
             ))
@@ -398,7 +436,10 @@ fn check_ttl(a: &[u8], b: &[u8], tol: i64, exact: Option<(i64, i64)>) -> Result<
         }
     }
     if (x - y).abs() > tol {
-        return Err(format!("values differ by {} (tolerance {tol})", (x - y).abs()));
+        return Err(format!(
+            "values differ by {} (tolerance {tol})",
+            (x - y).abs()
+        ));
     }
     Ok(())
 }
@@ -436,7 +477,10 @@ fn new_run<'a>(label: &str, seed: u64, shardis: &'a Server, redis: &'a Server) -
         skipped: 0,
     };
     // Every seed starts from empty servers, in db 0.
-    for args in [vec![b"FLUSHALL".to_vec()], vec![b"SELECT".to_vec(), b"0".to_vec()]] {
+    for args in [
+        vec![b"FLUSHALL".to_vec()],
+        vec![b"SELECT".to_vec(), b"0".to_vec()],
+    ] {
         let (a, b) = run.both(0, &args);
         if a != b || (a != b"+OK\r\n") {
             run.fail(0, &args, "setup command failed", &a, &b);
@@ -473,7 +517,11 @@ fn run_differential(threads: usize) {
     eprintln!(
         "[{label}] {total} commands agreed with redis in {:.1?} (families: {})",
         t0.elapsed(),
-        families.iter().map(|f| f.name()).collect::<Vec<_>>().join(",")
+        families
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(",")
     );
 }
 
@@ -530,61 +578,141 @@ fn run_tiny_expirations(threads: usize) {
             let ms = rng.gen_range(1..=50).to_string();
             let gone = match rng.gen_range(0..11) {
                 0 => {
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("PX"), b(&ms)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("PX"), b(&ms)],
+                        Check::Exact,
+                    );
                     true
                 }
                 1 => {
-                    exec(&mut run, &mut step, vec![b("PSETEX"), key.clone(), b(&ms), b("v")], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("PSETEX"), key.clone(), b(&ms), b("v")],
+                        Check::Exact,
+                    );
                     true
                 }
                 2 => {
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("1")], Check::Exact);
-                    exec(&mut run, &mut step, vec![b("PEXPIRE"), key.clone(), b(&ms)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("1")],
+                        Check::Exact,
+                    );
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("PEXPIRE"), key.clone(), b(&ms)],
+                        Check::Exact,
+                    );
                     true
                 }
                 3 => {
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("x")], Check::Exact);
-                    exec(&mut run, &mut step, vec![b("GETEX"), key.clone(), b("PX"), b(&ms)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("x")],
+                        Check::Exact,
+                    );
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("GETEX"), key.clone(), b("PX"), b(&ms)],
+                        Check::Exact,
+                    );
                     true
                 }
                 4 => {
                     // absolute, a few ms ahead (both servers share this clock)
                     let at = (now_ms() + rng.gen_range(1..=50)).to_string();
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("PXAT"), b(&at)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("PXAT"), b(&at)],
+                        Check::Exact,
+                    );
                     true
                 }
                 5 => {
                     // absolute in the past: Redis 7.0 stores the key, and it
                     // is expired at once
                     let at = rng.gen_range(1..1_600_000_000i64).to_string();
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("EXAT"), b(&at)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("EXAT"), b(&at)],
+                        Check::Exact,
+                    );
                     true
                 }
                 6 => {
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v")], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v")],
+                        Check::Exact,
+                    );
                     let at = (now_ms() + rng.gen_range(1..=50)).to_string();
-                    exec(&mut run, &mut step, vec![b("PEXPIREAT"), key.clone(), b(&at)], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("PEXPIREAT"), key.clone(), b(&at)],
+                        Check::Exact,
+                    );
                     true
                 }
                 7 => {
                     // a long expiration: must survive
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("EX"), b("100000")], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("EX"), b("100000")],
+                        Check::Exact,
+                    );
                     false
                 }
                 8 => {
                     // tiny, then made persistent again: must survive
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("PX"), b("5000")], Check::Exact);
-                    exec(&mut run, &mut step, vec![b("PERSIST"), key.clone()], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("PX"), b("5000")],
+                        Check::Exact,
+                    );
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("PERSIST"), key.clone()],
+                        Check::Exact,
+                    );
                     false
                 }
                 9 => {
                     // tiny, then overwritten by a plain SET (which clears it)
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v"), b("PX"), b(&ms)], Check::Exact);
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("w")], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v"), b("PX"), b(&ms)],
+                        Check::Exact,
+                    );
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("w")],
+                        Check::Exact,
+                    );
                     false
                 }
                 _ => {
-                    exec(&mut run, &mut step, vec![b("SET"), key.clone(), b("v")], Check::Exact);
+                    exec(
+                        &mut run,
+                        &mut step,
+                        vec![b("SET"), key.clone(), b("v")],
+                        Check::Exact,
+                    );
                     false
                 }
             };
@@ -594,10 +722,27 @@ fn run_tiny_expirations(threads: usize) {
         // KEYS and SCAN skip expired keys; then each key is read (which
         // expires it for good), then DBSIZE (which counts keys that are
         // expired but not yet collected, so it comes last).
-        exec(&mut run, &mut step, vec![b("KEYS"), b("tiny:*")], Check::Unordered);
-        exec(&mut run, &mut step, vec![b("SCAN"), b("0"), b("COUNT"), b("7")], Check::ScanAll);
+        exec(
+            &mut run,
+            &mut step,
+            vec![b("KEYS"), b("tiny:*")],
+            Check::Unordered,
+        );
+        exec(
+            &mut run,
+            &mut step,
+            vec![b("SCAN"), b("0"), b("COUNT"), b("7")],
+            Check::ScanAll,
+        );
         for (key, gone) in &keys {
-            exec(&mut run, &mut step, vec![b("PTTL"), key.clone()], Check::Ttl { tol: gen::TTL_TOL_MS });
+            exec(
+                &mut run,
+                &mut step,
+                vec![b("PTTL"), key.clone()],
+                Check::Ttl {
+                    tol: gen::TTL_TOL_MS,
+                },
+            );
             let args = vec![b("EXISTS"), key.clone()];
             let (a, r) = run.both(step, &args);
             step += 1;
@@ -616,7 +761,12 @@ fn run_tiny_expirations(threads: usize) {
                 );
             }
             run.remember(step, &args, &a, &r);
-            exec(&mut run, &mut step, vec![b("GET"), key.clone()], Check::Exact);
+            exec(
+                &mut run,
+                &mut step,
+                vec![b("GET"), key.clone()],
+                Check::Exact,
+            );
         }
         exec(&mut run, &mut step, vec![b("DBSIZE")], Check::Exact);
         exec(&mut run, &mut step, vec![b("RANDOMKEY")], Check::RandomKey);
@@ -637,13 +787,22 @@ fn tiny_expirations_threads_4() {
 
 #[test]
 fn generator_is_deterministic() {
-    for fams in [Family::DEFAULT.to_vec(), Family::ALL.to_vec(), vec![Family::Bits]] {
+    for fams in [
+        Family::DEFAULT.to_vec(),
+        Family::ALL.to_vec(),
+        vec![Family::Bits],
+    ] {
         for seed in [0u64, 1, 42, u64::MAX] {
             let a = gen::sequence(seed, &fams, 2000);
             let b = gen::sequence(seed, &fams, 2000);
             assert_eq!(a, b, "seed {seed}: same seed must give the same sequence");
             let c = gen::sequence(seed.wrapping_add(1), &fams, 2000);
-            assert_ne!(a, c, "seeds {seed} and {} gave the same sequence", seed.wrapping_add(1));
+            assert_ne!(
+                a,
+                c,
+                "seeds {seed} and {} gave the same sequence",
+                seed.wrapping_add(1)
+            );
         }
     }
     // Family order in DIFF_FAMILIES does not matter.
@@ -662,7 +821,10 @@ fn generator_covers_the_command_list() {
         for op in gen::sequence(seed, &Family::DEFAULT, 5000) {
             seen.insert(String::from_utf8_lossy(&op.args[0]).to_ascii_uppercase());
             if op.args[0].eq_ignore_ascii_case(b"OBJECT") && op.args.len() > 1 {
-                seen.insert(format!("OBJECT {}", String::from_utf8_lossy(&op.args[1]).to_ascii_uppercase()));
+                seen.insert(format!(
+                    "OBJECT {}",
+                    String::from_utf8_lossy(&op.args[1]).to_ascii_uppercase()
+                ));
             }
         }
     }
@@ -671,7 +833,10 @@ fn generator_covers_the_command_list() {
         BITPOS BITOP BITFIELD BITFIELD_RO DEL UNLINK EXISTS TYPE EXPIRE PEXPIRE EXPIREAT PEXPIREAT \
         TTL PTTL EXPIRETIME PEXPIRETIME PERSIST KEYS SCAN RANDOMKEY RENAME RENAMENX COPY TOUCH \
         DBSIZE FLUSHDB FLUSHALL SELECT SWAPDB MOVE PING ECHO FOOBAR";
-    let missing: Vec<&str> = want.split_whitespace().filter(|c| !seen.contains(*c)).collect();
+    let missing: Vec<&str> = want
+        .split_whitespace()
+        .filter(|c| !seen.contains(*c))
+        .collect();
     assert!(missing.is_empty(), "never generated: {missing:?}");
     assert!(seen.contains("OBJECT ENCODING"));
 }

@@ -35,7 +35,12 @@ fn framing_of_every_resp_type() {
         assert_eq!(reply_len(c), Ok(Some(c.len())), "{}", common::escape(c));
         // Every strict prefix is incomplete.
         for i in 0..c.len() {
-            assert_eq!(reply_len(&c[..i]), Ok(None), "prefix {i} of {}", common::escape(c));
+            assert_eq!(
+                reply_len(&c[..i]),
+                Ok(None),
+                "prefix {i} of {}",
+                common::escape(c)
+            );
         }
         // Followed by another reply, only the first one is taken.
         let mut two = c.to_vec();
@@ -74,7 +79,11 @@ fn redis_lifecycle_raw_and_client() {
 
     // redis crate connection
     let mut con = server.client();
-    let _: () = redis::cmd("SET").arg("k").arg(b"v\r\n\0").query(&mut con).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg(b"v\r\n\0")
+        .query(&mut con)
+        .unwrap();
     let v: Vec<u8> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
     assert_eq!(v, b"v\r\n\0");
 
@@ -92,7 +101,7 @@ fn redis_lifecycle_raw_and_client() {
     let hello = raw.read_reply();
     assert!(hello.starts_with(b"%"), "{}", common::escape(&hello));
     assert_eq!(raw.read_reply(), b"_\r\n"); // RESP3 null
-    // a big reply spanning many reads
+                                            // a big reply spanning many reads
     let big = vec![b'x'; 300_000];
     assert_eq!(raw.cmd(&[&b"SET"[..], b"big", &big]), b"+OK\r\n");
     let r = raw.cmd(&["GET", "big"]);

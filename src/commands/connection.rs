@@ -231,6 +231,10 @@ fn hello(ctx: &mut ConnCtx, a: &[Bytes]) {
 
 fn select(ctx: &mut ConnCtx, a: &[Bytes]) {
     let n = match args::int(&a[1]) {
+        Ok(n) if n < i32::MIN as i64 || n > i32::MAX as i64 => {
+            return ctx
+                .error("ERR value is out of range, value must between -2147483648 and 2147483647")
+        }
         Ok(n) => n,
         Err(_) => return ctx.error(error::NOT_INTEGER),
     };

@@ -185,8 +185,13 @@ const SYSLOG_FACILITY: &[(&str, u32)] = &[
 ];
 /// `loglevel` values. `nothing` comes from Redis 7.2 and is accepted as an
 /// extension.
-pub const LOGLEVEL: &[(&str, u32)] =
-    &[("debug", 0), ("verbose", 1), ("notice", 2), ("warning", 3), ("nothing", 4)];
+pub const LOGLEVEL: &[(&str, u32)] = &[
+    ("debug", 0),
+    ("verbose", 1),
+    ("notice", 2),
+    ("warning", 3),
+    ("nothing", 4),
+];
 const SUPERVISED: &[(&str, u32)] = &[("upstart", 1), ("systemd", 2), ("auto", 3), ("no", 0)];
 /// `appendfsync` values.
 pub const APPENDFSYNC: &[(&str, u32)] = &[("everysec", 1), ("always", 2), ("no", 0)];
@@ -203,8 +208,13 @@ const CLUSTER_ENDPOINT_TYPE: &[(&str, u32)] =
 const PROPAGATION_ERROR_BEHAVIOR: &[(&str, u32)] =
     &[("ignore", 0), ("panic", 1), ("panic-on-replicas", 2)];
 /// `shutdown-on-sigint` / `shutdown-on-sigterm` flags.
-pub const SHUTDOWN_ON_SIG: &[(&str, u32)] =
-    &[("default", 0), ("save", 1), ("nosave", 2), ("now", 4), ("force", 8)];
+pub const SHUTDOWN_ON_SIG: &[(&str, u32)] = &[
+    ("default", 0),
+    ("save", 1),
+    ("nosave", 2),
+    ("now", 4),
+    ("force", 8),
+];
 
 /// `maxmemory-policy` value of `noeviction`.
 pub const POLICY_NOEVICTION: u32 = 7;
@@ -254,7 +264,9 @@ fn check_hostname(v: &[u8]) -> Result<(), &'static str> {
     if v.len() >= 256 {
         return Err("Hostnames must be less than 256 characters");
     }
-    if v.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
+    if v.iter()
+        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+    {
         Ok(())
     } else {
         Err("Hostnames may only contain alphanumeric characters, hyphens or dots")
@@ -321,8 +333,18 @@ const LONG_MAX: i128 = i64::MAX as i128;
 const ULLONG_MAX: i128 = u64::MAX as i128;
 const MB: i64 = 1024 * 1024;
 
-const fn b(name: &'static str, alias: Option<&'static str>, flags: u16, default: bool) -> Directive {
-    Directive { name, alias, flags, kind: Kind::Bool { default } }
+const fn b(
+    name: &'static str,
+    alias: Option<&'static str>,
+    flags: u16,
+    default: bool,
+) -> Directive {
+    Directive {
+        name,
+        alias,
+        flags,
+        kind: Kind::Bool { default },
+    }
 }
 
 const fn s(
@@ -333,7 +355,16 @@ const fn s(
     default: Option<&'static str>,
     check: Option<StrCheck>,
 ) -> Directive {
-    Directive { name, alias, flags, kind: Kind::Str { default, empty_is_null, check } }
+    Directive {
+        name,
+        alias,
+        flags,
+        kind: Kind::Str {
+            default,
+            empty_is_null,
+            check,
+        },
+    }
 }
 
 const fn e(
@@ -342,7 +373,16 @@ const fn e(
     values: &'static [(&'static str, u32)],
     default: u32,
 ) -> Directive {
-    Directive { name, alias: None, flags, kind: Kind::Enum { values, default, check: None } }
+    Directive {
+        name,
+        alias: None,
+        flags,
+        kind: Kind::Enum {
+            values,
+            default,
+            check: None,
+        },
+    }
 }
 
 /// Signed numeric (C `int`, `long`, `long long`, `ssize_t`, `time_t`,
@@ -356,7 +396,18 @@ const fn i(
     default: i64,
     fmt: NumFmt,
 ) -> Directive {
-    Directive { name, alias, flags, kind: Kind::Num { unsigned: false, min, max, default, fmt } }
+    Directive {
+        name,
+        alias,
+        flags,
+        kind: Kind::Num {
+            unsigned: false,
+            min,
+            max,
+            default,
+            fmt,
+        },
+    }
 }
 
 /// Unsigned numeric (C `unsigned int`, `unsigned long long`, `size_t`).
@@ -369,11 +420,32 @@ const fn u(
     default: i64,
     fmt: NumFmt,
 ) -> Directive {
-    Directive { name, alias, flags, kind: Kind::Num { unsigned: true, min, max, default, fmt } }
+    Directive {
+        name,
+        alias,
+        flags,
+        kind: Kind::Num {
+            unsigned: true,
+            min,
+            max,
+            default,
+            fmt,
+        },
+    }
 }
 
-const fn sp(name: &'static str, alias: Option<&'static str>, flags: u16, special: Special) -> Directive {
-    Directive { name, alias, flags, kind: Kind::Special(special) }
+const fn sp(
+    name: &'static str,
+    alias: Option<&'static str>,
+    flags: u16,
+    special: Special,
+) -> Directive {
+    Directive {
+        name,
+        alias,
+        flags,
+        kind: Kind::Special(special),
+    }
 }
 
 use NumFmt::{Int, Memory, MemoryPercent, Octal};
@@ -413,11 +485,26 @@ pub static DIRECTIVES: &[Directive] = &[
     b("aof-load-truncated", None, M, true),
     b("aof-use-rdb-preamble", None, M, true),
     b("aof-timestamp-enabled", None, M, false),
-    b("cluster-replica-no-failover", Some("cluster-slave-no-failover"), M, false),
+    b(
+        "cluster-replica-no-failover",
+        Some("cluster-slave-no-failover"),
+        M,
+        false,
+    ),
     b("replica-lazy-flush", Some("slave-lazy-flush"), M, false),
-    b("replica-serve-stale-data", Some("slave-serve-stale-data"), M, true),
+    b(
+        "replica-serve-stale-data",
+        Some("slave-serve-stale-data"),
+        M,
+        true,
+    ),
     b("replica-read-only", Some("slave-read-only"), M, true),
-    b("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), M, true),
+    b(
+        "replica-ignore-maxmemory",
+        Some("slave-ignore-maxmemory"),
+        M,
+        true,
+    ),
     b("jemalloc-bg-thread", None, M, true),
     b("activedefrag", None, M, false),
     b("syslog-enabled", None, IM, false),
@@ -438,15 +525,57 @@ pub static DIRECTIVES: &[Directive] = &[
     s("aclfile", None, IM, false, Some(""), None),
     s("unixsocket", None, IM, true, None, None),
     s("pidfile", None, IM, true, None, None),
-    s("replica-announce-ip", Some("slave-announce-ip"), M, true, None, None),
+    s(
+        "replica-announce-ip",
+        Some("slave-announce-ip"),
+        M,
+        true,
+        None,
+        None,
+    ),
     s("masteruser", None, SENSITIVE, true, None, None),
     s("cluster-announce-ip", None, M, true, None, None),
-    s("cluster-config-file", None, IM, false, Some("nodes.conf"), None),
-    s("cluster-announce-hostname", None, M, true, None, Some(check_hostname)),
+    s(
+        "cluster-config-file",
+        None,
+        IM,
+        false,
+        Some("nodes.conf"),
+        None,
+    ),
+    s(
+        "cluster-announce-hostname",
+        None,
+        M,
+        true,
+        None,
+        Some(check_hostname),
+    ),
     s("syslog-ident", None, IM, false, Some("redis"), None),
-    s("dbfilename", None, PROTECTED, false, Some("dump.rdb"), Some(check_dbfilename)),
-    s("appendfilename", None, IM, false, Some("appendonly.aof"), Some(check_appendfilename)),
-    s("appenddirname", None, IM, false, Some("appendonlydir"), Some(check_appenddirname)),
+    s(
+        "dbfilename",
+        None,
+        PROTECTED,
+        false,
+        Some("dump.rdb"),
+        Some(check_dbfilename),
+    ),
+    s(
+        "appendfilename",
+        None,
+        IM,
+        false,
+        Some("appendonly.aof"),
+        Some(check_appendfilename),
+    ),
+    s(
+        "appenddirname",
+        None,
+        IM,
+        false,
+        Some("appendonlydir"),
+        Some(check_appenddirname),
+    ),
     s("server_cpulist", None, IM, true, None, None),
     s("bio_cpulist", None, IM, true, None, None),
     s("aof_rewrite_cpulist", None, IM, true, None, None),
@@ -477,27 +606,61 @@ pub static DIRECTIVES: &[Directive] = &[
     e("enable-protected-configs", IM, PROTECTED_ACTION, 0),
     e("enable-debug-command", IM, PROTECTED_ACTION, 0),
     e("enable-module-command", IM, PROTECTED_ACTION, 0),
-    e("cluster-preferred-endpoint-type", M, CLUSTER_ENDPOINT_TYPE, 0),
-    e("propagation-error-behavior", M, PROPAGATION_ERROR_BEHAVIOR, 0),
+    e(
+        "cluster-preferred-endpoint-type",
+        M,
+        CLUSTER_ENDPOINT_TYPE,
+        0,
+    ),
+    e(
+        "propagation-error-behavior",
+        M,
+        PROPAGATION_ERROR_BEHAVIOR,
+        0,
+    ),
     Directive {
         name: "shutdown-on-sigint",
         alias: None,
         flags: MULTI_ARG,
-        kind: Kind::Enum { values: SHUTDOWN_ON_SIG, default: 0, check: Some(check_shutdown_flags) },
+        kind: Kind::Enum {
+            values: SHUTDOWN_ON_SIG,
+            default: 0,
+            check: Some(check_shutdown_flags),
+        },
     },
     Directive {
         name: "shutdown-on-sigterm",
         alias: None,
         flags: MULTI_ARG,
-        kind: Kind::Enum { values: SHUTDOWN_ON_SIG, default: 0, check: Some(check_shutdown_flags) },
+        kind: Kind::Enum {
+            values: SHUTDOWN_ON_SIG,
+            default: 0,
+            check: Some(check_shutdown_flags),
+        },
     },
     // int
     i("databases", None, IM, 1, INT_MAX, 16, Int),
     i("port", None, M, 0, 65535, 6379, Int),
     i("io-threads", None, IM, 1, 128, 1, Int),
     i("auto-aof-rewrite-percentage", None, M, 0, INT_MAX, 100, Int),
-    i("cluster-replica-validity-factor", Some("cluster-slave-validity-factor"), M, 0, INT_MAX, 10, Int),
-    i("list-max-listpack-size", Some("list-max-ziplist-size"), M, INT_MIN, INT_MAX, -2, Int),
+    i(
+        "cluster-replica-validity-factor",
+        Some("cluster-slave-validity-factor"),
+        M,
+        0,
+        INT_MAX,
+        10,
+        Int,
+    ),
+    i(
+        "list-max-listpack-size",
+        Some("list-max-ziplist-size"),
+        M,
+        INT_MIN,
+        INT_MAX,
+        -2,
+        Int,
+    ),
     i("tcp-keepalive", None, M, 0, INT_MAX, 300, Int),
     i("cluster-migration-barrier", None, M, 0, INT_MAX, 1, Int),
     i("active-defrag-cycle-min", None, M, 1, 99, 1, Int),
@@ -506,68 +669,236 @@ pub static DIRECTIVES: &[Directive] = &[
     i("active-defrag-threshold-upper", None, M, 0, 1000, 100, Int),
     i("lfu-log-factor", None, M, 0, INT_MAX, 10, Int),
     i("lfu-decay-time", None, M, 0, INT_MAX, 1, Int),
-    i("replica-priority", Some("slave-priority"), M, 0, INT_MAX, 100, Int),
+    i(
+        "replica-priority",
+        Some("slave-priority"),
+        M,
+        0,
+        INT_MAX,
+        100,
+        Int,
+    ),
     i("repl-diskless-sync-delay", None, M, 0, INT_MAX, 5, Int),
     i("maxmemory-samples", None, M, 1, INT_MAX, 5, Int),
     i("maxmemory-eviction-tenacity", None, M, 0, 100, 10, Int),
     i("timeout", None, M, 0, INT_MAX, 0, Int),
-    i("replica-announce-port", Some("slave-announce-port"), M, 0, 65535, 0, Int),
+    i(
+        "replica-announce-port",
+        Some("slave-announce-port"),
+        M,
+        0,
+        65535,
+        0,
+        Int,
+    ),
     i("tcp-backlog", None, IM, 0, INT_MAX, 511, Int),
     i("cluster-port", None, IM, 0, 65535, 0, Int),
     i("cluster-announce-bus-port", None, M, 0, 65535, 0, Int),
     i("cluster-announce-port", None, M, 0, 65535, 0, Int),
     i("cluster-announce-tls-port", None, M, 0, 65535, 0, Int),
     i("repl-timeout", None, M, 1, INT_MAX, 60, Int),
-    i("repl-ping-replica-period", Some("repl-ping-slave-period"), M, 1, INT_MAX, 10, Int),
+    i(
+        "repl-ping-replica-period",
+        Some("repl-ping-slave-period"),
+        M,
+        1,
+        INT_MAX,
+        10,
+        Int,
+    ),
     i("list-compress-depth", None, M, 0, INT_MAX, 0, Int),
     i("rdb-key-save-delay", None, HIDDEN, INT_MIN, INT_MAX, 0, Int),
     i("key-load-delay", None, HIDDEN, INT_MIN, INT_MAX, 0, Int),
     i("active-expire-effort", None, M, 1, 10, 1, Int),
     i("hz", None, M, 0, INT_MAX, 10, Int),
-    i("min-replicas-to-write", Some("min-slaves-to-write"), M, 0, INT_MAX, 0, Int),
-    i("min-replicas-max-lag", Some("min-slaves-max-lag"), M, 0, INT_MAX, 10, Int),
+    i(
+        "min-replicas-to-write",
+        Some("min-slaves-to-write"),
+        M,
+        0,
+        INT_MAX,
+        0,
+        Int,
+    ),
+    i(
+        "min-replicas-max-lag",
+        Some("min-slaves-max-lag"),
+        M,
+        0,
+        INT_MAX,
+        10,
+        Int,
+    ),
     i("watchdog-period", None, HIDDEN, 0, INT_MAX, 0, Int),
     i("shutdown-timeout", None, M, 0, INT_MAX, 10, Int),
-    i("repl-diskless-sync-max-replicas", None, M, 0, INT_MAX, 0, Int),
+    i(
+        "repl-diskless-sync-max-replicas",
+        None,
+        M,
+        0,
+        INT_MAX,
+        0,
+        Int,
+    ),
     // unsigned int
     u("maxclients", None, M, 1, UINT_MAX, 10000, Int),
     u("unixsocketperm", None, IM, 0, 0o777, 0, Octal),
     u("socket-mark-id", None, IM, 0, UINT_MAX, 0, Int),
     // unsigned long (range-checked as signed by Redis)
-    i("active-defrag-max-scan-fields", None, M, 1, LONG_MAX, 1000, Int),
+    i(
+        "active-defrag-max-scan-fields",
+        None,
+        M,
+        1,
+        LONG_MAX,
+        1000,
+        Int,
+    ),
     i("slowlog-max-len", None, M, 0, LONG_MAX, 128, Int),
     i("acllog-max-len", None, M, 0, LONG_MAX, 128, Int),
     // long long
-    i("busy-reply-threshold", Some("lua-time-limit"), M, 0, LONG_MAX, 5000, Int),
+    i(
+        "busy-reply-threshold",
+        Some("lua-time-limit"),
+        M,
+        0,
+        LONG_MAX,
+        5000,
+        Int,
+    ),
     i("cluster-node-timeout", None, M, 0, LONG_MAX, 15000, Int),
     i("slowlog-log-slower-than", None, M, -1, LONG_MAX, 10000, Int),
     i("latency-monitor-threshold", None, M, 0, LONG_MAX, 0, Int),
-    i("proto-max-bulk-len", None, M, MB as i128, LONG_MAX, 512 * MB, Memory),
+    i(
+        "proto-max-bulk-len",
+        None,
+        M,
+        MB as i128,
+        LONG_MAX,
+        512 * MB,
+        Memory,
+    ),
     i("stream-node-max-entries", None, M, 0, LONG_MAX, 100, Int),
     i("repl-backlog-size", None, M, 1, LONG_MAX, MB, Memory),
     // unsigned long long
     u("maxmemory", None, M, 0, ULLONG_MAX, 0, Memory),
-    u("cluster-link-sendbuf-limit", None, M, 0, ULLONG_MAX, 0, Memory),
+    u(
+        "cluster-link-sendbuf-limit",
+        None,
+        M,
+        0,
+        ULLONG_MAX,
+        0,
+        Memory,
+    ),
     // size_t
-    u("hash-max-listpack-entries", Some("hash-max-ziplist-entries"), M, 0, LONG_MAX, 512, Int),
+    u(
+        "hash-max-listpack-entries",
+        Some("hash-max-ziplist-entries"),
+        M,
+        0,
+        LONG_MAX,
+        512,
+        Int,
+    ),
     u("set-max-intset-entries", None, M, 0, LONG_MAX, 512, Int),
-    u("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), M, 0, LONG_MAX, 128, Int),
-    u("active-defrag-ignore-bytes", None, M, 1, LONG_MAX, 100 * MB, Memory),
-    u("hash-max-listpack-value", Some("hash-max-ziplist-value"), M, 0, LONG_MAX, 64, Memory),
+    u(
+        "zset-max-listpack-entries",
+        Some("zset-max-ziplist-entries"),
+        M,
+        0,
+        LONG_MAX,
+        128,
+        Int,
+    ),
+    u(
+        "active-defrag-ignore-bytes",
+        None,
+        M,
+        1,
+        LONG_MAX,
+        100 * MB,
+        Memory,
+    ),
+    u(
+        "hash-max-listpack-value",
+        Some("hash-max-ziplist-value"),
+        M,
+        0,
+        LONG_MAX,
+        64,
+        Memory,
+    ),
     u("stream-node-max-bytes", None, M, 0, LONG_MAX, 4096, Memory),
-    u("zset-max-listpack-value", Some("zset-max-ziplist-value"), M, 0, LONG_MAX, 64, Memory),
+    u(
+        "zset-max-listpack-value",
+        Some("zset-max-ziplist-value"),
+        M,
+        0,
+        LONG_MAX,
+        64,
+        Memory,
+    ),
     u("hll-sparse-max-bytes", None, M, 0, LONG_MAX, 3000, Memory),
-    u("tracking-table-max-keys", None, M, 0, LONG_MAX, 1_000_000, Int),
-    u("client-query-buffer-limit", None, M, MB as i128, LONG_MAX, 1024 * MB, Memory),
+    u(
+        "tracking-table-max-keys",
+        None,
+        M,
+        0,
+        LONG_MAX,
+        1_000_000,
+        Int,
+    ),
+    u(
+        "client-query-buffer-limit",
+        None,
+        M,
+        MB as i128,
+        LONG_MAX,
+        1024 * MB,
+        Memory,
+    ),
     // ssize_t
-    i("maxmemory-clients", None, M, -100, LONG_MAX, 0, MemoryPercent),
+    i(
+        "maxmemory-clients",
+        None,
+        M,
+        -100,
+        LONG_MAX,
+        0,
+        MemoryPercent,
+    ),
     // time_t, off_t
     i("repl-backlog-ttl", None, M, 0, LONG_MAX, 3600, Int),
-    i("auto-aof-rewrite-min-size", None, M, 0, LONG_MAX, 64 * MB, Memory),
-    i("loading-process-events-interval-bytes", None, HIDDEN, 1024, INT_MAX, 2 * MB, Int),
+    i(
+        "auto-aof-rewrite-min-size",
+        None,
+        M,
+        0,
+        LONG_MAX,
+        64 * MB,
+        Memory,
+    ),
+    i(
+        "loading-process-events-interval-bytes",
+        None,
+        HIDDEN,
+        1024,
+        INT_MAX,
+        2 * MB,
+        Int,
+    ),
     // TLS (Redis built with OpenSSL, as Debian's package is).
     i("tls-port", None, M, 0, 65535, 0, Int),
-    i("tls-session-cache-size", None, M, 0, INT_MAX, 20 * 1024, Int),
+    i(
+        "tls-session-cache-size",
+        None,
+        M,
+        0,
+        INT_MAX,
+        20 * 1024,
+        Int,
+    ),
     i("tls-session-cache-timeout", None, M, 0, INT_MAX, 300, Int),
     b("tls-cluster", None, M, false),
     b("tls-replication", None, M, false),
@@ -579,7 +910,14 @@ pub static DIRECTIVES: &[Directive] = &[
     s("tls-key-file-pass", None, SENSITIVE, true, None, None),
     s("tls-client-cert-file", None, M, true, None, None),
     s("tls-client-key-file", None, M, true, None, None),
-    s("tls-client-key-file-pass", None, SENSITIVE, true, None, None),
+    s(
+        "tls-client-key-file-pass",
+        None,
+        SENSITIVE,
+        true,
+        None,
+        None,
+    ),
     s("tls-dh-params-file", None, M, true, None, None),
     s("tls-ca-cert-file", None, M, true, None, None),
     s("tls-ca-cert-dir", None, M, true, None, None),
@@ -589,12 +927,37 @@ pub static DIRECTIVES: &[Directive] = &[
     // Special.
     sp("dir", None, PROTECTED | DENY_LOADING, Special::Dir),
     sp("save", None, MULTI_ARG, Special::Save),
-    sp("client-output-buffer-limit", None, MULTI_ARG, Special::ClientOutputBufferLimit),
-    sp("oom-score-adj-values", None, MULTI_ARG, Special::OomScoreAdjValues),
-    sp("notify-keyspace-events", None, M, Special::NotifyKeyspaceEvents),
+    sp(
+        "client-output-buffer-limit",
+        None,
+        MULTI_ARG,
+        Special::ClientOutputBufferLimit,
+    ),
+    sp(
+        "oom-score-adj-values",
+        None,
+        MULTI_ARG,
+        Special::OomScoreAdjValues,
+    ),
+    sp(
+        "notify-keyspace-events",
+        None,
+        M,
+        Special::NotifyKeyspaceEvents,
+    ),
     sp("bind", None, MULTI_ARG, Special::Bind),
-    sp("replicaof", Some("slaveof"), IM | MULTI_ARG, Special::ReplicaOf),
-    sp("latency-tracking-info-percentiles", None, MULTI_ARG, Special::LatencyPercentiles),
+    sp(
+        "replicaof",
+        Some("slaveof"),
+        IM | MULTI_ARG,
+        Special::ReplicaOf,
+    ),
+    sp(
+        "latency-tracking-info-percentiles",
+        None,
+        MULTI_ARG,
+        Special::LatencyPercentiles,
+    ),
     // Shardis-only: number of shard threads, 0 = one per CPU the process may use.
     i("threads", None, IM | SHARDIS_ONLY, 0, 1024, 0, Int),
 ];
@@ -602,7 +965,11 @@ pub static DIRECTIVES: &[Directive] = &[
 /// Redis 7 ignores these removed directives in config files when they come
 /// with exactly one argument (`list-max-ziplist-entries 512` in an old file
 /// does not prevent start-up).
-pub const DEPRECATED: &[&str] = &["list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands"];
+pub const DEPRECATED: &[&str] = &[
+    "list-max-ziplist-entries",
+    "list-max-ziplist-value",
+    "lua-replicate-commands",
+];
 
 /// The default of `bind` in Shardis: loopback only. Redis 7's built-in
 /// default is `* -::*` (all interfaces, protected mode); Shardis started
@@ -660,9 +1027,21 @@ pub struct ClientBufferLimit {
 
 /// Default limits for the normal, replica and pubsub classes.
 pub const DEFAULT_OBUF: [ClientBufferLimit; 3] = [
-    ClientBufferLimit { hard: 0, soft: 0, soft_seconds: 0 },
-    ClientBufferLimit { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, soft_seconds: 60 },
-    ClientBufferLimit { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, soft_seconds: 60 },
+    ClientBufferLimit {
+        hard: 0,
+        soft: 0,
+        soft_seconds: 0,
+    },
+    ClientBufferLimit {
+        hard: 256 * 1024 * 1024,
+        soft: 64 * 1024 * 1024,
+        soft_seconds: 60,
+    },
+    ClientBufferLimit {
+        hard: 32 * 1024 * 1024,
+        soft: 8 * 1024 * 1024,
+        soft_seconds: 60,
+    },
 ];
 
 /// Keyspace notification classes (bits of `notify-keyspace-events`).
@@ -758,7 +1137,10 @@ pub(crate) struct SetCtx<'a> {
 /// bytes like Redis' static buffer.
 fn enum_error(values: &[(&str, u32)]) -> String {
     let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
-    let mut msg = format!("argument(s) must be one of the following: {}", names.join(", "));
+    let mut msg = format!(
+        "argument(s) must be one of the following: {}",
+        names.join(", ")
+    );
     msg.truncate(255);
     msg
 }
@@ -813,11 +1195,7 @@ fn num_parse(fmt: NumFmt, unsigned: bool, min: i128, max: i128, arg: &[u8]) -> R
     if matches!(fmt, Memory | MemoryPercent) {
         parsed = memtoull(arg).map(|v| v as i64);
     }
-    if parsed.is_none()
-        && fmt == MemoryPercent
-        && arg.len() > 1
-        && arg[arg.len() - 1] == b'%'
-    {
+    if parsed.is_none() && fmt == MemoryPercent && arg.len() > 1 && arg[arg.len() - 1] == b'%' {
         if let Some(v) = string2ll(&arg[..arg.len() - 1]) {
             if v >= 0 {
                 parsed = Some(-v);
@@ -853,10 +1231,15 @@ fn num_parse(fmt: NumFmt, unsigned: bool, min: i128, max: i128, arg: &[u8]) -> R
         }
     } else if fmt == MemoryPercent && ll < 0 {
         if (ll as i128) < min {
-            return Err(format!("percentage argument must be less or equal to {}", -min));
+            return Err(format!(
+                "percentage argument must be less or equal to {}",
+                -min
+            ));
         }
     } else if (ll as i128) > max || (ll as i128) < min {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(ll)
 }
@@ -982,7 +1365,11 @@ pub(crate) fn parse_value(
                 Err("argument must be 'yes' or 'no'".to_string())
             }
         }
-        Kind::Str { empty_is_null, check, .. } => {
+        Kind::Str {
+            empty_is_null,
+            check,
+            ..
+        } => {
             let a = single()?;
             if let Some(check) = check {
                 check(a).map_err(str::to_string)?;
@@ -1001,7 +1388,13 @@ pub(crate) fn parse_value(
             }
             Ok(Value::Enum(v))
         }
-        Kind::Num { unsigned, min, max, fmt, .. } => {
+        Kind::Num {
+            unsigned,
+            min,
+            max,
+            fmt,
+            ..
+        } => {
             let mut v = num_parse(fmt, unsigned, min, max, single()?)?;
             if d.name == "hz" {
                 // Redis accepts any hz but caps it into [1, 500].
@@ -1141,8 +1534,9 @@ fn parse_special(
             }
             let mut out = Vec::with_capacity(args.len());
             for a in args {
-                let v = string2d(a)
-                    .ok_or_else(|| "Invalid latency-tracking-info-percentiles parameters".to_string())?;
+                let v = string2d(a).ok_or_else(|| {
+                    "Invalid latency-tracking-info-percentiles parameters".to_string()
+                })?;
                 if !(0.0..=100.0).contains(&v) {
                     return Err(
                         "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
@@ -1172,11 +1566,15 @@ pub(crate) fn format_value(d: &Directive, v: &Value) -> String {
         (_, Value::Enum(e)) => e.to_string(),
         (_, Value::Dir(dir)) => match dir {
             Some(d) => d.clone(),
-            None => std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+            None => std::env::current_dir()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         },
-        (_, Value::Save(points)) => {
-            points.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" ")
-        }
+        (_, Value::Save(points)) => points
+            .iter()
+            .map(|(s, c)| format!("{s} {c}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         (_, Value::Obuf(l)) => ["normal", "slave", "pubsub"]
             .iter()
             .zip(l.iter())
@@ -1190,9 +1588,11 @@ pub(crate) fn format_value(d: &Directive, v: &Value) -> String {
             Some((h, p)) => format!("{h} {p}"),
             None => String::new(),
         },
-        (_, Value::Percentiles(p)) => {
-            p.iter().map(|v| format_percentile(*v)).collect::<Vec<_>>().join(" ")
-        }
+        (_, Value::Percentiles(p)) => p
+            .iter()
+            .map(|v| format_percentile(*v))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -1202,7 +1602,11 @@ mod tests {
     use std::collections::HashSet;
 
     fn ctx(cwd: &Path) -> SetCtx<'_> {
-        SetCtx { from_file: false, save_loaded: false, cwd }
+        SetCtx {
+            from_file: false,
+            save_loaded: false,
+            cwd,
+        }
     }
 
     fn set(name: &str, args: &[&str]) -> Result<String, String> {
@@ -1224,8 +1628,19 @@ mod tests {
                 assert!(seen.insert(a), "duplicate alias {a}");
             }
             // Every default must be accepted back by its own parser.
-            if let Kind::Num { default, min, max, unsigned, .. } = d.kind {
-                let v = if unsigned { default as u64 as i128 } else { default as i128 };
+            if let Kind::Num {
+                default,
+                min,
+                max,
+                unsigned,
+                ..
+            } = d.kind
+            {
+                let v = if unsigned {
+                    default as u64 as i128
+                } else {
+                    default as i128
+                };
                 assert!(v >= min && v <= max, "{} default out of range", d.name);
             }
         }
@@ -1237,7 +1652,10 @@ mod tests {
         let (i, alias) = lookup(b"SLAVE-Priority").unwrap();
         assert!(alias);
         assert_eq!(DIRECTIVES[i].name, "replica-priority");
-        assert_eq!(lookup(b"maxmemory").map(|(i, a)| (DIRECTIVES[i].name, a)), Some(("maxmemory", false)));
+        assert_eq!(
+            lookup(b"maxmemory").map(|(i, a)| (DIRECTIVES[i].name, a)),
+            Some(("maxmemory", false))
+        );
         assert!(lookup(b"nope").is_none());
         assert!(lookup(&[0xff, 0xfe]).is_none());
     }
@@ -1246,15 +1664,30 @@ mod tests {
     fn booleans() {
         assert_eq!(set("daemonize", &["YES"]), Ok("yes".into()));
         assert_eq!(set("daemonize", &["No"]), Ok("no".into()));
-        assert_eq!(set("daemonize", &["1"]), Err("argument must be 'yes' or 'no'".into()));
-        assert_eq!(set("daemonize", &["yes", "no"]), Err("wrong number of arguments".into()));
+        assert_eq!(
+            set("daemonize", &["1"]),
+            Err("argument must be 'yes' or 'no'".into())
+        );
+        assert_eq!(
+            set("daemonize", &["yes", "no"]),
+            Err("wrong number of arguments".into())
+        );
     }
 
     #[test]
     fn numbers_and_ranges() {
-        assert_eq!(set("port", &["99999"]), Err("argument must be between 0 and 65535 inclusive".into()));
-        assert_eq!(set("port", &["abc"]), Err("argument couldn't be parsed into an integer".into()));
-        assert_eq!(set("hz", &["010"]), Err("argument couldn't be parsed into an integer".into()));
+        assert_eq!(
+            set("port", &["99999"]),
+            Err("argument must be between 0 and 65535 inclusive".into())
+        );
+        assert_eq!(
+            set("port", &["abc"]),
+            Err("argument couldn't be parsed into an integer".into())
+        );
+        assert_eq!(
+            set("hz", &["010"]),
+            Err("argument couldn't be parsed into an integer".into())
+        );
         assert_eq!(set("hz", &["0"]), Ok("1".into()));
         assert_eq!(set("hz", &["1000"]), Ok("500".into()));
         assert_eq!(
@@ -1286,11 +1719,26 @@ mod tests {
         assert_eq!(set("maxmemory", &["5g"]), Ok("5000000000".into()));
         assert_eq!(set("maxmemory", &["7b"]), Ok("7".into()));
         assert_eq!(set("maxmemory", &[""]), Ok("0".into()));
-        assert_eq!(set("maxmemory", &["18446744073709551615"]), Ok("18446744073709551615".into()));
-        assert_eq!(set("maxmemory", &["99999999999999999999999"]), Ok("18446744073709551615".into()));
-        assert_eq!(set("maxmemory", &["1.5mb"]), Err("argument must be a memory value".into()));
-        assert_eq!(set("maxmemory", &["-1"]), Err("argument must be a memory value".into()));
-        assert_eq!(set("maxmemory", &["1tb"]), Err("argument must be a memory value".into()));
+        assert_eq!(
+            set("maxmemory", &["18446744073709551615"]),
+            Ok("18446744073709551615".into())
+        );
+        assert_eq!(
+            set("maxmemory", &["99999999999999999999999"]),
+            Ok("18446744073709551615".into())
+        );
+        assert_eq!(
+            set("maxmemory", &["1.5mb"]),
+            Err("argument must be a memory value".into())
+        );
+        assert_eq!(
+            set("maxmemory", &["-1"]),
+            Err("argument must be a memory value".into())
+        );
+        assert_eq!(
+            set("maxmemory", &["1tb"]),
+            Err("argument must be a memory value".into())
+        );
         assert_eq!(
             set("proto-max-bulk-len", &["10"]),
             Err("argument must be between 1048576 and 9223372036854775807 inclusive".into())
@@ -1310,55 +1758,105 @@ mod tests {
             set("maxmemory-clients", &["101%"]),
             Err("percentage argument must be less or equal to 100".into())
         );
-        assert_eq!(set("maxmemory-clients", &["-5%"]), Err("argument must be a memory or percent value".into()));
-        assert_eq!(set("maxmemory-clients", &["%"]), Err("argument must be a memory or percent value".into()));
+        assert_eq!(
+            set("maxmemory-clients", &["-5%"]),
+            Err("argument must be a memory or percent value".into())
+        );
+        assert_eq!(
+            set("maxmemory-clients", &["%"]),
+            Err("argument must be a memory or percent value".into())
+        );
     }
 
     #[test]
     fn octal() {
         assert_eq!(set("unixsocketperm", &["700"]), Ok("700".into()));
         assert_eq!(set("unixsocketperm", &["0755"]), Ok("755".into()));
-        assert_eq!(set("unixsocketperm", &["1000"]), Err("argument must be between 0 and 777 inclusive".into()));
-        assert_eq!(set("unixsocketperm", &["9"]), Err("argument couldn't be parsed as an octal number".into()));
+        assert_eq!(
+            set("unixsocketperm", &["1000"]),
+            Err("argument must be between 0 and 777 inclusive".into())
+        );
+        assert_eq!(
+            set("unixsocketperm", &["9"]),
+            Err("argument couldn't be parsed as an octal number".into())
+        );
     }
 
     #[test]
     fn enums_and_flags() {
-        assert_eq!(set("maxmemory-policy", &["ALLKEYS-LRU"]), Ok("allkeys-lru".into()));
+        assert_eq!(
+            set("maxmemory-policy", &["ALLKEYS-LRU"]),
+            Ok("allkeys-lru".into())
+        );
         assert_eq!(
             set("appendfsync", &["sometimes"]),
             Err("argument(s) must be one of the following: everysec, always, no".into())
         );
         assert_eq!(set("oom-score-adj", &["relative"]), Ok("yes".into()));
-        assert_eq!(set("shutdown-on-sigint", &["save", "now"]), Ok("save now".into()));
-        assert_eq!(set("shutdown-on-sigint", &["now", "save", "force"]), Ok("save now force".into()));
-        assert_eq!(set("shutdown-on-sigint", &["default", "now"]), Ok("now".into()));
+        assert_eq!(
+            set("shutdown-on-sigint", &["save", "now"]),
+            Ok("save now".into())
+        );
+        assert_eq!(
+            set("shutdown-on-sigint", &["now", "save", "force"]),
+            Ok("save now force".into())
+        );
+        assert_eq!(
+            set("shutdown-on-sigint", &["default", "now"]),
+            Ok("now".into())
+        );
         assert_eq!(
             set("shutdown-on-sigint", &["save", "nosave"]),
             Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into())
         );
         assert_eq!(
             set("shutdown-on-sigint", &[]),
-            Err("argument(s) must be one of the following: default, save, nosave, now, force".into())
+            Err(
+                "argument(s) must be one of the following: default, save, nosave, now, force"
+                    .into()
+            )
         );
         assert_eq!(set("loglevel", &["nothing"]), Ok("nothing".into()));
     }
 
     #[test]
     fn strings() {
-        assert_eq!(set("dbfilename", &["a/b"]), Err("dbfilename can't be a path, just a filename".into()));
-        assert_eq!(set("appendfilename", &[""]), Err("appendfilename can't be empty".into()));
-        assert_eq!(set("appenddirname", &["x\\y"]), Err("appenddirname can't be a path, just a dirname".into()));
+        assert_eq!(
+            set("dbfilename", &["a/b"]),
+            Err("dbfilename can't be a path, just a filename".into())
+        );
+        assert_eq!(
+            set("appendfilename", &[""]),
+            Err("appendfilename can't be empty".into())
+        );
+        assert_eq!(
+            set("appenddirname", &["x\\y"]),
+            Err("appenddirname can't be a path, just a dirname".into())
+        );
         assert_eq!(
             set("cluster-announce-hostname", &["a_b"]),
             Err("Hostnames may only contain alphanumeric characters, hyphens or dots".into())
         );
-        assert_eq!(set("cluster-announce-hostname", &["my-host.local"]), Ok("my-host.local".into()));
+        assert_eq!(
+            set("cluster-announce-hostname", &["my-host.local"]),
+            Ok("my-host.local".into())
+        );
         let bad = "template format is invalid or contains unknown variables";
-        for t in ["{foo}", "{title", " ", "{server-mode}", "{unixsocket}", "x{"] {
+        for t in [
+            "{foo}",
+            "{title",
+            " ",
+            "{server-mode}",
+            "{unixsocket}",
+            "x{",
+        ] {
             assert_eq!(set("proc-title-template", &[t]), Err(bad.into()), "{t}");
         }
-        for t in ["{config-file}", "{title} {listen-addr} {server-mode}", "redis {{port}"] {
+        for t in [
+            "{config-file}",
+            "{title} {listen-addr} {server-mode}",
+            "redis {{port}",
+        ] {
             assert!(set("proc-title-template", &[t]).is_ok(), "{t}");
         }
         assert_eq!(set("requirepass", &[""]), Ok("".into()));
@@ -1366,15 +1864,27 @@ mod tests {
 
     #[test]
     fn specials() {
-        assert_eq!(set("save", &["1", "2", "3"]), Err("Invalid save parameters".into()));
-        assert_eq!(set("save", &["0", "2"]), Err("Invalid save parameters".into()));
-        assert_eq!(set("save", &["10", "-1"]), Err("Invalid save parameters".into()));
+        assert_eq!(
+            set("save", &["1", "2", "3"]),
+            Err("Invalid save parameters".into())
+        );
+        assert_eq!(
+            set("save", &["0", "2"]),
+            Err("Invalid save parameters".into())
+        );
+        assert_eq!(
+            set("save", &["10", "-1"]),
+            Err("Invalid save parameters".into())
+        );
         assert_eq!(set("save", &["10", ""]), Ok("10 0".into()));
         assert_eq!(set("save", &["10", "5", "20", "6"]), Ok("10 5 20 6".into()));
         assert_eq!(set("save", &[""]), Ok("".into()));
         assert_eq!(set("save", &[]), Ok("".into()));
         assert_eq!(
-            set("client-output-buffer-limit", &["replica", "1mb", "2kb", "3"]),
+            set(
+                "client-output-buffer-limit",
+                &["replica", "1mb", "2kb", "3"]
+            ),
             Ok("normal 0 0 0 slave 1048576 2048 3 pubsub 33554432 8388608 60".into())
         );
         assert_eq!(
@@ -1387,16 +1897,27 @@ mod tests {
         );
         assert_eq!(
             set("client-output-buffer-limit", &["pubsub", "1", "2", "-1"]),
-            Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into())
+            Err(
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.".into()
+            )
         );
-        assert_eq!(set("oom-score-adj-values", &["1", "2"]), Err("wrong number of arguments".into()));
+        assert_eq!(
+            set("oom-score-adj-values", &["1", "2"]),
+            Err("wrong number of arguments".into())
+        );
         assert_eq!(
             set("oom-score-adj-values", &["1", "2", "3000"]),
             Err("Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into())
         );
         assert_eq!(set("notify-keyspace-events", &["KEA"]), Ok("AKE".into()));
-        assert_eq!(set("notify-keyspace-events", &["g$lshzxet"]), Ok("g$lshzxet".into()));
-        assert_eq!(set("notify-keyspace-events", &["g$lshzxetdn"]), Ok("A".into()));
+        assert_eq!(
+            set("notify-keyspace-events", &["g$lshzxet"]),
+            Ok("g$lshzxet".into())
+        );
+        assert_eq!(
+            set("notify-keyspace-events", &["g$lshzxetdn"]),
+            Ok("A".into())
+        );
         assert_eq!(set("notify-keyspace-events", &["Am"]), Ok("Am".into()));
         assert_eq!(set("notify-keyspace-events", &["dn"]), Ok("dn".into()));
         assert_eq!(
@@ -1406,22 +1927,43 @@ mod tests {
         assert_eq!(set("bind", &[""]), Ok("".into()));
         assert_eq!(set("bind", &["1.2.3.4", "::1"]), Ok("1.2.3.4 ::1".into()));
         let many: Vec<&str> = std::iter::repeat_n("a", 17).collect();
-        assert_eq!(set("bind", &many), Err("Too many bind addresses specified.".into()));
-        assert_eq!(set("replicaof", &["h", "x"]), Err("Invalid master port".into()));
-        assert_eq!(set("replicaof", &["h", "70000"]), Err("Invalid master port".into()));
-        assert_eq!(set("replicaof", &["h"]), Err("wrong number of arguments".into()));
+        assert_eq!(
+            set("bind", &many),
+            Err("Too many bind addresses specified.".into())
+        );
+        assert_eq!(
+            set("replicaof", &["h", "x"]),
+            Err("Invalid master port".into())
+        );
+        assert_eq!(
+            set("replicaof", &["h", "70000"]),
+            Err("Invalid master port".into())
+        );
+        assert_eq!(
+            set("replicaof", &["h"]),
+            Err("wrong number of arguments".into())
+        );
         assert_eq!(set("replicaof", &["h", "6380"]), Ok("h 6380".into()));
         assert_eq!(set("replicaof", &["NO", "one"]), Ok("".into()));
-        assert_eq!(set("latency-tracking-info-percentiles", &["50", "99.99", "100"]), Ok("50 99.99 100".into()));
+        assert_eq!(
+            set("latency-tracking-info-percentiles", &["50", "99.99", "100"]),
+            Ok("50 99.99 100".into())
+        );
         assert_eq!(
             set("latency-tracking-info-percentiles", &["101"]),
-            Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into())
+            Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into()
+            )
         );
         assert_eq!(
             set("latency-tracking-info-percentiles", &["abc"]),
             Err("Invalid latency-tracking-info-percentiles parameters".into())
         );
-        assert_eq!(set("dir", &["/definitely/not/here"]), Err("No such file or directory".into()));
+        assert_eq!(
+            set("dir", &["/definitely/not/here"]),
+            Err("No such file or directory".into())
+        );
     }
 
     #[test]

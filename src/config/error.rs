@@ -91,7 +91,10 @@ impl ConfigError {
     /// checks the server does after loading (e.g. `rename-command` of a
     /// command that does not exist: `No such command in rename-command`).
     pub fn at(origin: &Origin, reason: impl Into<String>) -> ConfigError {
-        ConfigError::Line { origin: origin.clone(), reason: reason.into() }
+        ConfigError::Line {
+            origin: origin.clone(),
+            reason: reason.into(),
+        }
     }
 
     /// The 1-based line number of the offending line, if the error is about
@@ -182,14 +185,23 @@ impl fmt::Display for ConfigSetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigSetError::Unknown { name } => {
-                write!(f, "ERR Unknown option or number of arguments for CONFIG SET - '{name}'")
+                write!(
+                    f,
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                )
             }
-            ConfigSetError::Failed { name, reason: Some(reason) } => write!(
+            ConfigSetError::Failed {
+                name,
+                reason: Some(reason),
+            } => write!(
                 f,
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
             ),
             ConfigSetError::Failed { name, reason: None } => {
-                write!(f, "ERR CONFIG SET failed (possibly related to argument '{name}')")
+                write!(
+                    f,
+                    "ERR CONFIG SET failed (possibly related to argument '{name}')"
+                )
             }
             ConfigSetError::Loading => write!(f, "LOADING Redis is loading the dataset in memory"),
         }
@@ -211,7 +223,9 @@ pub enum RewriteError {
 impl fmt::Display for RewriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RewriteError::NoConfigFile => write!(f, "ERR The server is running without a config file"),
+            RewriteError::NoConfigFile => {
+                write!(f, "ERR The server is running without a config file")
+            }
             RewriteError::Io(e) => write!(f, "ERR Rewriting config file: {}", strerror(e)),
         }
     }
@@ -249,7 +263,11 @@ mod tests {
     #[test]
     fn fatal_block_matches_redis_layout() {
         let e = ConfigError::Line {
-            origin: Origin { file: None, line: 2, text: "foo bar".into() },
+            origin: Origin {
+                file: None,
+                line: 2,
+                text: "foo bar".into(),
+            },
             reason: "Bad directive or wrong number of arguments".into(),
         };
         assert_eq!(
@@ -267,10 +285,17 @@ mod tests {
 
     #[test]
     fn global_and_open_errors() {
-        let g = ConfigError::Global { reason: "replicaof directive not allowed in cluster mode".into() };
-        assert!(g.to_string().ends_with("***\nreplicaof directive not allowed in cluster mode"));
+        let g = ConfigError::Global {
+            reason: "replicaof directive not allowed in cluster mode".into(),
+        };
+        assert!(g
+            .to_string()
+            .ends_with("***\nreplicaof directive not allowed in cluster mode"));
         assert_eq!(g.line(), None);
-        let o = ConfigError::Open { path: "/x.conf".into(), reason: "No such file or directory".into() };
+        let o = ConfigError::Open {
+            path: "/x.conf".into(),
+            reason: "No such file or directory".into(),
+        };
         assert_eq!(
             o.to_string(),
             "Fatal error, can't open config file '/x.conf': No such file or directory"
@@ -291,7 +316,10 @@ mod tests {
             .to_string(),
             "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"
         );
-        assert_eq!(RewriteError::NoConfigFile.to_string(), "ERR The server is running without a config file");
+        assert_eq!(
+            RewriteError::NoConfigFile.to_string(),
+            "ERR The server is running without a config file"
+        );
     }
 
     #[test]

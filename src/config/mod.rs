@@ -68,7 +68,9 @@ pub use directives::{notify, ClientBufferLimit, Directive, DIRECTIVES};
 pub use error::{ConfigError, ConfigSetError, Origin, RewriteError};
 pub use rewrite::RewriteOptions;
 
-use directives::{Kind, SetCtx, Value, DENY_LOADING, HIDDEN, IMMUTABLE, MULTI_ARG, PROTECTED, SENSITIVE};
+use directives::{
+    Kind, SetCtx, Value, DENY_LOADING, HIDDEN, IMMUTABLE, MULTI_ARG, PROTECTED, SENSITIVE,
+};
 use parse::{lossy_name, Loader};
 
 /// A `rename-command` directive: `from` is renamed to `to` (removed when
@@ -202,7 +204,11 @@ impl fmt::Debug for Config {
             .enumerate()
             .filter(|(i, _)| self.values.get(*i) != defaults.values.get(*i))
             .map(|(i, d)| {
-                let v = if d.has(SENSITIVE) { "(redacted)".to_string() } else { self.format(i) };
+                let v = if d.has(SENSITIVE) {
+                    "(redacted)".to_string()
+                } else {
+                    self.format(i)
+                };
                 (d.name, v)
             })
             .collect();
@@ -213,7 +219,14 @@ impl fmt::Debug for Config {
             .field("rename_commands", &self.rename_commands.len())
             .field("users", &self.users.len())
             .field("load_modules", &self.load_modules)
-            .field("module_configs", &self.module_configs.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "module_configs",
+                &self
+                    .module_configs
+                    .iter()
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>(),
+            )
             .field("sentinel_lines", &self.sentinel_lines.len())
             .finish()
     }
@@ -262,7 +275,11 @@ impl Config {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref().to_string_lossy().into_owned();
         // A path starting with '-' would be taken for an option.
-        let path = if path.starts_with('-') { format!("./{path}") } else { path };
+        let path = if path.starts_with('-') {
+            format!("./{path}")
+        } else {
+            path
+        };
         Config::from_args(&[path])
     }
 
@@ -387,7 +404,8 @@ impl Config {
     /// `CONFIG SET name value [name value...]` for a remote, non-local
     /// client while not loading. See [`Config::set_many_with`].
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), ConfigSetError> {
-        self.set_many_with(pairs, &SetContext::default()).map(|_| ())
+        self.set_many_with(pairs, &SetContext::default())
+            .map(|_| ())
     }
 
     /// `CONFIG SET` of a single parameter.
@@ -411,7 +429,8 @@ impl Config {
     ) -> Result<Vec<&'static str>, ConfigSetError> {
         let protected_ok = match self.value("enable-protected-configs") {
             Some(Value::Enum(v)) => {
-                *v == directives::PROTECTED_YES || (*v == directives::PROTECTED_LOCAL && ctx.local_client)
+                *v == directives::PROTECTED_YES
+                    || (*v == directives::PROTECTED_LOCAL && ctx.local_client)
             }
             _ => false,
         };
@@ -433,7 +452,11 @@ impl Config {
             }
             let d = &DIRECTIVES[idx];
             if d.has(IMMUTABLE) || (d.has(PROTECTED) && !protected_ok) {
-                let why = if d.has(IMMUTABLE) { "can't set immutable config" } else { "can't set protected config" };
+                let why = if d.has(IMMUTABLE) {
+                    "can't set immutable config"
+                } else {
+                    "can't set protected config"
+                };
                 failed = Some((lossy_name(name), why));
                 invalid = true;
                 continue;
@@ -455,9 +478,15 @@ impl Config {
             } else if let Some(name) = unknown {
                 ConfigSetError::Unknown { name }
             } else if let Some((name, why)) = failed {
-                ConfigSetError::Failed { name, reason: Some(why.to_string()) }
+                ConfigSetError::Failed {
+                    name,
+                    reason: Some(why.to_string()),
+                }
             } else {
-                ConfigSetError::Failed { name: String::new(), reason: None }
+                ConfigSetError::Failed {
+                    name: String::new(),
+                    reason: None,
+                }
             });
         }
 
@@ -477,7 +506,11 @@ impl Config {
             } else {
                 vec![*value]
             };
-            let mut sctx = SetCtx { from_file: false, save_loaded: false, cwd: &cwd };
+            let mut sctx = SetCtx {
+                from_file: false,
+                save_loaded: false,
+                cwd: &cwd,
+            };
             let result = match self.values.get(*idx) {
                 Some(cur) => directives::parse_value(d, &args, cur, &mut sctx),
                 None => Err("internal error".to_string()),
@@ -490,8 +523,15 @@ impl Config {
                 }
                 Err(reason) => {
                     self.values = backup;
-                    let name = if *alias { d.alias.unwrap_or(d.name) } else { d.name };
-                    return Err(ConfigSetError::Failed { name: name.to_string(), reason: Some(reason) });
+                    let name = if *alias {
+                        d.alias.unwrap_or(d.name)
+                    } else {
+                        d.name
+                    };
+                    return Err(ConfigSetError::Failed {
+                        name: name.to_string(),
+                        reason: Some(reason),
+                    });
                 }
             }
         }
@@ -527,7 +567,10 @@ impl Config {
 
     /// `CONFIG REWRITE` with the server's `user` / `loadmodule` lines.
     pub fn rewrite_with(&self, opts: &RewriteOptions) -> Result<(), RewriteError> {
-        let path = self.config_file.as_deref().ok_or(RewriteError::NoConfigFile)?;
+        let path = self
+            .config_file
+            .as_deref()
+            .ok_or(RewriteError::NoConfigFile)?;
         let old = match std::fs::read(path) {
             Ok(data) => data,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -555,7 +598,10 @@ impl Config {
     /// renaming, case-insensitively) and reports the first invalid one with
     /// Redis' errors (`No such command in rename-command`,
     /// `Target command name already exists`).
-    pub fn validate_rename_commands(&self, exists: impl Fn(&[u8]) -> bool) -> Result<(), ConfigError> {
+    pub fn validate_rename_commands(
+        &self,
+        exists: impl Fn(&[u8]) -> bool,
+    ) -> Result<(), ConfigError> {
         let mut removed: HashSet<Vec<u8>> = HashSet::new();
         let mut added: HashSet<Vec<u8>> = HashSet::new();
         for r in &self.rename_commands {
@@ -564,14 +610,20 @@ impl Config {
             };
             let from = r.from.to_ascii_lowercase();
             if !present(&from, &removed, &added) {
-                return Err(ConfigError::at(&r.origin, "No such command in rename-command"));
+                return Err(ConfigError::at(
+                    &r.origin,
+                    "No such command in rename-command",
+                ));
             }
             added.remove(&from);
             removed.insert(from);
             if !r.to.is_empty() {
                 let to = r.to.to_ascii_lowercase();
                 if present(&to, &removed, &added) {
-                    return Err(ConfigError::at(&r.origin, "Target command name already exists"));
+                    return Err(ConfigError::at(
+                        &r.origin,
+                        "Target command name already exists",
+                    ));
                 }
                 removed.remove(&to);
                 added.insert(to);
@@ -658,7 +710,9 @@ impl Config {
     }
 
     fn string(&self, name: &str) -> String {
-        self.get_bytes(name).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+        self.get_bytes(name)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
     }
 
     // -- typed accessors ----------------------------------------------------
@@ -686,7 +740,9 @@ impl Config {
     /// CPUs this process may run on (affinity and cgroup quota included).
     pub fn effective_threads(&self) -> usize {
         match self.threads() {
-            0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             n => n,
         }
     }
@@ -739,7 +795,8 @@ impl Config {
 
     /// PID file path, if configured.
     pub fn pidfile(&self) -> Option<String> {
-        self.get_bytes("pidfile").map(|b| String::from_utf8_lossy(b).into_owned())
+        self.get_bytes("pidfile")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Log file path; empty means standard output.
@@ -771,12 +828,14 @@ impl Config {
 
     /// Largest accepted bulk string in a request, in bytes.
     pub fn proto_max_bulk_len(&self) -> u64 {
-        self.get_u64("proto-max-bulk-len").unwrap_or(512 * 1024 * 1024)
+        self.get_u64("proto-max-bulk-len")
+            .unwrap_or(512 * 1024 * 1024)
     }
 
     /// Largest query buffer of one client, in bytes.
     pub fn client_query_buffer_limit(&self) -> u64 {
-        self.get_u64("client-query-buffer-limit").unwrap_or(1024 * 1024 * 1024)
+        self.get_u64("client-query-buffer-limit")
+            .unwrap_or(1024 * 1024 * 1024)
     }
 
     /// Background task frequency, already capped into 1..=500 as Redis does.
@@ -794,7 +853,12 @@ impl Config {
         match self.value("save") {
             Some(Value::Save(points)) => points
                 .iter()
-                .map(|(s, c)| (u64::try_from(*s).unwrap_or(0), u64::try_from(*c).unwrap_or(0)))
+                .map(|(s, c)| {
+                    (
+                        u64::try_from(*s).unwrap_or(0),
+                        u64::try_from(*c).unwrap_or(0),
+                    )
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -908,14 +972,17 @@ impl Config {
     /// The master to replicate from, if this server is a replica.
     pub fn replicaof(&self) -> Option<(String, u16)> {
         match self.value("replicaof") {
-            Some(Value::ReplicaOf(Some((h, p)))) => Some((h.clone(), u16::try_from(*p).unwrap_or(0))),
+            Some(Value::ReplicaOf(Some((h, p)))) => {
+                Some((h.clone(), u16::try_from(*p).unwrap_or(0)))
+            }
             _ => None,
         }
     }
 
     /// Unix socket path, if any.
     pub fn unixsocket(&self) -> Option<String> {
-        self.get_bytes("unixsocket").map(|b| String::from_utf8_lossy(b).into_owned())
+        self.get_bytes("unixsocket")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// Unix socket permissions (0 = default).

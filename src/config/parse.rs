@@ -168,7 +168,10 @@ pub fn repr(s: &[u8]) -> String {
 /// Trims the given bytes from both ends (Redis' `sdstrim()`).
 pub fn trim<'a>(s: &'a [u8], set: &[u8]) -> &'a [u8] {
     let start = s.iter().position(|c| !set.contains(c)).unwrap_or(s.len());
-    let end = s.iter().rposition(|c| !set.contains(c)).map_or(start, |e| e + 1);
+    let end = s
+        .iter()
+        .rposition(|c| !set.contains(c))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 
@@ -211,7 +214,10 @@ pub fn memtoull(s: &[u8]) -> Option<u64> {
     let mut val: u64 = 0;
     for &d in &s[..digits] {
         // strtoull saturates on overflow.
-        val = val.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).unwrap_or(u64::MAX);
+        val = val
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .unwrap_or(u64::MAX);
         if val == u64::MAX {
             break;
         }
@@ -296,7 +302,11 @@ pub fn c_strtoll(s: &[u8], base: u32) -> StrToLl {
     }
     if i == start {
         // No digits: endptr is the start of the string.
-        return StrToLl { value: 0, complete: s.is_empty(), overflow: false };
+        return StrToLl {
+            value: 0,
+            complete: s.is_empty(),
+            overflow: false,
+        };
     }
     let signed = if neg { -acc } else { acc };
     let value = if overflow || signed > i128::from(i64::MAX) {
@@ -309,7 +319,11 @@ pub fn c_strtoll(s: &[u8], base: u32) -> StrToLl {
         signed as i64
     };
     let value = if overflow && neg { i64::MIN } else { value };
-    StrToLl { value, complete: i == s.len(), overflow }
+    StrToLl {
+        value,
+        complete: i == s.len(),
+        overflow,
+    }
 }
 
 /// Parses a float like Redis' `string2d()`: no leading blank, the whole
@@ -405,7 +419,8 @@ fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool, nestin
                         if start > end {
                             std::mem::swap(&mut start, &mut end);
                         }
-                        let (start, end, ch) = (fold(start, nocase), fold(end, nocase), fold(c, nocase));
+                        let (start, end, ch) =
+                            (fold(start, nocase), fold(end, nocase), fold(c, nocase));
                         p += 2;
                         if ch >= start && ch <= end {
                             matched = true;
@@ -458,7 +473,11 @@ fn has_wildcards(s: &str) -> bool {
 /// relative, as glob does.
 fn glob_paths(cwd: &Path, pattern: &str) -> Vec<String> {
     let absolute = pattern.starts_with('/');
-    let mut current: Vec<String> = vec![if absolute { "/".to_string() } else { String::new() }];
+    let mut current: Vec<String> = vec![if absolute {
+        "/".to_string()
+    } else {
+        String::new()
+    }];
     let comps: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
     for comp in comps {
         let mut next = Vec::new();
@@ -475,7 +494,9 @@ fn glob_paths(cwd: &Path, pattern: &str) -> Vec<String> {
             };
             if has_wildcards(comp) {
                 let dir = cwd.join(if base.is_empty() { "." } else { base.as_str() });
-                let Ok(rd) = std::fs::read_dir(dir) else { continue };
+                let Ok(rd) = std::fs::read_dir(dir) else {
+                    continue;
+                };
                 let mut names: Vec<String> = rd
                     .filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -529,12 +550,23 @@ impl<'a> Loader<'a> {
             Some(d) => PathBuf::from(d),
             None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         };
-        Loader { cfg, save_loaded: false, cwd, depth: 0, sandbox: false }
+        Loader {
+            cfg,
+            save_loaded: false,
+            cwd,
+            depth: 0,
+            sandbox: false,
+        }
     }
 
     /// Loads one configuration text. `file` is recorded in error origins
     /// for lines up to `file_lines` (the rest came from stdin or options).
-    pub fn load_text(&mut self, text: &[u8], file: Option<&Path>, file_lines: usize) -> Result<(), ConfigError> {
+    pub fn load_text(
+        &mut self,
+        text: &[u8],
+        file: Option<&Path>,
+        file_lines: usize,
+    ) -> Result<(), ConfigError> {
         let lines = split_lines(text);
         for (i, raw) in lines.iter().enumerate() {
             let linenum = i + 1;
@@ -543,12 +575,20 @@ impl<'a> Loader<'a> {
                 continue;
             }
             let origin = || Origin {
-                file: if linenum <= file_lines { file.map(Path::to_path_buf) } else { None },
+                file: if linenum <= file_lines {
+                    file.map(Path::to_path_buf)
+                } else {
+                    None
+                },
                 line: linenum,
                 text: String::from_utf8_lossy(line).into_owned(),
             };
-            let fail = |reason: &str| ConfigError::Line { origin: origin(), reason: reason.to_string() };
-            let argv = split_args(line).map_err(|_| fail("Unbalanced quotes in configuration line"))?;
+            let fail = |reason: &str| ConfigError::Line {
+                origin: origin(),
+                reason: reason.to_string(),
+            };
+            let argv =
+                split_args(line).map_err(|_| fail("Unbalanced quotes in configuration line"))?;
             let Some(first) = argv.first() else { continue };
             let name = first.to_ascii_lowercase();
             let argc = argv.len();
@@ -585,7 +625,10 @@ impl<'a> Loader<'a> {
                             String::from_utf8_lossy(user)
                         )));
                     }
-                    self.cfg.users.push(UserDirective { args: argv[1..].to_vec(), origin: origin() });
+                    self.cfg.users.push(UserDirective {
+                        args: argv[1..].to_vec(),
+                        origin: origin(),
+                    });
                 }
                 b"loadmodule" if argc >= 2 => {
                     self.cfg.load_modules.push(LoadModule {
@@ -612,7 +655,10 @@ impl<'a> Loader<'a> {
                         if !self.cfg.sentinel_mode {
                             return Err(fail("sentinel directive while not in sentinel mode"));
                         }
-                        self.cfg.sentinel_lines.push(SentinelLine { args: argv[1..].to_vec(), origin: origin() });
+                        self.cfg.sentinel_lines.push(SentinelLine {
+                            args: argv[1..].to_vec(),
+                            origin: origin(),
+                        });
                     }
                 }
                 _ => return Err(fail("Bad directive or wrong number of arguments")),
@@ -624,8 +670,16 @@ impl<'a> Loader<'a> {
     /// Sets one directive from configuration text.
     fn apply(&mut self, idx: usize, args: &[&[u8]]) -> Result<(), String> {
         let d = &directives::DIRECTIVES[idx];
-        let mut ctx = directives::SetCtx { from_file: true, save_loaded: self.save_loaded, cwd: &self.cwd };
-        let current = self.cfg.values.get(idx).ok_or_else(|| "internal error".to_string())?;
+        let mut ctx = directives::SetCtx {
+            from_file: true,
+            save_loaded: self.save_loaded,
+            cwd: &self.cwd,
+        };
+        let current = self
+            .cfg
+            .values
+            .get(idx)
+            .ok_or_else(|| "internal error".to_string())?;
         let v = directives::parse_value(d, args, current, &mut ctx)?;
         self.save_loaded = ctx.save_loaded;
         if let Value::Dir(Some(dir)) = &v {
@@ -644,18 +698,27 @@ impl<'a> Loader<'a> {
             return Ok(());
         }
         if self.depth >= MAX_INCLUDE_DEPTH {
-            return Err(ConfigError::at(origin, "Too many nested include directives"));
+            return Err(ConfigError::at(
+                origin,
+                "Too many nested include directives",
+            ));
         }
         let name = String::from_utf8_lossy(cstr(arg)).into_owned();
-        let files: Vec<String> = if has_wildcards(&name) { glob_paths(&self.cwd, &name) } else { vec![name] };
+        let files: Vec<String> = if has_wildcards(&name) {
+            glob_paths(&self.cwd, &name)
+        } else {
+            vec![name]
+        };
         if files.is_empty() {
             return Ok(());
         }
         let mut text = Vec::new();
         for f in &files {
             let path = self.cwd.join(f);
-            let data = std::fs::read(&path)
-                .map_err(|e| ConfigError::Open { path: f.clone(), reason: strerror(&e) })?;
+            let data = std::fs::read(&path).map_err(|e| ConfigError::Open {
+                path: f.clone(),
+                reason: strerror(&e),
+            })?;
             text.extend_from_slice(&data);
         }
         let file_lines = text.len() + 1;
@@ -675,8 +738,14 @@ impl<'a> Loader<'a> {
             let logfile = cstr(logfile);
             if !logfile.is_empty() {
                 let path = self.cwd.join(String::from_utf8_lossy(logfile).as_ref());
-                if let Err(e) = std::fs::OpenOptions::new().append(true).create(true).open(path) {
-                    return Err(ConfigError::Global { reason: format!("Can't open the log file: {}", strerror(&e)) });
+                if let Err(e) = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(path)
+                {
+                    return Err(ConfigError::Global {
+                        reason: format!("Can't open the log file: {}", strerror(&e)),
+                    });
                 }
             }
         }
@@ -687,7 +756,9 @@ impl<'a> Loader<'a> {
         let cluster = matches!(self.cfg.value("cluster-enabled"), Some(Value::Bool(true)));
         let replica = matches!(self.cfg.value("replicaof"), Some(Value::ReplicaOf(Some(_))));
         if cluster && replica {
-            return Err(ConfigError::Global { reason: "replicaof directive not allowed in cluster mode".to_string() });
+            return Err(ConfigError::Global {
+                reason: "replicaof directive not allowed in cluster mode".to_string(),
+            });
         }
         Ok(())
     }
@@ -768,7 +839,10 @@ pub(crate) fn load_from_args(cfg: &mut Config, args: &[String]) -> Result<(), Co
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
-            .map_err(|e| ConfigError::Open { path: "-".to_string(), reason: strerror(&e) })?;
+            .map_err(|e| ConfigError::Open {
+                path: "-".to_string(),
+                reason: strerror(&e),
+            })?;
         text.extend_from_slice(&buf);
     }
     text.push(b'\n');
@@ -803,11 +877,17 @@ mod tests {
     fn double_quotes_and_escapes() {
         assert_eq!(words(r#"a "b c" d"#), vec!["a", "b c", "d"]);
         assert_eq!(words(r#""\n\r\t\b\a\\\"""#), vec!["\n\r\t\u{8}\u{7}\\\""]);
-        assert_eq!(split_args(br#""\x41\x7a\xff""#).unwrap(), vec![vec![b'A', b'z', 0xff]]);
+        assert_eq!(
+            split_args(br#""\x41\x7a\xff""#).unwrap(),
+            vec![vec![b'A', b'z', 0xff]]
+        );
         assert_eq!(words(r#""\xZZ""#), vec!["xZZ"]);
         assert_eq!(words(r#""\q""#), vec!["q"]);
         assert_eq!(words(r#"""#.repeat(2).as_str()), vec![""]);
-        assert_eq!(words(r#"ab"c d"e"#.replace('e', "").as_str()), vec!["abc d"]);
+        assert_eq!(
+            words(r#"ab"c d"e"#.replace('e', "").as_str()),
+            vec!["abc d"]
+        );
     }
 
     #[test]
@@ -825,7 +905,10 @@ mod tests {
 
     #[test]
     fn nul_ends_the_line() {
-        assert_eq!(split_args(b"a b\0c d").unwrap(), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            split_args(b"a b\0c d").unwrap(),
+            vec![b"a".to_vec(), b"b".to_vec()]
+        );
         assert_eq!(split_args(b"\"a\0\""), Err(UnbalancedQuotes));
     }
 
@@ -873,17 +956,55 @@ mod tests {
         assert_eq!(string2ll(b"-12"), Some(-12));
         assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1a"] {
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"-0",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"",
+            b"-",
+            b"1a",
+        ] {
             assert_eq!(string2ll(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 
     #[test]
     fn c_strtoll_semantics() {
-        assert_eq!(c_strtoll(b"  -42", 10), StrToLl { value: -42, complete: true, overflow: false });
-        assert_eq!(c_strtoll(b"+7x", 10), StrToLl { value: 7, complete: false, overflow: false });
-        assert_eq!(c_strtoll(b"", 10), StrToLl { value: 0, complete: true, overflow: false });
-        assert_eq!(c_strtoll(b"x", 10), StrToLl { value: 0, complete: false, overflow: false });
+        assert_eq!(
+            c_strtoll(b"  -42", 10),
+            StrToLl {
+                value: -42,
+                complete: true,
+                overflow: false
+            }
+        );
+        assert_eq!(
+            c_strtoll(b"+7x", 10),
+            StrToLl {
+                value: 7,
+                complete: false,
+                overflow: false
+            }
+        );
+        assert_eq!(
+            c_strtoll(b"", 10),
+            StrToLl {
+                value: 0,
+                complete: true,
+                overflow: false
+            }
+        );
+        assert_eq!(
+            c_strtoll(b"x", 10),
+            StrToLl {
+                value: 0,
+                complete: false,
+                overflow: false
+            }
+        );
         assert_eq!(c_strtoll(b"0755", 8).value, 0o755);
         assert!(!c_strtoll(b"8", 8).complete);
         let big = c_strtoll(b"99999999999999999999", 10);
@@ -934,8 +1055,14 @@ mod tests {
     #[test]
     fn options_are_built_like_redis_server() {
         let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (o, stdin) = build_options(&args(&["--port", "6380", "--save", "", "--requirepass", "a b"]), 0);
-        assert_eq!(String::from_utf8_lossy(&o), "port \"6380\" \nsave \"\" \nrequirepass \"a b\" ");
+        let (o, stdin) = build_options(
+            &args(&["--port", "6380", "--save", "", "--requirepass", "a b"]),
+            0,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o),
+            "port \"6380\" \nsave \"\" \nrequirepass \"a b\" "
+        );
         assert!(!stdin);
         let (o, _) = build_options(&args(&["--save", "--port", "1"]), 0);
         assert_eq!(String::from_utf8_lossy(&o), "save \"\"\nport \"1\" ");

@@ -30,7 +30,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::Path;
 
-use super::directives::{self, Kind, NumFmt, Special, Value, DEFAULT_BIND, DEFAULT_OBUF, DEFAULT_OOM, DIRECTIVES};
+use super::directives::{
+    self, Kind, NumFmt, Special, Value, DEFAULT_BIND, DEFAULT_OBUF, DEFAULT_OOM, DIRECTIVES,
+};
 use super::parse::{repr, split_args, split_lines, trim};
 use super::Config;
 
@@ -54,7 +56,13 @@ pub struct RewriteOptions {
 }
 
 /// Directives kept by the rewrite although they are not parameters.
-const FILE_ONLY: &[&str] = &["include", "rename-command", "user", "loadmodule", "sentinel"];
+const FILE_ONLY: &[&str] = &[
+    "include",
+    "rename-command",
+    "user",
+    "loadmodule",
+    "sentinel",
+];
 
 struct State {
     lines: Vec<Vec<u8>>,
@@ -96,7 +104,10 @@ impl State {
             });
             match key {
                 Some(key) => {
-                    st.option_to_line.entry(key).or_default().push_back(st.lines.len());
+                    st.option_to_line
+                        .entry(key)
+                        .or_default()
+                        .push_back(st.lines.len());
                     st.lines.push(line.to_vec());
                 }
                 None => {
@@ -116,7 +127,10 @@ impl State {
     /// Redis' `rewriteConfigRewriteLine()`.
     fn line(&mut self, option: &str, line: String, force: bool) {
         self.mark(option);
-        let slot = self.option_to_line.get_mut(option).and_then(VecDeque::pop_front);
+        let slot = self
+            .option_to_line
+            .get_mut(option)
+            .and_then(VecDeque::pop_front);
         match slot {
             Some(n) => {
                 if let Some(l) = self.lines.get_mut(n) {
@@ -188,14 +202,23 @@ fn rewrite_directive(cfg: &Config, st: &mut State, d: &directives::Directive, v:
     let name = d.name;
     match (d.kind, v) {
         (Kind::Bool { default }, Value::Bool(b)) => {
-            st.line(name, format!("{name} {}", if *b { "yes" } else { "no" }), *b != default);
+            st.line(
+                name,
+                format!("{name} {}", if *b { "yes" } else { "no" }),
+                *b != default,
+            );
         }
         (Kind::Str { .. }, Value::Str(None)) => st.mark(name),
         (Kind::Str { default, .. }, Value::Str(Some(s))) => {
             let force = default.is_none_or(|def| def.as_bytes() != s.as_slice());
             st.line(name, format!("{name} {}", repr(s)), force);
         }
-        (Kind::Enum { values, default, .. }, Value::Enum(e)) => {
+        (
+            Kind::Enum {
+                values, default, ..
+            },
+            Value::Enum(e),
+        ) => {
             let text = directives::enum_name(values, *e, d.has(directives::MULTI_ARG));
             st.line(name, format!("{name} {text}"), *e != default);
         }
@@ -237,7 +260,11 @@ fn rewrite_special(cfg: &Config, st: &mut State, name: &str, sp: Special, v: &Va
             st.mark(name);
         }
         (Special::ClientOutputBufferLimit, Value::Obuf(limits)) => {
-            for ((class, l), def) in ["normal", "replica", "pubsub"].iter().zip(limits.iter()).zip(DEFAULT_OBUF.iter()) {
+            for ((class, l), def) in ["normal", "replica", "pubsub"]
+                .iter()
+                .zip(limits.iter())
+                .zip(DEFAULT_OBUF.iter())
+            {
                 let line = format!(
                     "{name} {class} {} {} {}",
                     format_memory(l.hard as i64),
@@ -248,14 +275,26 @@ fn rewrite_special(cfg: &Config, st: &mut State, name: &str, sp: Special, v: &Va
             }
         }
         (Special::OomScoreAdjValues, Value::Oom(vals)) => {
-            st.line(name, format!("{name} {} {} {}", vals[0], vals[1], vals[2]), *vals != DEFAULT_OOM);
+            st.line(
+                name,
+                format!("{name} {} {} {}", vals[0], vals[1], vals[2]),
+                *vals != DEFAULT_OOM,
+            );
         }
         (Special::NotifyKeyspaceEvents, Value::Notify(flags)) => {
             let text = directives::notify_format(*flags);
-            st.line(name, format!("{name} {}", repr(text.as_bytes())), *flags != 0);
+            st.line(
+                name,
+                format!("{name} {}", repr(text.as_bytes())),
+                *flags != 0,
+            );
         }
         (Special::Bind, Value::Bind(addrs)) => {
-            if addrs.iter().map(String::as_str).eq(DEFAULT_BIND.iter().copied()) {
+            if addrs
+                .iter()
+                .map(String::as_str)
+                .eq(DEFAULT_BIND.iter().copied())
+            {
                 st.mark(name);
             } else if addrs.is_empty() {
                 st.line(name, format!("{name} \"\""), true);
@@ -273,7 +312,10 @@ fn rewrite_special(cfg: &Config, st: &mut State, name: &str, sp: Special, v: &Va
             let line = if p.is_empty() {
                 format!("{name} \"\"")
             } else {
-                let vals: Vec<String> = p.iter().map(|v| directives::format_percentile(*v)).collect();
+                let vals: Vec<String> = p
+                    .iter()
+                    .map(|v| directives::format_percentile(*v))
+                    .collect();
                 format!("{name} {}", vals.join(" "))
             };
             st.line(name, line, true);
@@ -320,10 +362,18 @@ pub(crate) fn overwrite_file(path: &Path, content: &[u8]) -> std::io::Result<()>
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(format!(".{:06x}{:x}{n}", std::process::id() & 0xffffff, nanos));
+    tmp_name.push(format!(
+        ".{:06x}{:x}{n}",
+        std::process::id() & 0xffffff,
+        nanos
+    ));
     let tmp = std::path::PathBuf::from(tmp_name);
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&tmp)?;
         f.write_all(content)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -343,12 +393,20 @@ mod tests {
     }
 
     fn rewrite(cfg: &Config, old: &str) -> String {
-        String::from_utf8(rewrite_content(cfg, old.as_bytes(), &RewriteOptions::default())).expect("utf8")
+        String::from_utf8(rewrite_content(
+            cfg,
+            old.as_bytes(),
+            &RewriteOptions::default(),
+        ))
+        .expect("utf8")
     }
 
     /// Drops the always-written `dir` line, whose value depends on the cwd.
     fn without_dir(s: &str) -> String {
-        s.lines().filter(|l| !l.starts_with("dir ")).map(|l| format!("{l}\n")).collect()
+        s.lines()
+            .filter(|l| !l.starts_with("dir "))
+            .map(|l| format!("{l}\n"))
+            .collect()
     }
 
     #[test]
@@ -364,7 +422,12 @@ mod tests {
     fn keeps_comments_order_and_replaces_in_place() {
         let old = "# Top comment\n\n  port 7000\nmaxmemory 1000000\n# middle\nsave 900 1\nsave 300 10\n    # indented\ntimeout 0\n";
         let mut cfg = cfg_from(old);
-        cfg.set_many(&[(b"maxmemory", b"2gb"), (b"save", b"60 100"), (b"timeout", b"5")]).expect("set");
+        cfg.set_many(&[
+            (b"maxmemory", b"2gb"),
+            (b"save", b"60 100"),
+            (b"timeout", b"5"),
+        ])
+        .expect("set");
         let out = without_dir(&rewrite(&cfg, old));
         assert_eq!(
             out,
@@ -404,7 +467,10 @@ mod tests {
         .expect("set");
         let first = rewrite(&cfg, "port 7000\n");
         let out = without_dir(&first);
-        assert!(out.starts_with("port 7000\n\n# Generated by CONFIG REWRITE\n"), "{out}");
+        assert!(
+            out.starts_with("port 7000\n\n# Generated by CONFIG REWRITE\n"),
+            "{out}"
+        );
         for l in [
             "maxmemory-clients 5%\n",
             "notify-keyspace-events \"AKE\"\n",
@@ -422,7 +488,10 @@ mod tests {
         // first class rewritten takes over the existing line.)
         let second = rewrite(&cfg, &first);
         assert_eq!(second.matches(SIGNATURE).count(), 1);
-        assert!(second.contains("\nclient-output-buffer-limit normal 0 0 0\n"), "{second}");
+        assert!(
+            second.contains("\nclient-output-buffer-limit normal 0 0 0\n"),
+            "{second}"
+        );
         let back = Config::from_text(second.as_bytes()).expect("reload");
         for d in DIRECTIVES {
             assert_eq!(back.get(d.name), cfg.get(d.name), "{}", d.name);
@@ -434,11 +503,17 @@ mod tests {
         // Back to the default bind, no replica, NULL strings: their lines are removed.
         let old = "bind 1.2.3.4\nreplicaof 10.0.0.1 6379\nrequirepass secret\npidfile /tmp/x.pid\nport 7000\n";
         let mut cfg = cfg_from(old);
-        cfg.set_many(&[(b"bind", b"127.0.0.1 -::1"), (b"requirepass", b"")]).expect("set");
+        cfg.set_many(&[(b"bind", b"127.0.0.1 -::1"), (b"requirepass", b"")])
+            .expect("set");
         cfg.values[cfg_index("replicaof")] = Value::ReplicaOf(None);
         let out = without_dir(&rewrite(&cfg, old));
-        assert!(out.starts_with("\npidfile \"/tmp/x.pid\"\nport 7000\n"), "{out}");
-        assert!(!out.contains("bind") && !out.contains("replicaof") && !out.contains("requirepass"));
+        assert!(
+            out.starts_with("\npidfile \"/tmp/x.pid\"\nport 7000\n"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("bind") && !out.contains("replicaof") && !out.contains("requirepass")
+        );
     }
 
     #[test]
@@ -451,15 +526,25 @@ mod tests {
             force_all: false,
         };
         let out = String::from_utf8(rewrite_content(&cfg, old.as_bytes(), &opts)).expect("utf8");
-        assert!(out.starts_with("user default on nopass ~* &* +@all\n\nport 7000\n"), "{out}");
+        assert!(
+            out.starts_with("user default on nopass ~* &* +@all\n\nport 7000\n"),
+            "{out}"
+        );
     }
 
     #[test]
     fn force_all_writes_everything() {
         let cfg = Config::default();
-        let opts = RewriteOptions { force_all: true, ..Default::default() };
+        let opts = RewriteOptions {
+            force_all: true,
+            ..Default::default()
+        };
         let out = String::from_utf8(rewrite_content(&cfg, b"", &opts)).expect("utf8");
-        assert!(out.contains("\nmaxmemory 0\n") && out.contains("\nhz 10\n") && out.contains("\nappendonly no\n"));
+        assert!(
+            out.contains("\nmaxmemory 0\n")
+                && out.contains("\nhz 10\n")
+                && out.contains("\nappendonly no\n")
+        );
         // Everything written reloads to the same configuration.
         let back = Config::from_text(out.as_bytes()).expect("reload");
         for d in DIRECTIVES {
@@ -468,6 +553,9 @@ mod tests {
     }
 
     fn cfg_index(name: &str) -> usize {
-        DIRECTIVES.iter().position(|d| d.name == name).expect("known")
+        DIRECTIVES
+            .iter()
+            .position(|d| d.name == name)
+            .expect("known")
     }
 }

@@ -141,8 +141,9 @@ fn repeated_directives() {
     let c = text("bind \"\"\n").expect("valid");
     assert!(c.bind().is_empty());
     // client-output-buffer-limit: per class.
-    let c = text("client-output-buffer-limit pubsub 1 2 3\nclient-output-buffer-limit normal 4 5 6\n")
-        .expect("valid");
+    let c =
+        text("client-output-buffer-limit pubsub 1 2 3\nclient-output-buffer-limit normal 4 5 6\n")
+            .expect("valid");
     assert_eq!(
         c.get("client-output-buffer-limit").as_deref(),
         Some("normal 4 5 6 slave 268435456 67108864 60 pubsub 1 2 3")
@@ -160,12 +161,16 @@ fn repeated_directives() {
 #[test]
 fn hz_is_capped() {
     assert_eq!(text("hz 0\n").expect("valid").hz(), 1);
-    assert_eq!(text("hz 100000\n").expect("valid").get("hz").as_deref(), Some("500"));
+    assert_eq!(
+        text("hz 100000\n").expect("valid").get("hz").as_deref(),
+        Some("500")
+    );
 }
 
 #[test]
 fn deprecated_directives_are_ignored() {
-    text("list-max-ziplist-entries 5\nlist-max-ziplist-value 6\nlua-replicate-commands yes\n").expect("ignored");
+    text("list-max-ziplist-entries 5\nlist-max-ziplist-value 6\nlua-replicate-commands yes\n")
+        .expect("ignored");
     let e = err_of(text("list-max-ziplist-entries 5 6\n"));
     assert_eq!(e.reason(), "Bad directive or wrong number of arguments");
 }
@@ -225,7 +230,11 @@ fn error_reasons_and_lines() {
     ];
     for (input, line, shown, reason) in cases {
         let e = err_of(text(input));
-        assert_eq!((e.line(), e.line_text(), e.reason()), (Some(*line), Some(*shown), *reason), "{input:?}");
+        assert_eq!(
+            (e.line(), e.line_text(), e.reason()),
+            (Some(*line), Some(*shown), *reason),
+            "{input:?}"
+        );
     }
 }
 
@@ -241,29 +250,44 @@ fn global_errors() {
         )
     );
     let e = err_of(text("logfile /no/such/dir/x.log\n"));
-    assert_eq!(e.reason(), "Can't open the log file: No such file or directory");
+    assert_eq!(
+        e.reason(),
+        "Can't open the log file: No such file or directory"
+    );
 }
 
 #[test]
 fn file_only_directives_are_recorded() {
-    let c = text("user alice on >pw ~* +@all\nloadmodule /x.so a b\nmymod.opt 1\nMyMod.Opt 2\n").expect("valid");
+    let c = text("user alice on >pw ~* +@all\nloadmodule /x.so a b\nmymod.opt 1\nMyMod.Opt 2\n")
+        .expect("valid");
     assert_eq!(c.users().len(), 1);
     assert_eq!(c.users()[0].args[0], b"alice");
     assert_eq!(c.load_modules()[0].path, b"/x.so");
     assert_eq!(c.load_modules()[0].args, vec![b"a".to_vec(), b"b".to_vec()]);
-    assert_eq!(c.module_configs(), &[("mymod.opt".to_string(), b"2".to_vec())]);
+    assert_eq!(
+        c.module_configs(),
+        &[("mymod.opt".to_string(), b"2".to_vec())]
+    );
 }
 
 #[test]
 fn rename_command_validation() {
-    let c = text("rename-command get g\nrename-command g get2\nrename-command flushall \"\"\n").expect("valid");
+    let c = text("rename-command get g\nrename-command g get2\nrename-command flushall \"\"\n")
+        .expect("valid");
     let table = |n: &[u8]| matches!(n, b"get" | b"set" | b"flushall");
     c.validate_rename_commands(table).expect("valid renames");
     let c = text("port 1\nrename-command nosuch x\n").expect("valid");
-    let e = c.validate_rename_commands(table).expect_err("unknown command");
-    assert_eq!((e.line(), e.reason()), (Some(2), "No such command in rename-command"));
+    let e = c
+        .validate_rename_commands(table)
+        .expect_err("unknown command");
+    assert_eq!(
+        (e.line(), e.reason()),
+        (Some(2), "No such command in rename-command")
+    );
     let c = text("rename-command get set\n").expect("valid");
-    let e = c.validate_rename_commands(table).expect_err("target exists");
+    let e = c
+        .validate_rename_commands(table)
+        .expect_err("target exists");
     assert_eq!(e.reason(), "Target command name already exists");
     let c = text("rename-command get x\nrename-command get y\n").expect("valid");
     assert!(c.validate_rename_commands(table).is_err());
@@ -273,8 +297,14 @@ fn rename_command_validation() {
 fn includes() {
     let d = TempDir::new();
     let inner = d.write("inner.conf", "maxmemory-samples 7\nsave 10 1\n");
-    let middle = d.write("middle.conf", &format!("include {}\nport 7001\n", inner.display()));
-    let main = d.write("main.conf", &format!("port 7000\ninclude {}\nsave 20 2\n", middle.display()));
+    let middle = d.write(
+        "middle.conf",
+        &format!("include {}\nport 7001\n", inner.display()),
+    );
+    let main = d.write(
+        "main.conf",
+        &format!("port 7000\ninclude {}\nsave 20 2\n", middle.display()),
+    );
     let c = Config::from_file(&main).expect("valid");
     assert_eq!(c.port(), 7001);
     assert_eq!(c.get("maxmemory-samples").as_deref(), Some("7"));
@@ -289,7 +319,10 @@ fn includes() {
 
     // Errors inside an included file are reported with its own line numbers.
     let bad = d.write("bad.conf", "# x\nport nope\n");
-    let e = err_of(text(&format!("port 1\nport 2\ninclude {}\n", bad.display())));
+    let e = err_of(text(&format!(
+        "port 1\nport 2\ninclude {}\n",
+        bad.display()
+    )));
     assert_eq!((e.line(), e.line_text()), (Some(2), Some("port nope")));
     assert_eq!(e.file(), Some(bad.as_path()));
 
@@ -306,8 +339,12 @@ fn includes() {
     std::fs::write(sub.join("a.conf"), "save 1 1\n").expect("write");
     std::fs::write(sub.join("b.conf"), "save 2 2\n").expect("write");
     std::fs::write(sub.join(".hidden.conf"), "save 3 3\n").expect("write");
-    let c = text(&format!("include {}/conf.d/*.conf\ninclude {}/empty.d/*.conf\n", d.path().display(), d.path().display()))
-        .expect("valid");
+    let c = text(&format!(
+        "include {}/conf.d/*.conf\ninclude {}/empty.d/*.conf\n",
+        d.path().display(),
+        d.path().display()
+    ))
+    .expect("valid");
     assert_eq!(c.get("save").as_deref(), Some("1 1 2 2"));
 
     // An include loop stops instead of recursing forever.
@@ -319,7 +356,8 @@ fn includes() {
 
 #[test]
 fn command_line() {
-    let c = Config::from_args(&args(&["--port", "7000", "--save", "", "--threads", "4"])).expect("valid");
+    let c = Config::from_args(&args(&["--port", "7000", "--save", "", "--threads", "4"]))
+        .expect("valid");
     assert_eq!(c.port(), 7000);
     assert!(c.save_points().is_empty());
     assert_eq!(c.threads(), 4);
@@ -332,7 +370,14 @@ fn command_line() {
     assert!(c.save_points().is_empty());
     let c = Config::from_args(&args(&["--save", "10", "1", "--save", "20", "2"])).expect("valid");
     assert_eq!(c.get("save").as_deref(), Some("10 1 20 2"));
-    let c = Config::from_args(&args(&["--requirepass", "--weird", "--bind", "1.2.3.4", "::1"])).expect("valid");
+    let c = Config::from_args(&args(&[
+        "--requirepass",
+        "--weird",
+        "--bind",
+        "1.2.3.4",
+        "::1",
+    ]))
+    .expect("valid");
     assert_eq!(c.requirepass(), Some(b"--weird".to_vec()));
     assert_eq!(c.bind(), vec!["1.2.3.4", "::1"]);
     let c = Config::from_args(&args(&["--port 7003"])).expect("valid");
@@ -351,18 +396,37 @@ fn command_line() {
     let e = err_of(Config::from_args(&args(&["--port", "abc"])));
     assert_eq!((e.line(), e.line_text()), (Some(2), Some("port \"abc\"")));
     let e = err_of(Config::from_args(&args(&["--port", "7000", "--maxmemory"])));
-    assert_eq!((e.line(), e.line_text(), e.reason()), (Some(3), Some("maxmemory"), "wrong number of arguments"));
+    assert_eq!(
+        (e.line(), e.line_text(), e.reason()),
+        (Some(3), Some("maxmemory"), "wrong number of arguments")
+    );
     let e = err_of(Config::from_args(&args(&["--maxmemory", "--port", "abc"])));
     assert_eq!(e.line_text(), Some("maxmemory \"--port\" \"abc\""));
     let e = err_of(Config::from_args(&args(&["--port", "1", "2"])));
     assert_eq!(e.line_text(), Some("port \"1\" \"2\""));
     let e = err_of(Config::from_args(&args(&["--foo"])));
-    assert_eq!((e.line_text(), e.reason()), (Some("foo"), "Bad directive or wrong number of arguments"));
+    assert_eq!(
+        (e.line_text(), e.reason()),
+        (Some("foo"), "Bad directive or wrong number of arguments")
+    );
     let e = err_of(Config::from_args(&args(&["-x", "--port", "y"])));
     assert_eq!((e.line(), e.line_text()), (Some(2), Some("\"-x\"")));
-    let c = Config::from_args(&args(&["--port", "1", "--sentinel", "monitor", "m", "h", "6379", "2"])).expect("valid");
+    let c = Config::from_args(&args(&[
+        "--port",
+        "1",
+        "--sentinel",
+        "monitor",
+        "m",
+        "h",
+        "6379",
+        "2",
+    ]))
+    .expect("valid");
     assert_eq!(c.sentinel_lines().len(), 1);
-    assert_eq!(c.sentinel_lines()[0].origin.text, "sentinel \"monitor\" \"m\" \"h\" \"6379\" \"2\"");
+    assert_eq!(
+        c.sentinel_lines()[0].origin.text,
+        "sentinel \"monitor\" \"m\" \"h\" \"6379\" \"2\""
+    );
 }
 
 #[test]
@@ -385,7 +449,10 @@ fn command_line_with_file() {
     let e = err_of(Config::from_args(&args(&["definitely-missing.conf"])));
     match e {
         ConfigError::Open { path, reason } => {
-            assert!(path.starts_with('/') && path.ends_with("/definitely-missing.conf"), "{path}");
+            assert!(
+                path.starts_with('/') && path.ends_with("/definitely-missing.conf"),
+                "{path}"
+            );
             assert_eq!(reason, "No such file or directory");
         }
         other => panic!("unexpected {other:?}"),
@@ -396,7 +463,10 @@ fn command_line_with_file() {
     let sf = d.write("s.conf", "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 5000\n");
     let c = Config::from_args(&args(&[&sf.to_string_lossy(), "--sentinel"])).expect("valid");
     assert_eq!(c.sentinel_lines().len(), 2);
-    assert_eq!(c.sentinel_lines()[0].origin.text, "sentinel monitor mymaster 127.0.0.1 6379 2");
+    assert_eq!(
+        c.sentinel_lines()[0].origin.text,
+        "sentinel monitor mymaster 127.0.0.1 6379 2"
+    );
     assert_eq!(c.sentinel_lines()[1].args[0], b"down-after-milliseconds");
 }
 
@@ -422,9 +492,18 @@ fn get_matching_patterns() {
         ]
     );
     assert_eq!(names(&["MAXMEM*"]).len(), 5);
-    assert_eq!(names(&["maxmemory", "maxmemory", "MAXMEMORY"]), vec!["maxmemory"]);
+    assert_eq!(
+        names(&["maxmemory", "maxmemory", "MAXMEMORY"]),
+        vec!["maxmemory"]
+    );
     assert_eq!(names(&["MaxMemory", "max*"])[0], "MaxMemory");
-    assert_eq!(names(&["MaxMemory", "max*"]).iter().filter(|n| n.eq_ignore_ascii_case("maxmemory")).count(), 1);
+    assert_eq!(
+        names(&["MaxMemory", "max*"])
+            .iter()
+            .filter(|n| n.eq_ignore_ascii_case("maxmemory"))
+            .count(),
+        1
+    );
     let mut v = names(&["slave-pri*", "replica-pri*"]);
     v.sort();
     assert_eq!(v, vec!["replica-priority", "slave-priority"]);
@@ -438,16 +517,29 @@ fn get_matching_patterns() {
     let all = names(&["*", "*"]);
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(unique.len(), all.len());
-    let visible = DIRECTIVES.iter().filter(|d| !d.has(HIDDEN)).map(|d| 1 + usize::from(d.alias.is_some())).sum::<usize>();
+    let visible = DIRECTIVES
+        .iter()
+        .filter(|d| !d.has(HIDDEN))
+        .map(|d| 1 + usize::from(d.alias.is_some()))
+        .sum::<usize>();
     assert_eq!(all.len(), visible);
     let pairs = c.get_matching(&[b"save", b"appendonly"]);
-    assert_eq!(pairs, vec![("save".into(), "3600 1 300 100 60 10000".into()), ("appendonly".into(), "no".into())]);
+    assert_eq!(
+        pairs,
+        vec![
+            ("save".into(), "3600 1 300 100 60 10000".into()),
+            ("appendonly".into(), "no".into())
+        ]
+    );
 }
 
 // -- CONFIG SET ----------------------------------------------------------------
 
 fn set_err(c: &mut Config, pairs: &[(&str, &str)]) -> String {
-    let p: Vec<(&[u8], &[u8])> = pairs.iter().map(|(a, b)| (a.as_bytes(), b.as_bytes())).collect();
+    let p: Vec<(&[u8], &[u8])> = pairs
+        .iter()
+        .map(|(a, b)| (a.as_bytes(), b.as_bytes()))
+        .collect();
     match c.set_many(&p) {
         Ok(()) => "OK".to_string(),
         Err(e) => e.to_string(),
@@ -457,7 +549,10 @@ fn set_err(c: &mut Config, pairs: &[(&str, &str)]) -> String {
 #[test]
 fn set_many_texts_and_atomicity() {
     let mut c = Config::default();
-    assert_eq!(set_err(&mut c, &[("foo", "bar")]), "ERR Unknown option or number of arguments for CONFIG SET - 'foo'");
+    assert_eq!(
+        set_err(&mut c, &[("foo", "bar")]),
+        "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+    );
     assert_eq!(
         set_err(&mut c, &[("maxmemory", "abc")]),
         "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
@@ -487,7 +582,13 @@ fn set_many_texts_and_atomicity() {
         "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter"
     );
     // An alias and its canonical name are distinct entries in Redis 7.0.
-    assert_eq!(set_err(&mut c, &[("slave-priority", "1"), ("replica-priority", "2")]), "OK");
+    assert_eq!(
+        set_err(
+            &mut c,
+            &[("slave-priority", "1"), ("replica-priority", "2")]
+        ),
+        "OK"
+    );
     assert_eq!(c.get("replica-priority").as_deref(), Some("2"));
     // Precedence: the first problem found decides, unknown names first.
     assert_eq!(
@@ -510,7 +611,13 @@ fn set_many_texts_and_atomicity() {
         "ERR CONFIG SET failed (possibly related to argument 'port') - argument must be between 0 and 65535 inclusive"
     );
     assert_eq!(c.get("maxmemory"), before);
-    assert_eq!(set_err(&mut c, &[("maxmemory", "10mb"), ("hz", "0"), ("save", "10 5 20 6")]), "OK");
+    assert_eq!(
+        set_err(
+            &mut c,
+            &[("maxmemory", "10mb"), ("hz", "0"), ("save", "10 5 20 6")]
+        ),
+        "OK"
+    );
     assert_eq!(c.maxmemory(), 10 << 20);
     assert_eq!(c.hz(), 1);
     assert_eq!(c.get("save").as_deref(), Some("10 5 20 6"));
@@ -539,21 +646,42 @@ fn set_many_context() {
     let d = TempDir::new();
     let dir = d.path().to_string_lossy().into_owned();
     let remote = SetContext::default();
-    let local = SetContext { local_client: true, loading: false };
-    assert!(c.set_many_with(&[(b"dir", dir.as_bytes())], &remote).is_err());
-    let changed = c.set_many_with(&[(b"dir", dir.as_bytes()), (b"port", b"7000")], &local).expect("allowed");
+    let local = SetContext {
+        local_client: true,
+        loading: false,
+    };
+    assert!(c
+        .set_many_with(&[(b"dir", dir.as_bytes())], &remote)
+        .is_err());
+    let changed = c
+        .set_many_with(&[(b"dir", dir.as_bytes()), (b"port", b"7000")], &local)
+        .expect("allowed");
     assert_eq!(changed, vec!["dir", "port"]);
     assert_eq!(c.dir(), dir);
     // Unchanged values are not reported.
-    assert_eq!(c.set_many_with(&[(b"port", b"7000")], &local).expect("ok"), Vec::<&str>::new());
-    let loading = SetContext { loading: true, local_client: true };
-    let e = c.set_many_with(&[(b"appendonly", b"yes")], &loading).expect_err("loading");
-    assert_eq!(e.to_string(), "LOADING Redis is loading the dataset in memory");
+    assert_eq!(
+        c.set_many_with(&[(b"port", b"7000")], &local).expect("ok"),
+        Vec::<&str>::new()
+    );
+    let loading = SetContext {
+        loading: true,
+        local_client: true,
+    };
+    let e = c
+        .set_many_with(&[(b"appendonly", b"yes")], &loading)
+        .expect_err("loading");
+    assert_eq!(
+        e.to_string(),
+        "LOADING Redis is loading the dataset in memory"
+    );
     // dir is resolved relative to the current dir.
     std::fs::create_dir_all(d.path().join("sub")).expect("mkdir");
-    c.set_many_with(&[(b"dir", b"sub")], &local).expect("relative dir");
+    c.set_many_with(&[(b"dir", b"sub")], &local)
+        .expect("relative dir");
     assert_eq!(c.dir(), d.path().join("sub").to_string_lossy());
-    let e = c.set_many_with(&[(b"dir", b"nope")], &local).expect_err("missing");
+    let e = c
+        .set_many_with(&[(b"dir", b"nope")], &local)
+        .expect_err("missing");
     assert_eq!(
         e.to_string(),
         "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory"
@@ -576,9 +704,17 @@ fn mutability_flags() {
 #[test]
 fn rewrite_file() {
     let d = TempDir::new();
-    let f = d.write("r.conf", "# Top comment\n\nport 7000\n# keep me\nmaxmemory 100mb\nsave 900 1\nsave 300 10\n");
+    let f = d.write(
+        "r.conf",
+        "# Top comment\n\nport 7000\n# keep me\nmaxmemory 100mb\nsave 900 1\nsave 300 10\n",
+    );
     let mut c = Config::from_file(&f).expect("valid");
-    c.set_many(&[(b"maxmemory", b"2gb"), (b"save", b"60 100"), (b"maxmemory-samples", b"9")]).expect("set");
+    c.set_many(&[
+        (b"maxmemory", b"2gb"),
+        (b"save", b"60 100"),
+        (b"maxmemory-samples", b"9"),
+    ])
+    .expect("set");
     c.rewrite().expect("rewrite");
     let out = std::fs::read_to_string(&f).expect("read");
     assert_eq!(
@@ -598,12 +734,16 @@ fn rewrite_file() {
     assert_eq!(std::fs::read_dir(d.path()).expect("ls").count(), 1);
 
     let e = Config::default().rewrite().expect_err("no file");
-    assert_eq!(e.to_string(), "ERR The server is running without a config file");
+    assert_eq!(
+        e.to_string(),
+        "ERR The server is running without a config file"
+    );
 }
 
 #[test]
 fn validate_text_has_no_side_effects() {
-    let c = Config::validate_text(b"include /no/such/file\nlogfile /no/such/dir/log\nport 1\n").expect("valid");
+    let c = Config::validate_text(b"include /no/such/file\nlogfile /no/such/dir/log\nport 1\n")
+        .expect("valid");
     assert_eq!(c.port(), 1);
     assert!(Config::validate_text(b"port x\n").is_err());
 }
@@ -612,7 +752,9 @@ fn validate_text_has_no_side_effects() {
 
 fn find_redis_server() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|p| p.join("redis-server")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|p| p.join("redis-server"))
+        .find(|p| p.is_file())
 }
 
 /// A redis-server child process, killed on drop.
@@ -631,7 +773,11 @@ impl Oracle {
     /// `--port <free port> --bind 127.0.0.1 --dir <temp dir>`.
     fn start_with(server: &Path, file: Option<&Path>) -> Option<Oracle> {
         let dir = TempDir::new();
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let child = Command::new(server)
             .args(file)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
@@ -640,7 +786,11 @@ impl Oracle {
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let oracle = Oracle { child, port, _dir: dir };
+        let oracle = Oracle {
+            child,
+            port,
+            _dir: dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -653,7 +803,8 @@ impl Oracle {
 
     fn connect(&self) -> BufReader<TcpStream> {
         let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to redis-server");
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         BufReader::new(s)
     }
 }
@@ -711,7 +862,9 @@ fn command(r: &mut BufReader<TcpStream>, parts: &[&str]) -> Resp {
 }
 
 fn pairs(reply: Resp) -> Vec<(String, String)> {
-    let Resp::Array(items) = reply else { panic!("not an array: {reply:?}") };
+    let Resp::Array(items) = reply else {
+        panic!("not an array: {reply:?}")
+    };
     items
         .chunks(2)
         .map(|kv| match kv {
@@ -735,7 +888,11 @@ fn defaults_match_redis_server() {
     };
     let mut conn = oracle.connect();
     let theirs = pairs(command(&mut conn, &["CONFIG", "GET", "*"]));
-    assert!(theirs.len() > 150, "suspiciously few parameters: {}", theirs.len());
+    assert!(
+        theirs.len() > 150,
+        "suspiciously few parameters: {}",
+        theirs.len()
+    );
     let ours = Config::default();
     // Documented differences: we set port/bind/dir on the command line, and
     // Shardis' bind default is loopback only.
@@ -750,19 +907,31 @@ fn defaults_match_redis_server() {
             other => mismatches.push(format!("{name}: redis {value:?}, shardis {other:?}")),
         }
     }
-    assert!(mismatches.is_empty(), "default mismatches:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "default mismatches:\n{}",
+        mismatches.join("\n")
+    );
 
     // Same names both ways (Shardis-only ones aside).
     let their_names: HashSet<&str> = theirs.iter().map(|(n, _)| n.as_str()).collect();
     let ours_all = ours.get_matching(&[b"*"]);
     for (n, _) in &ours_all {
         let shardis_only = Config::directive(n).is_some_and(|d| d.has(directives::SHARDIS_ONLY));
-        assert!(shardis_only || their_names.contains(n.as_str()), "{n} unknown to redis-server");
+        assert!(
+            shardis_only || their_names.contains(n.as_str()),
+            "{n} unknown to redis-server"
+        );
     }
     // Hidden parameters exist there too, with the same defaults.
     for d in DIRECTIVES.iter().filter(|d| d.has(HIDDEN)) {
         let got = pairs(command(&mut conn, &["CONFIG", "GET", d.name]));
-        assert_eq!(got, vec![(d.name.to_string(), ours.get(d.name).unwrap_or_default())], "{}", d.name);
+        assert_eq!(
+            got,
+            vec![(d.name.to_string(), ours.get(d.name).unwrap_or_default())],
+            "{}",
+            d.name
+        );
     }
     // And the defaults Redis documents (and we differ on) are what we say.
     assert_eq!(ours.get("bind").as_deref(), Some("127.0.0.1 -::1"));
@@ -781,8 +950,13 @@ fn config_set_matches_redis_server() {
         return;
     };
     let mut conn = oracle.connect();
-    let mut ours = Config::from_args(&args(&["--port", &oracle.port.to_string(), "--bind", "127.0.0.1"]))
-        .expect("valid args");
+    let mut ours = Config::from_args(&args(&[
+        "--port",
+        &oracle.port.to_string(),
+        "--bind",
+        "127.0.0.1",
+    ]))
+    .expect("valid args");
     let cases: &[&[&str]] = &[
         &["maxmemory", "1kb"],
         &["maxmemory", "2GB"],
@@ -871,7 +1045,10 @@ fn config_set_matches_redis_server() {
         &["client-output-buffer-limit", "normal 1 2"],
         &["client-output-buffer-limit", "master 1 2 3"],
         &["client-output-buffer-limit", "replica 1mb 2kb 3"],
-        &["client-output-buffer-limit", "slave 256mb 64mb 60 pubsub 1 2 -1"],
+        &[
+            "client-output-buffer-limit",
+            "slave 256mb 64mb 60 pubsub 1 2 -1",
+        ],
         &["client-output-buffer-limit", "foo 1 2 3"],
         &["client-output-buffer-limit", ""],
         &["client-output-buffer-limit", "PUBSUB 1k 2k 3"],
@@ -915,7 +1092,10 @@ fn config_set_matches_redis_server() {
             Resp::Error(e) => e,
             other => panic!("unexpected reply {other:?}"),
         };
-        let p: Vec<(&[u8], &[u8])> = case.chunks(2).map(|kv| (kv[0].as_bytes(), kv[1].as_bytes())).collect();
+        let p: Vec<(&[u8], &[u8])> = case
+            .chunks(2)
+            .map(|kv| (kv[0].as_bytes(), kv[1].as_bytes()))
+            .collect();
         let mine = match ours.set_many(&p) {
             Ok(()) => "OK".to_string(),
             Err(e) => e.to_string(),
@@ -937,7 +1117,9 @@ fn config_set_matches_redis_server() {
 /// outputs compare equal.
 fn normalize_banner(s: &str) -> String {
     match (s.find("FATAL CONFIG FILE ERROR (Redis "), s.find(") ***")) {
-        (Some(a), Some(b)) if b > a => format!("{}FATAL CONFIG FILE ERROR (Redis X{}", &s[..a], &s[b..]),
+        (Some(a), Some(b)) if b > a => {
+            format!("{}FATAL CONFIG FILE ERROR (Redis X{}", &s[..a], &s[b..])
+        }
         _ => s.to_string(),
     }
 }
@@ -1040,13 +1222,23 @@ fn file_errors_match_redis_server() {
     // Options after the file: same line numbers and quoting.
     let f = d.write("opts.conf", "port 17002\n# c\n");
     let fs = f.to_string_lossy().into_owned();
-    for extra in [&["--port", "abc"][..], &["--maxmemory", "--port", "abc"], &["extra", "--port", "x"], &["--foo"]] {
+    for extra in [
+        &["--port", "abc"][..],
+        &["--maxmemory", "--port", "abc"],
+        &["extra", "--port", "x"],
+        &["--foo"],
+    ] {
         let theirs = redis_startup_error(&server, &f, extra).expect("refused");
         let mut a = vec![fs.as_str()];
         a.extend_from_slice(extra);
         a.extend_from_slice(&["--port", "0", "--daemonize", "no"]);
-        let mine = Config::from_args(&args(&a)).expect_err("refused").to_string();
-        assert!(normalize_banner(&theirs).contains(&normalize_banner(&mine)), "{extra:?}\n{theirs}\n{mine}");
+        let mine = Config::from_args(&args(&a))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            normalize_banner(&theirs).contains(&normalize_banner(&mine)),
+            "{extra:?}\n{theirs}\n{mine}"
+        );
     }
     // Missing include: Redis logs the same sentence.
     let f = d.write("inc.conf", "include /no/such/file.conf\n");
@@ -1093,25 +1285,75 @@ fn rewrite_matches_redis_server() {
     ]))
     .expect("valid");
     let mut conn = oracle.connect();
-    assert_eq!(command(&mut conn, &["AUTH", "foo"]), Resp::Simple("OK".into()));
+    assert_eq!(
+        command(&mut conn, &["AUTH", "foo"]),
+        Resp::Simple("OK".into())
+    );
     let changes: &[&[&str]] = &[
-        &["maxmemory", "2gb", "hash-max-listpack-entries", "200", "slave-priority", "100"],
-        &["loglevel", "verbose", "notify-keyspace-events", "KEA", "appendfsync", "always"],
-        &["client-output-buffer-limit", "pubsub 1mb 1000 5", "maxmemory-clients", "5%"],
-        &["shutdown-on-sigterm", "save now", "latency-tracking-info-percentiles", "99"],
-        &["replica-announce-ip", "1.2.3.4", "save", "100 1 200 2 300 3", "requirepass", ""],
-        &["lua-time-limit", "100", "timeout", "0", "proto-max-bulk-len", "3mb"],
+        &[
+            "maxmemory",
+            "2gb",
+            "hash-max-listpack-entries",
+            "200",
+            "slave-priority",
+            "100",
+        ],
+        &[
+            "loglevel",
+            "verbose",
+            "notify-keyspace-events",
+            "KEA",
+            "appendfsync",
+            "always",
+        ],
+        &[
+            "client-output-buffer-limit",
+            "pubsub 1mb 1000 5",
+            "maxmemory-clients",
+            "5%",
+        ],
+        &[
+            "shutdown-on-sigterm",
+            "save now",
+            "latency-tracking-info-percentiles",
+            "99",
+        ],
+        &[
+            "replica-announce-ip",
+            "1.2.3.4",
+            "save",
+            "100 1 200 2 300 3",
+            "requirepass",
+            "",
+        ],
+        &[
+            "lua-time-limit",
+            "100",
+            "timeout",
+            "0",
+            "proto-max-bulk-len",
+            "3mb",
+        ],
     ];
     for c in changes {
         let mut req = vec!["CONFIG", "SET"];
         req.extend_from_slice(c);
         assert_eq!(command(&mut conn, &req), Resp::Simple("OK".into()), "{c:?}");
-        let p: Vec<(&[u8], &[u8])> = c.chunks(2).map(|kv| (kv[0].as_bytes(), kv[1].as_bytes())).collect();
+        let p: Vec<(&[u8], &[u8])> = c
+            .chunks(2)
+            .map(|kv| (kv[0].as_bytes(), kv[1].as_bytes()))
+            .collect();
         ours.set_many(&p).expect("set");
     }
-    assert_eq!(command(&mut conn, &["CONFIG", "REWRITE"]), Resp::Simple("OK".into()));
+    assert_eq!(
+        command(&mut conn, &["CONFIG", "REWRITE"]),
+        Resp::Simple("OK".into())
+    );
     let theirs = std::fs::read_to_string(&theirs_file).expect("read");
-    let opts = RewriteOptions { users: Some(vec!["user default on nopass ~* &* +@all".into()]), ..Default::default() };
+    let opts = RewriteOptions {
+        users: Some(vec!["user default on nopass ~* &* +@all".into()]),
+        ..Default::default()
+    };
     ours.rewrite_with(&opts).expect("rewrite");
     let mine = std::fs::read_to_string(&ours_file).expect("read");
     let split = |s: &str| -> (String, Vec<String>) {
@@ -1124,7 +1366,11 @@ fn rewrite_matches_redis_server() {
             None => (s.to_string(), Vec::new()),
         }
     };
-    assert_eq!(split(&mine), split(&theirs), "\nredis:\n{theirs}\nshardis:\n{mine}");
+    assert_eq!(
+        split(&mine),
+        split(&theirs),
+        "\nredis:\n{theirs}\nshardis:\n{mine}"
+    );
 }
 
 mod properties {

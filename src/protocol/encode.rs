@@ -123,10 +123,22 @@ impl<'a> ReplyWriter<'a> {
     }
 
     /// An error line; `text` is the full message without `-`, e.g.
-    /// `ERR syntax error`. CR and LF in it are replaced by spaces, as Redis does.
+    /// `ERR syntax error`. As Redis' `addReplyErrorFormat`: CR and LF at
+    /// either end are trimmed, the ones inside become spaces.
     pub fn error(&mut self, text: &str) {
         self.buf.put_u8(b'-');
+        let text = text.trim_matches(|c| c == '\r' || c == '\n');
         for &b in text.as_bytes() {
+            self.buf
+                .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+        }
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    /// An error line given as bytes (texts that quote client input).
+    pub fn error_bytes(&mut self, text: &[u8]) {
+        self.buf.put_u8(b'-');
+        for &b in text {
             self.buf
                 .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

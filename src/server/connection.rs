@@ -220,8 +220,8 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
 pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     let Some(spec) = registry().lookup(&args[0]) else {
         let text = error::unknown_command(args);
-        ctx.error(&text);
-        count_error(ctx, &text);
+        ctx.writer().error_bytes(&text);
+        count_error(ctx, "ERR");
         return;
     };
     if !spec.arity_ok(args.len()) {

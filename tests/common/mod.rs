@@ -134,10 +134,7 @@ pub fn unique_temp_dir(prefix: &str) -> PathBuf {
         .unwrap_or(0);
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "{prefix}-{}-{n}-{nanos}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
         match std::fs::create_dir(&dir) {
             Ok(()) => return dir,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -323,8 +320,8 @@ fn ping(port: u16) -> bool {
 impl Server {
     /// A `redis` crate connection to this server.
     pub fn client(&self) -> redis::Connection {
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-            .expect("redis client");
+        let client =
+            redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).expect("redis client");
         let con = client
             .get_connection_with_timeout(IO_TIMEOUT)
             .unwrap_or_else(|e| panic!("connect to {} on port {}: {e}", self.role, self.port));
@@ -364,7 +361,11 @@ impl Server {
             }
             let lines: Vec<&str> = text.lines().collect();
             let start = lines.len().saturating_sub(n);
-            out.push_str(&format!("--- {} ({}), last lines ---\n", name, path.display()));
+            out.push_str(&format!(
+                "--- {} ({}), last lines ---\n",
+                name,
+                path.display()
+            ));
             for l in &lines[start..] {
                 out.push_str(l);
                 out.push('\n');
@@ -411,7 +412,8 @@ impl Drop for Server {
 
 /// Encode a command as a RESP array of bulk strings.
 pub fn encode_command<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
     out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
     for a in args {
         let a = a.as_ref();
@@ -474,7 +476,10 @@ impl RawConn {
                 Err(e) => {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("malformed RESP: {e}; buffered: {}", escape_trunc(&self.buf, 200)),
+                        format!(
+                            "malformed RESP: {e}; buffered: {}",
+                            escape_trunc(&self.buf, 200)
+                        ),
                     ))
                 }
             }
@@ -789,11 +794,7 @@ pub fn escape_trunc(bytes: &[u8], max: usize) -> String {
     if bytes.len() <= max {
         escape(bytes)
     } else {
-        format!(
-            "{}...({} bytes in all)",
-            escape(&bytes[..max]),
-            bytes.len()
-        )
+        format!("{}...({} bytes in all)", escape(&bytes[..max]), bytes.len())
     }
 }
 

@@ -151,7 +151,11 @@ pub enum Check {
     /// `exact_from..=exact_to` come from absolute times the generator set
     /// (EXAT/PXAT/EXPIREAT/PEXPIREAT) and must be equal; others come from
     /// relative expirations (set at each server's own clock): within `tol`.
-    ExpireTime { tol: i64, exact_from: i64, exact_to: i64 },
+    ExpireTime {
+        tol: i64,
+        exact_from: i64,
+        exact_to: i64,
+    },
 }
 
 /// Something the driver checks (on both servers, with read-only commands)
@@ -160,7 +164,11 @@ pub enum Check {
 pub enum Guard {
     /// LCS allocates a (len(a)+1)*(len(b)+1) table: skip when STRLEN a *
     /// STRLEN b exceeds `max_cells`.
-    LcsCells { a: Vec<u8>, b: Vec<u8>, max_cells: u64 },
+    LcsCells {
+        a: Vec<u8>,
+        b: Vec<u8>,
+        max_cells: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -427,7 +435,11 @@ impl Gen {
     fn value(&mut self) -> Vec<u8> {
         match self.rng.gen_range(0..100) {
             0..=19 => self.pick(INTS).as_bytes().to_vec(),
-            20..=24 => self.rng.gen_range(-100_000i64..100_000).to_string().into_bytes(),
+            20..=24 => self
+                .rng
+                .gen_range(-100_000i64..100_000)
+                .to_string()
+                .into_bytes(),
             25..=29 => self.pick(FLOATS).as_bytes().to_vec(),
             30..=54 => {
                 let n = self.rng.gen_range(0..16);
@@ -513,7 +525,9 @@ impl Gen {
     /// tiny-expiration test covers it instead.
     fn abs_s(&mut self, past_ok: bool) -> Vec<u8> {
         if past_ok && self.chance(10) {
-            self.pick(&["1", "1000000", "1600000000"]).as_bytes().to_vec()
+            self.pick(&["1", "1000000", "1600000000"])
+                .as_bytes()
+                .to_vec()
         } else {
             (ABS_BASE_S + self.rng.gen_range(0..50) * 1000)
                 .to_string()
@@ -527,7 +541,8 @@ impl Gen {
                 .as_bytes()
                 .to_vec()
         } else {
-            ((ABS_BASE_S + self.rng.gen_range(0..50) * 1000) * 1000 + self.rng.gen_range(0..3) * 250)
+            ((ABS_BASE_S + self.rng.gen_range(0..50) * 1000) * 1000
+                + self.rng.gen_range(0..3) * 250)
                 .to_string()
                 .into_bytes()
         }
@@ -703,14 +718,22 @@ impl Gen {
 
     fn g_setex(&mut self) -> Op {
         let k = self.key();
-        let t = if self.chance(85) { self.rel_s() } else { self.bad_time(false) };
+        let t = if self.chance(85) {
+            self.rel_s()
+        } else {
+            self.bad_time(false)
+        };
         let v = self.value();
         self.cmd("SETEX", vec![k, t, v])
     }
 
     fn g_psetex(&mut self) -> Op {
         let k = self.key();
-        let t = if self.chance(85) { self.rel_ms() } else { self.bad_time(true) };
+        let t = if self.chance(85) {
+            self.rel_ms()
+        } else {
+            self.bad_time(true)
+        };
         let v = self.value();
         self.cmd("PSETEX", vec![k, t, v])
     }
@@ -816,7 +839,11 @@ impl Gen {
     fn g_getrange(&mut self) -> Op {
         let k = self.key();
         let (s, e) = (self.range_index(), self.range_index());
-        let name = if self.chance(20) { "SUBSTR" } else { "GETRANGE" };
+        let name = if self.chance(20) {
+            "SUBSTR"
+        } else {
+            "GETRANGE"
+        };
         self.cmd(name, vec![k, s, e])
     }
 
@@ -1184,7 +1211,9 @@ impl Gen {
             opts.push(vec![self.opt("COUNT"), n]);
         }
         if self.chance(30) {
-            let t = self.pick(&["string", "STRING", "list", "set", "hash", "zset", "none", "bogus"]);
+            let t = self.pick(&[
+                "string", "STRING", "list", "set", "hash", "zset", "none", "bogus",
+            ]);
             opts.push(vec![self.opt("TYPE"), t.as_bytes().to_vec()]);
         }
         if self.chance(3) {
@@ -1208,7 +1237,11 @@ impl Gen {
     fn g_rename(&mut self) -> Op {
         let name = self.pick(&["RENAME", "RENAMENX"]);
         let a = self.key();
-        let b = if self.chance(10) { a.clone() } else { self.key() };
+        let b = if self.chance(10) {
+            a.clone()
+        } else {
+            self.key()
+        };
         self.cmd(name, vec![a, b])
     }
 
@@ -1227,7 +1260,11 @@ impl Gen {
 
     fn g_copy(&mut self) -> Op {
         let a = self.key();
-        let b = if self.chance(10) { a.clone() } else { self.key() };
+        let b = if self.chance(10) {
+            a.clone()
+        } else {
+            self.key()
+        };
         let mut opts: Vec<Vec<Vec<u8>>> = Vec::new();
         if self.chance(40) {
             opts.push(vec![self.opt("DB"), self.db_index()]);
@@ -1280,10 +1317,38 @@ impl Gen {
         let k = self.key();
         let good = self.chance(88);
         let (name, t) = match which {
-            0 => ("EXPIRE", if good { self.rel_s() } else { self.bad_time(false) }),
-            1 => ("PEXPIRE", if good { self.rel_ms() } else { self.bad_time(true) }),
-            2 => ("EXPIREAT", if good { self.abs_s(true) } else { self.bad_time(false) }),
-            _ => ("PEXPIREAT", if good { self.abs_ms(true) } else { self.bad_time(false) }),
+            0 => (
+                "EXPIRE",
+                if good {
+                    self.rel_s()
+                } else {
+                    self.bad_time(false)
+                },
+            ),
+            1 => (
+                "PEXPIRE",
+                if good {
+                    self.rel_ms()
+                } else {
+                    self.bad_time(true)
+                },
+            ),
+            2 => (
+                "EXPIREAT",
+                if good {
+                    self.abs_s(true)
+                } else {
+                    self.bad_time(false)
+                },
+            ),
+            _ => (
+                "PEXPIREAT",
+                if good {
+                    self.abs_ms(true)
+                } else {
+                    self.bad_time(false)
+                },
+            ),
         };
         let mut args = vec![k, t];
         args.extend(self.expire_flags());
@@ -1332,7 +1397,11 @@ impl Gen {
     // ----- db --------------------------------------------------------------
 
     fn g_select(&mut self) -> Op {
-        let db = if self.chance(45) { b"0".to_vec() } else { self.db_index() };
+        let db = if self.chance(45) {
+            b"0".to_vec()
+        } else {
+            self.db_index()
+        };
         self.cmd("SELECT", vec![db])
     }
 
@@ -1343,7 +1412,11 @@ impl Gen {
 
     fn g_move(&mut self) -> Op {
         let k = self.key();
-        let db = if self.chance(50) { b"1".to_vec() } else { self.db_index() };
+        let db = if self.chance(50) {
+            b"1".to_vec()
+        } else {
+            self.db_index()
+        };
         self.cmd("MOVE", vec![k, db])
     }
 
@@ -1505,11 +1578,7 @@ const DB: &[(u32, Builder)] = &[
     (1, Gen::g_flushall),
 ];
 
-const CONN: &[(u32, Builder)] = &[
-    (3, Gen::g_ping),
-    (3, Gen::g_echo),
-    (2, Gen::g_unknown),
-];
+const CONN: &[(u32, Builder)] = &[(3, Gen::g_ping), (3, Gen::g_echo), (2, Gen::g_unknown)];
 
 const TYPES: &[(u32, Builder)] = &[
     (3, Gen::g_lpush),
