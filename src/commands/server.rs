@@ -110,6 +110,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         "A container for debugging commands.",
         Handler::Async(debug_async),
     ),
+    cmd(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE | CONN,
+        0,
+        0,
+        0,
+        "server",
+        "Listens for all requests received by the server in real-time.",
+        Handler::Conn(monitor),
+    ),
     CommandSpec {
         name: "memory",
         arity: -2,
@@ -413,6 +424,18 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         )),
         _ => ctx.error(&error::unknown_subcommand("config", &a[1])),
     }
+}
+
+fn monitor(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    if ctx.monitor.is_some() || ctx.info.borrow().monitor {
+        return ctx.writer().ok();
+    }
+    let (tx, rx) = glommio::channels::local_channel::new_unbounded::<Bytes>();
+    ctx.shard.monitors.borrow_mut().push(tx);
+    ctx.shard.shared.monitors.fetch_add(1, Ordering::Relaxed);
+    ctx.info.borrow_mut().monitor = true;
+    ctx.monitor = Some(rx);
+    ctx.writer().ok();
 }
 
 fn time(ctx: &mut ConnCtx, _a: &[Bytes]) {

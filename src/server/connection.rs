@@ -53,6 +53,9 @@ pub struct ConnCtx {
     pub reply_mode: ReplyMode,
     /// Scratch space for key positions.
     pub key_idx: Vec<usize>,
+    /// Set by MONITOR: after this batch the connection only streams
+    /// monitored commands.
+    pub monitor: Option<glommio::channels::local_channel::LocalReceiver<Bytes>>,
 }
 
 impl ConnCtx {
@@ -126,6 +129,7 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         close: false,
         reply_mode: ReplyMode::On,
         key_idx: Vec::with_capacity(4),
+        monitor: None,
     };
     let _ = connection_loop(&mut ctx, &mut stream).await;
     shard.clients.borrow_mut().clients.remove(&id);
@@ -203,6 +207,9 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             let _ = stream.flush().await;
             return Ok(());
         }
+        if let Some(rx) = ctx.monitor.take() {
+            return monitor_loop(ctx, stream, rx).await;
+        }
         let limit = ctx.shard.shared.query_buffer_limit.load(Ordering::Relaxed) as usize;
         if rbuf.len() > limit {
             crate::warning!(
@@ -212,6 +219,77 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
                 rbuf.len()
             );
             return Ok(());
+        }
+    }
+}
+
+/// Streams monitored commands to a MONITOR client until it goes away.
+async fn monitor_loop(
+    ctx: &mut ConnCtx,
+    stream: &mut TcpStream,
+    rx: glommio::channels::local_channel::LocalReceiver<Bytes>,
+) -> std::io::Result<()> {
+    while let Some(line) = rx.recv().await {
+        if ctx.info.borrow().killed {
+            break;
+        }
+        stream.write_all(&line).await?;
+    }
+    Ok(())
+}
+
+/// The MONITOR line of a command: `+<time> [<db> <addr>] "arg" ...`.
+pub fn monitor_line(db: usize, addr: &str, args: &[Bytes]) -> Bytes {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut s = format!(
+        "+{}.{:06} [{} {}]",
+        now.as_secs(),
+        now.subsec_micros(),
+        db,
+        addr
+    )
+    .into_bytes();
+    for a in args {
+        s.extend_from_slice(b" \"");
+        for &b in a.iter() {
+            match b {
+                b'\\' => s.extend_from_slice(b"\\\\"),
+                b'"' => s.extend_from_slice(b"\\\""),
+                b'\n' => s.extend_from_slice(b"\\n"),
+                b'\r' => s.extend_from_slice(b"\\r"),
+                b'\t' => s.extend_from_slice(b"\\t"),
+                7 => s.extend_from_slice(b"\\a"),
+                8 => s.extend_from_slice(b"\\b"),
+                0x20..=0x7e => s.push(b),
+                _ => s.extend_from_slice(format!("\\x{:02x}", b).as_bytes()),
+            }
+        }
+        s.push(b'"');
+    }
+    s.extend_from_slice(b"\r\n");
+    Bytes::from(s)
+}
+
+async fn feed_monitors(ctx: &ConnCtx, args: &[Bytes]) {
+    let line = { monitor_line(ctx.db, &ctx.info.borrow().addr, args) };
+    let shard = ctx.shard.clone();
+    for s in 0..shard.nshards {
+        let line = line.clone();
+        if s == shard.id {
+            shard.feed_monitors(&line);
+        } else {
+            let _ = shard
+                .call(
+                    s,
+                    crate::dispatch::LockOp::None,
+                    Box::new(move |sh: &ShardState| -> crate::dispatch::Out {
+                        sh.feed_monitors(&line);
+                        Box::new(())
+                    }),
+                )
+                .await;
         }
     }
 }
@@ -236,6 +314,12 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         return;
     }
     wait_if_paused(ctx, spec).await;
+    if ctx.shard.shared.monitors.load(Ordering::Relaxed) > 0
+        && !spec.has(flags::SKIP_MONITOR)
+        && !spec.has(flags::ADMIN)
+    {
+        feed_monitors(ctx, args).await;
+    }
     let mark = ctx.out.len();
     let started = Instant::now();
     run_handler(ctx, spec, args).await;

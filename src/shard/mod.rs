@@ -41,6 +41,8 @@ pub struct ShardState {
     pub stats: RefCell<ShardStats>,
     /// Clients connected to this shard.
     pub clients: RefCell<ClientRegistry>,
+    /// MONITOR clients of this shard: each gets every monitored line.
+    pub monitors: RefCell<Vec<glommio::channels::local_channel::LocalSender<bytes::Bytes>>>,
     next_txid: Cell<u64>,
 }
 
@@ -70,6 +72,7 @@ impl ShardState {
             mesh,
             stats: RefCell::new(ShardStats::default()),
             clients: RefCell::new(ClientRegistry::default()),
+            monitors: RefCell::new(Vec::new()),
             next_txid: Cell::new(1),
         }
     }
@@ -109,6 +112,14 @@ impl ShardState {
                 None => None,
             }
         }
+    }
+
+    /// Hands a MONITOR line to this shard's monitors, dropping the ones
+    /// whose connection is gone.
+    pub fn feed_monitors(&self, line: &bytes::Bytes) {
+        self.monitors
+            .borrow_mut()
+            .retain(|tx| tx.try_send(line.clone()).is_ok());
     }
 
     /// Runs `make(shard_id)` on every shard, in ascending order, and
