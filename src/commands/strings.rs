@@ -482,7 +482,7 @@ fn append(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let db = ctx.db();
     match db.get_mut(&a[1], now) {
         None => {
-            db.set(&a[1], Value::Raw(a[2].to_vec()), false);
+            db.set(&a[1], Value::raw(a[2].to_vec()), false);
             w.int(a[2].len() as i64);
         }
         Some(v) if !v.is_string() => return w.error(error::WRONGTYPE),
@@ -492,7 +492,7 @@ fn append(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 return w.error(error::STRING_TOO_LONG);
             }
             if !matches!(v, Value::Raw(_)) {
-                *v = Value::Raw(v.to_vec().unwrap_or_default());
+                *v = Value::raw(v.to_vec().unwrap_or_default());
             }
             if let Value::Raw(buf) = v {
                 buf.extend_from_slice(&a[2]);

@@ -21,7 +21,7 @@ pub enum Value {
     Str(CompactBytes),
     /// A string modified in place (APPEND, SETRANGE, SETBIT, BITFIELD):
     /// always "raw", with spare capacity so repeated appends stay linear.
-    Raw(Vec<u8>),
+    Raw(Box<Vec<u8>>),
 }
 
 /// Redis' names for value types, as TYPE reports them.
@@ -40,6 +40,11 @@ impl Value {
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
         }
+    }
+
+    /// A string modified in place (APPEND, SETRANGE, SETBIT...): "raw".
+    pub fn raw(bytes: Vec<u8>) -> Value {
+        Value::Raw(Box::new(bytes))
     }
 
     /// Builds a string value from bytes as `SET` does: integers of up to 20
@@ -121,6 +126,8 @@ mod tests {
 
     #[test]
     fn value_is_small() {
-        assert!(std::mem::size_of::<Value>() <= 32);
+        // Key tables store key and value in one 48-byte allocation.
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<crate::shard::keyspace::Entry>(), 48);
     }
 }
