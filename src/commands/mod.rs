@@ -7,11 +7,14 @@
 //! errors all come from the table.
 
 pub mod args;
+pub mod bitmaps;
 pub mod connection;
 pub mod keys;
 pub mod server;
 pub mod spec;
 pub mod strings;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use std::sync::OnceLock;
 
@@ -31,6 +34,7 @@ impl Registry {
     fn build() -> Registry {
         let tables: &[&'static [CommandSpec]] = &[
             strings::COMMANDS,
+            bitmaps::COMMANDS,
             keys::COMMANDS,
             connection::COMMANDS,
             server::COMMANDS,

@@ -5,6 +5,7 @@
 //! they are built.
 
 pub mod compact;
+pub mod ldouble;
 
 pub use compact::CompactBytes;
 
