@@ -1568,7 +1568,9 @@ mod tests {
         s.run("bitfield n get u8 0");
         assert_eq!(s.encoding("n"), Some("int"));
         s.run("setbit n 0 0");
-        assert!(matches!(s.store.db(0).get(b"n", s.now), Some(Value::Raw(v)) if v == b"12"));
+        assert!(
+            matches!(s.store.db(0).get(b"n", s.now), Some(Value::Raw(v)) if v.as_slice() == b"12")
+        );
         s.run("set t x ex 100");
         s.run("set src abc");
         assert_eq!(s.run("bitop or t src"), r":3\r\n");

@@ -1804,7 +1804,9 @@ mod tests {
         let mut s = Session::new();
         s.run("set a 12345");
         s.run("setrange a 0 9");
-        assert!(matches!(s.store.db(0).get(b"a", s.now), Some(Value::Raw(v)) if v == b"92345"));
+        assert!(
+            matches!(s.store.db(0).get(b"a", s.now), Some(Value::Raw(v)) if v.as_slice() == b"92345")
+        );
         assert_eq!(s.run("incr a"), r":92346\r\n");
         // APPEND to a missing key stores the argument as SET does.
         s.run("append n 123");
