@@ -142,6 +142,10 @@ pub struct Db {
     volatile: usize,
     /// Keys removed by lazy or active expiry since start (INFO expired_keys).
     pub expired: u64,
+    /// Successful lookups through [`Db::get`] (INFO keyspace_hits).
+    pub hits: u64,
+    /// Failed lookups through [`Db::get`] (INFO keyspace_misses).
+    pub misses: u64,
 }
 
 /// Wall-clock time in Unix milliseconds.
@@ -216,7 +220,17 @@ impl Db {
     pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Value> {
         let slot = key_slot(key);
         self.expire_if_needed(slot, key, now);
-        self.table(slot)?.keys.get(key)
+        let found = self
+            .slots
+            .get(slot as usize)
+            .and_then(|t| t.as_deref())
+            .and_then(|t| t.keys.get(key));
+        if found.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        found
     }
 
     /// The value of `key` for modification, expiring it first when due.
