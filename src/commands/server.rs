@@ -381,6 +381,11 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 .call_all(|_| {
                     Box::new(|s: &ShardState| -> crate::dispatch::Out {
                         s.stats.borrow_mut().reset();
+                        for d in s.store.borrow_mut().dbs.iter_mut() {
+                            d.hits = 0;
+                            d.misses = 0;
+                            d.expired = 0;
+                        }
                         Box::new(())
                     })
                 })
