@@ -26,7 +26,7 @@ pub use spec::{CommandSpec, ExecCtx, Handler, KeySpec};
 /// All commands, by lowercase name.
 #[derive(Debug)]
 pub struct Registry {
-    by_name: HashMap<&'static str, &'static CommandSpec>,
+    by_name: HashMap<&'static str, usize>,
     all: Vec<&'static CommandSpec>,
 }
 
@@ -43,7 +43,7 @@ impl Registry {
         let mut all = Vec::new();
         for t in tables {
             for c in t.iter() {
-                by_name.insert(c.name, c);
+                by_name.insert(c.name, all.len());
                 all.push(c);
             }
         }
@@ -53,6 +53,13 @@ impl Registry {
     /// The command named `name`, in any letter case.
     #[inline]
     pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        self.lookup_indexed(name).map(|(_, c)| c)
+    }
+
+    /// The command named `name` and its index in [`Registry::all`] (which
+    /// per-command statistics are kept by).
+    #[inline]
+    pub fn lookup_indexed(&self, name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
         let mut buf = [0u8; 32];
         if name.len() > buf.len() {
             return None;
@@ -61,7 +68,8 @@ impl Registry {
             *d = s.to_ascii_lowercase();
         }
         let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
-        self.by_name.get(lower).copied()
+        let i = *self.by_name.get(lower)?;
+        Some((i, self.all[i]))
     }
 
     /// Every command, in table order.

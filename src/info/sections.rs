@@ -56,9 +56,11 @@ impl ShardSnapshot {
             expired: store.dbs.iter().map(|d| d.expired).sum(),
             errors: stats.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             cmdstats: stats
-                .commands_by_name
+                .commands_by_index
                 .iter()
-                .map(|(k, v)| (*k, *v))
+                .enumerate()
+                .filter(|(_, v)| v.calls > 0 || v.rejected > 0)
+                .map(|(i, v)| (crate::commands::registry().all()[i].name, *v))
                 .collect(),
             clients: s.clients.borrow().clients.len(),
         }

@@ -51,8 +51,8 @@ pub struct ShardStats {
     pub net_output: u64,
     /// Error replies by error code (errorstats).
     pub errors: HashMap<String, u64>,
-    /// Per-command statistics.
-    pub commands_by_name: HashMap<&'static str, CommandStat>,
+    /// Per-command statistics, indexed like the command registry.
+    pub commands_by_index: Vec<CommandStat>,
     /// SLOWLOG entries, newest last.
     pub slowlog: std::collections::VecDeque<SlowlogEntry>,
     /// Active expiry cycles run.
@@ -60,6 +60,18 @@ pub struct ShardStats {
 }
 
 impl ShardStats {
+    /// The statistics of command number `i` of the registry.
+    #[inline]
+    pub fn command(&mut self, i: usize) -> &mut CommandStat {
+        if self.commands_by_index.len() <= i {
+            self.commands_by_index.resize(
+                crate::commands::registry().all().len().max(i + 1),
+                CommandStat::default(),
+            );
+        }
+        &mut self.commands_by_index[i]
+    }
+
     /// Clears what CONFIG RESETSTAT clears.
     pub fn reset(&mut self) {
         let dirty = self.dirty;

@@ -296,7 +296,7 @@ async fn feed_monitors(ctx: &ConnCtx, args: &[Bytes]) {
 
 /// Runs one request: lookup, checks, handler, statistics.
 pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
-    let Some(spec) = registry().lookup(&args[0]) else {
+    let Some((index, spec)) = registry().lookup_indexed(&args[0]) else {
         let text = error::unknown_command(args);
         ctx.writer().error_bytes(&text);
         count_error(ctx, "ERR");
@@ -305,12 +305,12 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     if !spec.arity_ok(args.len()) {
         let text = error::wrong_arity(spec.name);
         ctx.error(&text);
-        count_rejected(ctx, spec, &text);
+        count_rejected(ctx, index, &text);
         return;
     }
     if !ctx.authenticated && !spec.has(flags::NO_AUTH) {
         ctx.error(error::NOAUTH);
-        count_rejected(ctx, spec, error::NOAUTH);
+        count_rejected(ctx, index, error::NOAUTH);
         return;
     }
     wait_if_paused(ctx, spec).await;
@@ -324,7 +324,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     let started = Instant::now();
     run_handler(ctx, spec, args).await;
     let micros = started.elapsed().as_micros() as u64;
-    after_command(ctx, spec, args, mark, micros);
+    after_command(ctx, index, spec, args, mark, micros);
 }
 
 /// Runs the handler of `spec` for `args` (also used by DEBUG and tests).
@@ -375,6 +375,7 @@ async fn wait_if_paused(ctx: &ConnCtx, spec: &CommandSpec) {
 
 fn after_command(
     ctx: &mut ConnCtx,
+    index: usize,
     spec: &'static CommandSpec,
     args: &[Bytes],
     mark: usize,
@@ -393,7 +394,7 @@ fn after_command(
     let shard = ctx.shard.clone();
     let mut stats = shard.stats.borrow_mut();
     stats.commands += 1;
-    let e = stats.commands_by_name.entry(spec.name).or_default();
+    let e = stats.command(index);
     e.calls += 1;
     e.usec += micros;
     if is_err {
@@ -454,15 +455,9 @@ fn count_error(ctx: &mut ConnCtx, text: &str) {
     *ctx.shard.stats.borrow_mut().errors.entry(code).or_default() += 1;
 }
 
-fn count_rejected(ctx: &mut ConnCtx, spec: &'static CommandSpec, text: &str) {
+fn count_rejected(ctx: &mut ConnCtx, index: usize, text: &str) {
     count_error(ctx, text);
-    ctx.shard
-        .stats
-        .borrow_mut()
-        .commands_by_name
-        .entry(spec.name)
-        .or_default()
-        .rejected += 1;
+    ctx.shard.stats.borrow_mut().command(index).rejected += 1;
 }
 
 fn set_keepalive(fd: i32, secs: u64) {
