@@ -465,6 +465,19 @@ use std::{
     time::Duration,
 };
 
+/// Shardis patch: the io_uring setup flags (`io_uring_params.flags`) of the
+/// current executor's main, latency and poll rings, in that order. Lets tests
+/// check that `IORING_SETUP_COOP_TASKRUN` (`1 << 8`) and
+/// `IORING_SETUP_TASKRUN_FLAG` (`1 << 9`) were applied.
+///
+/// # Panics
+///
+/// Panics if called outside of a glommio executor.
+#[doc(hidden)]
+pub fn __ring_setup_flags() -> [u32; 3] {
+    executor().reactor().sys.ring_setup_flags()
+}
+
 /// Provides common imports that almost all Glommio applications will need
 pub mod prelude {
     #[doc(no_inline)]

@@ -173,6 +173,11 @@ pub(crate) struct Reactor {
     /// refcell) every time. Acquire during initialization
     preempt_ptr_head: *const u32,
     preempt_ptr_tail: *const AtomicU32,
+    /// Shardis patch: the latency ring's SQ flags word. With COOP_TASKRUN a
+    /// latency-ring completion produced on another CPU first waits as task
+    /// work (`IORING_SQ_TASKRUN` set) and reaches the CQ ring only after we
+    /// enter the kernel, so `need_preempt` looks here too.
+    preempt_ptr_sq_flags: *const AtomicU32,
 }
 
 impl Reactor {
@@ -184,7 +189,7 @@ impl Reactor {
         blocking_thread: BlockingThreadPool,
     ) -> io::Result<Reactor> {
         let sys = sys::Reactor::new(notifier, io_memory, ring_depth, blocking_thread)?;
-        let (preempt_ptr_head, preempt_ptr_tail) = sys.preempt_pointers();
+        let (preempt_ptr_head, preempt_ptr_tail, preempt_ptr_sq_flags) = sys.preempt_pointers();
         Ok(Reactor {
             sys,
             timers: RefCell::new(Timers::new()),
@@ -193,6 +198,7 @@ impl Reactor {
             record_io_latencies,
             preempt_ptr_head,
             preempt_ptr_tail: preempt_ptr_tail as _,
+            preempt_ptr_sq_flags,
         })
     }
 
@@ -206,7 +212,12 @@ impl Reactor {
 
     #[inline(always)]
     pub(crate) fn need_preempt(&self) -> bool {
-        unsafe { *self.preempt_ptr_head != (*self.preempt_ptr_tail).load(Ordering::Acquire) }
+        unsafe {
+            *self.preempt_ptr_head != (*self.preempt_ptr_tail).load(Ordering::Acquire)
+                || (*self.preempt_ptr_sq_flags).load(Ordering::Relaxed)
+                    & crate::uring_sys::IORING_SQ_TASKRUN
+                    != 0
+        }
     }
 
     pub(crate) fn id(&self) -> usize {

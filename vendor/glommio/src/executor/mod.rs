@@ -343,6 +343,18 @@ impl TaskQueueStats {
     }
 }
 
+/// Outcome of one [`LocalExecutor::run_task_queues`] pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TaskQueueRun {
+    /// At least one task queue ran.
+    Ran,
+    /// Preempted before any task queue ran; queues may still be runnable,
+    /// so the executor must not park.
+    Preempted,
+    /// No task queue was runnable: the executor may park.
+    Idle,
+}
+
 #[derive(Debug)]
 struct ExecutorQueues {
     active_executors: BinaryHeap<Rc<RefCell<TaskQueue>>>,
@@ -1320,20 +1332,41 @@ impl LocalExecutor {
         self.reactor.need_preempt()
     }
 
-    fn run_task_queues(&self) -> bool {
+    /// Runs task queues until either none is runnable or the reactor asks
+    /// for preemption.
+    ///
+    /// Shardis patch (lost wakeup): glommio 0.9.0 returned a `bool` here and
+    /// returned `false` both when there was nothing to run and when it was
+    /// preempted before running anything. The run loop parks on `false`, so
+    /// an early preemption with runnable task queues parked the executor
+    /// with its own work pending; nothing external is obliged to wake it,
+    /// and it could sleep forever. The two cases are now distinct and only
+    /// [`TaskQueueRun::Idle`] allows parking.
+    fn run_task_queues(&self) -> TaskQueueRun {
         let mut ran = false;
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                break;
+                return if ran {
+                    TaskQueueRun::Ran
+                } else {
+                    TaskQueueRun::Preempted
+                };
             }
             if !self.run_one_task_queue() {
-                return false;
-            } else {
-                ran = true;
+                return if ran {
+                    TaskQueueRun::Ran
+                } else {
+                    TaskQueueRun::Idle
+                };
             }
+            ran = true;
         }
-        ran
+    }
+
+    /// Whether any task queue is active (has runnable tasks).
+    fn has_runnable_task_queues(&self) -> bool {
+        !self.queues.borrow().active_executors.is_empty()
     }
 
     fn run_one_task_queue(&self) -> bool {
@@ -1486,7 +1519,11 @@ impl LocalExecutor {
                 let cur_time = Instant::now();
                 this.queues.borrow_mut().stats.total_runtime += cur_time - pre_time;
                 pre_time = cur_time;
-                if !run {
+                // Only an idle executor may park. `Preempted` means the
+                // latency ring fired before any queue got to run: go back to
+                // the top, reap the I/O and run the queues that are still
+                // active (Shardis patch, see `run_task_queues`).
+                if run == TaskQueueRun::Idle {
                     if let Poll::Ready(t) = future.as_mut().poll(cx) {
                         // It may be that we just became ready now that the task queue
                         // is exhausted. But if we sleep (park) we'll never know so we
@@ -1495,6 +1532,11 @@ impl LocalExecutor {
                         break t.unwrap();
                     } else {
                         while !this.reactor.spin_poll_io().unwrap() {
+                            // Belt and braces for the lost-wakeup fix: never
+                            // go to sleep while a task queue is runnable.
+                            if this.has_runnable_task_queues() {
+                                break;
+                            }
                             if pre_time.elapsed() > spin_before_park {
                                 this.parker
                                     .park()

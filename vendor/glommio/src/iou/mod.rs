@@ -62,6 +62,7 @@ use std::{
     mem::{self, MaybeUninit},
     os::unix::io::RawFd,
     ptr::{self, NonNull},
+    sync::atomic::{AtomicU32, Ordering},
     time::Duration,
 };
 
@@ -80,6 +81,7 @@ pub use registrar::{Personality, Registrar};
 bitflags::bitflags! {
     /// [`IoUring`] initialization flags for advanced use cases.
     ///
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct SetupFlags: u32 {
         /// Poll the IO context instead of defaulting to interrupt.
         const IOPOLL    = 1 << 0;   /* io_context is polled */
@@ -92,6 +94,12 @@ bitflags::bitflags! {
         const CQSIZE    = 1 << 3;
         const CLAMP     = 1 << 4;
         const ATTACH_WQ = 1 << 5;
+        /// Run completion task work cooperatively (on the next kernel entry)
+        /// instead of interrupting the task with an IPI. Linux 5.19+.
+        const COOP_TASKRUN = 1 << 8;
+        /// Have the kernel set `IORING_SQ_TASKRUN` in the SQ ring flags while
+        /// task work is pending. Linux 5.19+.
+        const TASKRUN_FLAG = 1 << 9;
     }
 }
 
@@ -305,6 +313,49 @@ impl IoUring {
 
     pub fn raw_fd(&self) -> RawFd {
         self.ring.ring_fd
+    }
+
+    /// The flags this ring was set up with (`io_uring_params.flags`).
+    pub fn setup_flags(&self) -> SetupFlags {
+        SetupFlags::from_bits_retain(self.ring.flags)
+    }
+
+    /// Pointer to the SQ ring's `flags` word, which the kernel updates
+    /// asynchronously (`IORING_SQ_*`).
+    pub fn sq_flags_ptr(&self) -> *const AtomicU32 {
+        self.ring.sq.kflags as *const AtomicU32
+    }
+
+    /// Current value of the SQ ring's `flags` word.
+    pub fn sq_flags(&self) -> u32 {
+        unsafe { (*self.sq_flags_ptr()).load(Ordering::Relaxed) }
+    }
+
+    /// Whether the kernel has task work queued for this ring that will only
+    /// run (and post its CQEs) once this thread enters the kernel. Only ever
+    /// true for rings set up with [`SetupFlags::TASKRUN_FLAG`].
+    pub fn task_work_pending(&self) -> bool {
+        self.sq_flags() & uring_sys::IORING_SQ_TASKRUN != 0
+    }
+
+    /// Enter the kernel without submitting or waiting, just so pending task
+    /// work runs and its completions get posted to the CQ ring (what liburing
+    /// calls `io_uring_get_events`).
+    pub fn get_events(&self) -> io::Result<()> {
+        let ret = unsafe {
+            uring_sys::syscalls::io_uring_enter(
+                self.ring.ring_fd,
+                0,
+                0,
+                uring_sys::IORING_ENTER_GETEVENTS,
+                ptr::null(),
+            )
+        };
+        if ret < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use std::{
     pin::Pin,
     ptr,
     rc::Rc,
-    sync::Arc,
+    sync::{atomic::AtomicU32, Arc},
     time::{Duration, Instant},
 };
 
@@ -52,6 +52,49 @@ use nix::sys::{
 use smallvec::SmallVec;
 
 const MSG_ZEROCOPY: i32 = 0x4000000;
+
+/// Shardis patch: setup flags glommio asks for on every ring when the kernel
+/// has them (Linux 5.19+). With `COOP_TASKRUN` the kernel no longer sends an
+/// inter-processor interrupt to the executor's CPU to post each completion
+/// that was produced on another CPU (e.g. by network softirq); the completion
+/// is queued as task work and posted the next time the executor enters the
+/// kernel. `TASKRUN_FLAG` makes the kernel advertise such pending work with
+/// `IORING_SQ_TASKRUN` in the SQ ring flags, which glommio checks in
+/// `UringCommon::consume_completion_queue` (enter the kernel to flush it),
+/// in `can_sleep`, and in `need_preempt` (latency ring).
+fn coop_taskrun_flags() -> iou::SetupFlags {
+    iou::SetupFlags::COOP_TASKRUN | iou::SetupFlags::TASKRUN_FLAG
+}
+
+/// Enter the kernel so that `ring`'s pending task work runs (see
+/// [`coop_taskrun_flags`]). Transient errors are fine: the flag stays set
+/// and we come back on the next poll.
+fn run_ring_task_work(ring: &iou::IoUring, name: &str) {
+    if let Err(err) = ring.get_events() {
+        match err.raw_os_error() {
+            Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
+            _ => warn!(
+                "io_uring_enter(GETEVENTS) on the {} ring failed: {}",
+                name, err
+            ),
+        }
+    }
+}
+
+/// Create a ring with `flags` plus [`coop_taskrun_flags`], falling back to
+/// just `flags` when the kernel rejects the new flags (`EINVAL` before 5.19).
+fn new_ring(size: usize, flags: iou::SetupFlags) -> io::Result<iou::IoUring> {
+    match iou::IoUring::new_with_flags(
+        size as _,
+        flags | coop_taskrun_flags(),
+        iou::SetupFeatures::empty(),
+    ) {
+        Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
+            iou::IoUring::new_with_flags(size as _, flags, iou::SetupFeatures::empty())
+        }
+        other => other,
+    }
+}
 
 #[allow(dead_code)]
 #[derive(Debug)]
@@ -637,6 +680,7 @@ pub(crate) trait UringCommon {
     fn submission_queue(&mut self) -> ReactorQueue;
     fn submit_sqes(&mut self) -> io::Result<usize>;
     fn waiting_kernel_submission(&self) -> usize;
+    #[allow(dead_code)]
     fn in_kernel(&self) -> usize;
     fn waiting_kernel_collection(&self) -> usize;
     fn needs_kernel_enter(&self) -> bool;
@@ -655,6 +699,13 @@ pub(crate) trait UringCommon {
     fn may_rush(&self) -> bool {
         true
     }
+    /// Shardis patch: the kernel holds completions for this ring as task
+    /// work (`IORING_SQ_TASKRUN`); they only show up in the CQ ring after we
+    /// enter the kernel. Always false for rings without `TASKRUN_FLAG`.
+    fn task_work_pending(&self) -> bool;
+    /// Enter the kernel (`IORING_ENTER_GETEVENTS`, nothing to submit, no
+    /// wait) so that pending task work runs and posts its CQEs.
+    fn run_task_work(&mut self);
 
     fn consume_sqe_queue(
         &mut self,
@@ -694,6 +745,12 @@ pub(crate) trait UringCommon {
     }
 
     fn consume_completion_queue(&mut self, woke: &mut usize) -> usize {
+        // With COOP_TASKRUN, completions produced on other CPUs wait as task
+        // work until we enter the kernel; without this they would sit there
+        // until some unrelated syscall or interrupt.
+        if self.task_work_pending() {
+            self.run_task_work();
+        }
         let mut completed = 0;
         loop {
             match self.consume_one_event() {
@@ -764,11 +821,7 @@ impl PollRing {
         allocator: Rc<UringBufferAllocator>,
         source_map: Rc<RefCell<SourceMap>>,
     ) -> io::Result<Self> {
-        let ring = iou::IoUring::new_with_flags(
-            size as _,
-            iou::SetupFlags::IOPOLL,
-            iou::SetupFeatures::empty(),
-        )?;
+        let ring = new_ring(size, iou::SetupFlags::IOPOLL)?;
         Ok(PollRing {
             size,
             ring,
@@ -811,7 +864,17 @@ impl UringCommon for PollRing {
     }
 
     fn can_sleep(&self) -> bool {
-        self.submission_queue.borrow().is_empty() && !self.needs_kernel_enter()
+        self.submission_queue.borrow().is_empty()
+            && !self.needs_kernel_enter()
+            && !self.task_work_pending()
+    }
+
+    fn task_work_pending(&self) -> bool {
+        self.ring.task_work_pending()
+    }
+
+    fn run_task_work(&mut self) {
+        run_ring_task_work(&self.ring, "poll")
     }
 
     fn waiting_kernel_submission(&self) -> usize {
@@ -904,7 +967,7 @@ impl SleepableRing {
     ) -> io::Result<Self> {
         assert!(*IO_URING_RECENT_ENOUGH);
         Ok(SleepableRing {
-            ring: iou::IoUring::new(size as _)?,
+            ring: new_ring(size, iou::SetupFlags::empty())?,
             size,
             submission_queue: UringQueueState::with_capacity(size * 4),
             name,
@@ -1138,6 +1201,15 @@ impl UringCommon for SleepableRing {
         self.submission_queue.borrow().is_empty()
             && self.waiting_kernel_submission() == 0
             && self.waiting_kernel_collection() == 0
+            && !self.task_work_pending()
+    }
+
+    fn task_work_pending(&self) -> bool {
+        self.ring.task_work_pending()
+    }
+
+    fn run_task_work(&mut self) {
+        run_ring_task_work(&self.ring, self.name)
     }
 
     fn waiting_kernel_submission(&self) -> usize {
@@ -1899,10 +1971,25 @@ impl Reactor {
         self.blocking_thread.flush()
     }
 
-    pub(crate) fn preempt_pointers(&self) -> (*const u32, *const u32) {
+    /// Pointers into the latency ring that `need_preempt` watches: the CQ
+    /// head and tail (a completion is waiting) and, Shardis patch, the SQ
+    /// flags word (`IORING_SQ_TASKRUN`: a completion is waiting as task work
+    /// under COOP_TASKRUN and will be posted as soon as we enter the kernel).
+    pub(crate) fn preempt_pointers(&self) -> (*const u32, *const u32, *const AtomicU32) {
         let mut lat_ring = self.latency_ring.borrow_mut();
+        let sq_flags = lat_ring.ring.sq_flags_ptr();
         let cq = unsafe { &lat_ring.ring.raw_mut().cq };
-        (cq.khead, cq.ktail)
+        (cq.khead, cq.ktail, sq_flags)
+    }
+
+    /// The setup flags (`io_uring_params.flags`) of the main, latency and
+    /// poll rings, in that order.
+    pub(crate) fn ring_setup_flags(&self) -> [u32; 3] {
+        [
+            self.main_ring.borrow().ring.setup_flags().bits(),
+            self.latency_ring.borrow().ring.setup_flags().bits(),
+            self.poll_ring.borrow().ring.setup_flags().bits(),
+        ]
     }
 
     /// RAII-truncate asynchronously files that required it, e.g. because of
