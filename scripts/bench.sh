@@ -47,6 +47,9 @@ flags win over the environment.
                                     basename is redis-server           [auto]
   --timeout SECS        BENCH_TIMEOUT  limit for one redis-benchmark or
                                     redis-cli --pipe run               [120]
+  --wait-quiet SECS     WAIT_QUIET  before each run, wait up to SECS for the
+                                    host to be idle (other load < 10% of a
+                                    core); 0 = do not wait             [0]
   -h, --help            this text
 
 Notes:
@@ -54,6 +57,9 @@ Notes:
     rps ratio = shardis/redis, CPU and memory ratios = redis/shardis.
   * server CPU us/req = (utime+stime of the server process, all threads, from
     /proc/PID/stat) delta over the run / requests. MSET is 10 keys per request.
+  * "other load" = CPU used during a run by anything but that server and
+    redis-benchmark (from /proc/stat and bash `times`), in % of one core; on a
+    shared host, rows where it is high are noise.
   * GET runs against a server where the benchmark key was set first (with
     KEYSPACE set, random keys mostly miss).
   * the memory test loads MEM_KEYS `SET key:N <value>` commands through
@@ -86,6 +92,7 @@ SHARDIS_BIN=${SHARDIS_BIN:-}
 REDIS_BIN=${REDIS_BIN:-}
 THREADS_FLAG=${THREADS_FLAG:-auto}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
+WAIT_QUIET=${WAIT_QUIET:-0}
 
 need_arg() { [[ $# -ge 2 ]] || die "option $1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -110,12 +117,13 @@ while [[ $# -gt 0 ]]; do
     --redis-bin) need_arg "$@"; REDIS_BIN=$2; shift 2 ;;
     --threads-flag) need_arg "$@"; THREADS_FLAG=$2; shift 2 ;;
     --timeout) need_arg "$@"; BENCH_TIMEOUT=$2; shift 2 ;;
+    --wait-quiet) need_arg "$@"; WAIT_QUIET=$2; shift 2 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
 done
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in SHARDS REQUESTS PIPELINE_REQUESTS CLIENTS REPEAT MEM_KEYS MEM_VALUE_SIZE BENCH_TIMEOUT; do
+for v in SHARDS REQUESTS PIPELINE_REQUESTS CLIENTS REPEAT MEM_KEYS MEM_VALUE_SIZE BENCH_TIMEOUT WAIT_QUIET; do
   is_uint "${!v}" || die "$v must be a non-negative integer (got '${!v}')"
 done
 [[ -z $KEYSPACE ]] || is_uint "$KEYSPACE" || die "KEYSPACE must be an integer"
@@ -262,6 +270,20 @@ info_field() {  # info_field PORT SECTION FIELD
     | awk -F: -v k="$3" '$1 == k { print $2 }'
 }
 
+# "BUSY TOTAL" jiffies of the whole machine from /proc/stat: BUSY is
+# user+nice+system (irq/softirq left out: loopback traffic lands there).
+host_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# CPU ticks used by this shell's reaped children so far (bash `times`, 2nd line).
+# Written to a file: `times` in a command substitution would see a subshell.
+child_ticks() {
+  times > "$TMP/times"
+  awk -v t="$CLK_TCK" 'NR == 2 {
+    s = 0
+    for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] }
+    printf "%.0f", s * t }' "$TMP/times"
+}
+
 # ------------------------------------------------------------- formatting --
 # median of whitespace separated numbers; "ERR" if any is not a number.
 median() {
@@ -272,6 +294,14 @@ median() {
   # shellcheck disable=SC2086
   printf '%s\n' $1 | sort -g | awk '{ a[NR] = $1 }
     END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+maxof() {  # largest of whitespace separated integers, "-" if none
+  local v m=-
+  for v in $1; do
+    [[ $v =~ ^[0-9]+$ ]] || continue
+    if [[ $m == - ]] || (( v > m )); then m=$v; fi
+  done
+  echo "$m"
 }
 fmt() {  # fmt DECIMALS VALUE
   if [[ $2 =~ ^[0-9.]+$ ]]; then LC_ALL=C printf '%.*f' "$1" "$2"; else printf '%s' "${2:-n/a}"; fi
@@ -325,25 +355,28 @@ emit_table() {
 }
 
 # ------------------------------------------------------------- throughput --
-declare -A RPS=() P50=() P99=() CPU=()
+declare -A RPS=() P50=() P99=() CPU=() OTHER=()
 
 bench_one() {  # bench_one KIND DEPTH TEST
-  local kind=$1 depth=$2 test=$3 n key c0 c1 csv line cpu
+  local kind=$1 depth=$2 test=$3 n key c0 c1 csv line cpu h0 h1 k0 k1 other
   local -a rb f
   if (( depth > 1 )); then n=$PIPELINE_REQUESTS; else n=$REQUESTS; fi
   key="$kind|$depth|$test"
+  wait_quiet
   start_server "$kind"
   if [[ ${test,,} == get && -z $KEYSPACE ]]; then
     redis-cli -h 127.0.0.1 -p "$SERVER_PORT" set 'key:__rand_int__' xxx >/dev/null
   fi
   rb=(redis-benchmark -h 127.0.0.1 -p "$SERVER_PORT" -c "$CLIENTS" -n "$n" -P "$depth" -t "$test" --csv)
   [[ -z $KEYSPACE ]] || rb+=(-r "$KEYSPACE")
+  h0=$(host_ticks); k0=$(child_ticks)
   c0=$(cpu_ticks "$SERVER_PID")
   if csv=$(timeout "$BENCH_TIMEOUT" taskset -c "$CORE_CLIENT" "${rb[@]}" 2>"$TMP/rb.err"); then :; else
     log "redis-benchmark failed for $key (exit $?):"; tail -n 5 "$TMP/rb.err" >&2 || true
     csv=
   fi
   if kill -0 "$SERVER_PID" 2>/dev/null; then c1=$(cpu_ticks "$SERVER_PID"); else c1=; fi
+  k1=$(child_ticks); h1=$(host_ticks)
   stop_server "$SERVER_PID"
   line=$(printf '%s\n' "$csv" | tr -d '"\r' | awk -F, 'NR > 1 && NF >= 8 { l = $0 } END { print l }')
   if [[ -z $line || -z $c1 ]]; then
@@ -355,8 +388,18 @@ bench_one() {  # bench_one KIND DEPTH TEST
   RPS[$key]+="${f[1]} " P50[$key]+="${f[4]} " P99[$key]+="${f[6]} "
   cpu=$(awk -v d=$(( c1 - c0 )) -v t="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.4f", d * 1e6 / t / n }')
   CPU[$key]+="$cpu "
-  log "$(printf '%-8s P=%-3s %-12s rps=%-10s p50=%-6s p99=%-6s cpu_us/req=%s' \
-    "$kind" "$depth" "$test" "${f[1]}" "${f[4]}" "${f[6]}" "$cpu")"
+  # CPU used by anything but this server and redis-benchmark during the run,
+  # in percent of one core: other load on the host makes the numbers noisy.
+  other=$(awk -v h0="$h0" -v h1="$h1" -v s=$(( c1 - c0 )) -v k=$(( k1 - k0 )) -v n="$(nproc)" 'BEGIN {
+    split(h0, a, " "); split(h1, b, " "); el = (b[2] - a[2]) / n
+    o = (b[1] - a[1]) - s - k; if (o < 0 || el <= 0) o = 0; else o = o * 100 / el
+    printf "%.0f", o }')
+  OTHER[$key]+="$other "
+  log "$(printf '%-8s P=%-3s %-12s rps=%-10s p50=%-6s p99=%-6s cpu_us/req=%-7s other_load=%s%%' \
+    "$kind" "$depth" "$test" "${f[1]}" "${f[4]}" "${f[6]}" "$cpu" "$other")"
+  if (( other > 15 )); then
+    log "warning: other processes used ${other}% of a core during this run; its numbers are noisy"
+  fi
 }
 
 throughput_tables() {
@@ -382,17 +425,19 @@ throughput_tables() {
     emit "rps: higher is better; rps ratio = shardis/redis (>1: shardis faster). Latency in ms: lower is better."
     emit "CPU = server CPU µs per request: lower is better; CPU ratio = redis/shardis (>1: shardis cheaper)."
     emit ""
-    rows=("test|redis rps|shardis rps|rps ratio s/r (↑ better)|redis p50/p99 ms|shardis p50/p99 ms|redis CPU µs/req|shardis CPU µs/req|CPU ratio r/s (↑ better)")
+    rows=("test|redis rps|shardis rps|rps ratio s/r (↑ better)|redis p50/p99 ms|shardis p50/p99 ms|redis CPU µs/req|shardis CPU µs/req|CPU ratio r/s (↑ better)|other load % r/s")
     for test in "${TEST_LIST[@]}"; do
       key="redis|$depth|$test"
       rr=$(median "${RPS[$key]}"); rp50=$(median "${P50[$key]}"); rp99=$(median "${P99[$key]}"); rc=$(median "${CPU[$key]}")
       key="shardis|$depth|$test"
       sr=$(median "${RPS[$key]}"); sp50=$(median "${P50[$key]}"); sp99=$(median "${P99[$key]}"); sc=$(median "${CPU[$key]}")
-      rows+=("${test^^}|$(fmt 0 "$rr")|$(fmt 0 "$sr")|$(ratio "$sr" "$rr")|$(fmt 3 "$rp50")/$(fmt 3 "$rp99")|$(fmt 3 "$sp50")/$(fmt 3 "$sp99")|$(fmt 3 "$rc")|$(fmt 3 "$sc")|$(ratio "$rc" "$sc")")
+      rows+=("${test^^}|$(fmt 0 "$rr")|$(fmt 0 "$sr")|$(ratio "$sr" "$rr")|$(fmt 3 "$rp50")/$(fmt 3 "$rp99")|$(fmt 3 "$sp50")/$(fmt 3 "$sp99")|$(fmt 3 "$rc")|$(fmt 3 "$sc")|$(ratio "$rc" "$sc")|$(maxof "${OTHER[redis|$depth|$test]:-}")/$(maxof "${OTHER[shardis|$depth|$test]:-}")")
     done
     emit_table "${rows[@]}"
   done
   emit ""
+  emit "other load = CPU used by other processes on the host during the run (max over repeats),"
+  emit "in % of one core; rows where it is well above 0 are noisy."
   emit "MSET is 10 keys per request. CPU = (utime+stime of the server process, all threads) / requests;"
   emit "with CLK_TCK=$CLK_TCK one tick is $(( 1000000 / CLK_TCK )) µs of CPU over the whole run."
 }
@@ -412,6 +457,7 @@ gen_mem_protocol() {  # writes RESP SET commands for MEM_KEYS keys to $1
 
 mem_one() {  # mem_one KIND PROTOFILE
   local kind=$1 proto=$2 u0 u1 r0 r1 keys piped
+  wait_quiet
   start_server "$kind"
   u0=$(info_field "$SERVER_PORT" memory used_memory)
   r0=$(rss_kb "$SERVER_PID")
@@ -461,14 +507,29 @@ memory_table() {
 
 # Busy CPU on the whole machine over one second, in percent of one core.
 # Other load on the host makes every number here noisy; it is reported.
-background_load() {
+background_load() {  # background_load [SAMPLE_SECONDS]
   local a b
   a=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
-  sleep 1
+  sleep "${1:-1}"
   b=$(awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat)
   awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
     split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; tot = busy + y[2] - x[2]
     if (tot > 0) printf "%.0f", busy * 100 * n / tot; else print 0 }'
+}
+
+# Wait (at most WAIT_QUIET seconds) until the host is idle.
+wait_quiet() {
+  (( WAIT_QUIET > 0 )) || return 0
+  local deadline=$(( SECONDS + WAIT_QUIET )) l
+  while :; do
+    l=$(background_load 0.5)
+    (( l < 10 )) && return 0
+    if (( SECONDS >= deadline )); then
+      log "host still busy (${l}% of a core) after waiting ${WAIT_QUIET}s; going on"
+      return 0
+    fi
+    sleep 1
+  done
 }
 
 # ------------------------------------------------------------------- main --
