@@ -271,17 +271,20 @@ info_field() {  # info_field PORT SECTION FIELD
 }
 
 # "BUSY TOTAL" jiffies of the whole machine from /proc/stat: BUSY is
-# user+nice+system (irq/softirq left out: loopback traffic lands there).
-host_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat; }
+# user+nice+system+irq+softirq (per-process times include the irq time spent
+# while the process ran, e.g. loopback softirqs), TOTAL adds idle+iowait.
+host_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit }' /proc/stat; }
 
-# CPU ticks used by this shell's reaped children so far (bash `times`, 2nd line).
-# Written to a file: `times` in a command substitution would see a subshell.
+# CPU ticks used by this shell's reaped children so far: bash `times`, 2nd
+# line. Called directly (not in $(...), where `times` would see a subshell);
+# sets CHILD_TICKS.
+CHILD_TICKS=0
 child_ticks() {
   times > "$TMP/times"
-  awk -v t="$CLK_TCK" 'NR == 2 {
+  CHILD_TICKS=$(awk -v t="$CLK_TCK" 'NR == 2 {
     s = 0
     for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] }
-    printf "%.0f", s * t }' "$TMP/times"
+    printf "%.0f", s * t }' "$TMP/times")
 }
 
 # ------------------------------------------------------------- formatting --
@@ -369,14 +372,14 @@ bench_one() {  # bench_one KIND DEPTH TEST
   fi
   rb=(redis-benchmark -h 127.0.0.1 -p "$SERVER_PORT" -c "$CLIENTS" -n "$n" -P "$depth" -t "$test" --csv)
   [[ -z $KEYSPACE ]] || rb+=(-r "$KEYSPACE")
-  h0=$(host_ticks); k0=$(child_ticks)
+  h0=$(host_ticks); child_ticks; k0=$CHILD_TICKS
   c0=$(cpu_ticks "$SERVER_PID")
   if csv=$(timeout "$BENCH_TIMEOUT" taskset -c "$CORE_CLIENT" "${rb[@]}" 2>"$TMP/rb.err"); then :; else
     log "redis-benchmark failed for $key (exit $?):"; tail -n 5 "$TMP/rb.err" >&2 || true
     csv=
   fi
   if kill -0 "$SERVER_PID" 2>/dev/null; then c1=$(cpu_ticks "$SERVER_PID"); else c1=; fi
-  k1=$(child_ticks); h1=$(host_ticks)
+  child_ticks; k1=$CHILD_TICKS; h1=$(host_ticks)
   stop_server "$SERVER_PID"
   line=$(printf '%s\n' "$csv" | tr -d '"\r' | awk -F, 'NR > 1 && NF >= 8 { l = $0 } END { print l }')
   if [[ -z $line || -z $c1 ]]; then
@@ -395,6 +398,7 @@ bench_one() {  # bench_one KIND DEPTH TEST
     o = (b[1] - a[1]) - s - k; if (o < 0 || el <= 0) o = 0; else o = o * 100 / el
     printf "%.0f", o }')
   OTHER[$key]+="$other "
+  [[ -z ${BENCH_DEBUG:-} ]] || log "debug: host busy/total $h0 -> $h1, server $(( c1 - c0 )), client $(( k1 - k0 )) ticks"
   log "$(printf '%-8s P=%-3s %-12s rps=%-10s p50=%-6s p99=%-6s cpu_us/req=%-7s other_load=%s%%' \
     "$kind" "$depth" "$test" "${f[1]}" "${f[4]}" "${f[6]}" "$cpu" "$other")"
   if (( other > 15 )); then
