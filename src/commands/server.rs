@@ -681,6 +681,7 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 ctx.db,
                 &[],
                 ctx.proto,
+                crate::shard::keyspace::now_ms(),
                 &mut ctx.out,
             )
             .await;

@@ -46,6 +46,7 @@ pub async fn run_keyed(
     db: usize,
     extra_dbs: &[usize],
     proto: Protocol,
+    now: u64,
     out: &mut BytesMut,
 ) {
     let map = &shard.slot_map;
@@ -65,7 +66,7 @@ pub async fn run_keyed(
             let mut ctx = ExecCtx {
                 store: &mut store,
                 db,
-                now: now_ms(),
+                now,
                 dirty: 0,
             };
             let mut w = ReplyWriter::new(out, proto);

@@ -53,6 +53,12 @@ pub struct ConnCtx {
     pub reply_mode: ReplyMode,
     /// Scratch space for key positions.
     pub key_idx: Vec<usize>,
+    /// Wall-clock time in Unix ms, read once per batch of requests (what
+    /// commands see as "now" for expiry, as Redis' cached command time).
+    pub now_ms: u64,
+    /// When the previous command of this batch ended (or the batch began):
+    /// each command's duration costs one clock read.
+    pub clock: Instant,
     /// Set by MONITOR: after this batch the connection only streams
     /// monitored commands.
     pub monitor: Option<glommio::channels::local_channel::LocalReceiver<Bytes>>,
@@ -129,6 +135,8 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         close: false,
         reply_mode: ReplyMode::On,
         key_idx: Vec::with_capacity(4),
+        now_ms: now,
+        clock: Instant::now(),
         monitor: None,
     };
     let _ = connection_loop(&mut ctx, &mut stream).await;
@@ -166,11 +174,19 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
         unsafe { rbuf.set_len(rbuf.len() + n) };
         ctx.shard.stats.borrow_mut().net_input += n as u64;
         if rbuf.len() >= parser.bytes_needed() {
+            ctx.now_ms = now_ms();
+            ctx.clock = Instant::now();
+            ctx.info.borrow_mut().last_ms = ctx.now_ms;
+            let mut in_batch = 0u32;
             loop {
                 match parser.next(&mut rbuf, &mut args) {
                     Ok(true) => {
                         if args.is_empty() {
                             continue;
+                        }
+                        in_batch += 1;
+                        if in_batch % 256 == 0 {
+                            ctx.now_ms = now_ms();
                         }
                         execute(ctx, &args).await;
                         if ctx.close {
@@ -321,9 +337,10 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         feed_monitors(ctx, args).await;
     }
     let mark = ctx.out.len();
-    let started = Instant::now();
     run_handler(ctx, spec, args).await;
-    let micros = started.elapsed().as_micros() as u64;
+    let end = Instant::now();
+    let micros = end.saturating_duration_since(ctx.clock).as_micros() as u64;
+    ctx.clock = end;
     after_command(ctx, index, spec, args, mark, micros);
 }
 
@@ -342,6 +359,7 @@ pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[
                 ctx.db,
                 &extra,
                 ctx.proto,
+                ctx.now_ms,
                 &mut ctx.out,
             )
             .await;
@@ -423,7 +441,7 @@ fn after_command(
         }
         stats.slowlog.push_back(SlowlogEntry {
             id,
-            time: now_ms() / 1000,
+            time: ctx.now_ms / 1000,
             micros,
             args: kept,
             addr: info.addr.clone(),
@@ -435,7 +453,6 @@ fn after_command(
     }
     drop(stats);
     let mut info = ctx.info.borrow_mut();
-    info.last_ms = now_ms();
     info.last_cmd = spec.name;
     info.db = ctx.db;
     info.proto = ctx.proto;
