@@ -213,7 +213,7 @@ fn tcp_round_trips(round_trips: u64, preempt: Option<Duration>, progress: Progre
 /// different CPUs, default preempt timer.
 #[test]
 fn shared_channel_ping_pong_never_hangs() {
-    for run in 0..repeats(3) {
+    for run in 0..repeats(2) {
         let took = with_watchdog("shared-channel ping-pong", |p| {
             channel_ping_pong(50_000, None, p)
         });
