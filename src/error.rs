@@ -27,23 +27,39 @@ pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
 /// An expiry time that is not valid for the command.
 pub const INVALID_EXPIRE: &str = "ERR invalid expire time in '{}' command";
 
-/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `.
-pub fn unknown_command(args: &[bytes::Bytes]) -> String {
-    let name = args
-        .first()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .unwrap_or_default();
-    let mut s = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        truncate(&name, 128)
-    );
+/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `,
+/// byte for byte as Redis' `processCommand` builds it: each argument is cut
+/// at its first NUL (Redis formats them with `%s`), arguments are added
+/// while the list is shorter than 128 bytes and each is cut to what is left
+/// of those 128, the name is cut to 128 bytes, and CR/LF become spaces.
+/// Arguments are bytes, so the text is too (not necessarily UTF-8).
+pub fn unknown_command(args: &[bytes::Bytes]) -> Vec<u8> {
+    fn c_str(b: &[u8]) -> &[u8] {
+        match b.iter().position(|&c| c == 0) {
+            Some(i) => &b[..i],
+            None => b,
+        }
+    }
+    let mut list: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
-        if s.len() >= 128 + 60 {
+        if list.len() >= 128 {
             break;
         }
-        s.push('\'');
-        s.push_str(&truncate(&String::from_utf8_lossy(a), 128));
-        s.push_str("' ");
+        let a = c_str(a);
+        let room = 128 - list.len();
+        list.push(b'\'');
+        list.extend_from_slice(&a[..a.len().min(room)]);
+        list.extend_from_slice(b"' ");
+    }
+    let name = args.first().map(|a| c_str(a)).unwrap_or(b"");
+    let mut s = b"ERR unknown command '".to_vec();
+    s.extend_from_slice(&name[..name.len().min(128)]);
+    s.extend_from_slice(b"', with args beginning with: ");
+    s.extend_from_slice(&list);
+    for c in s.iter_mut() {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
     }
     s
 }
