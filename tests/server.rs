@@ -349,6 +349,30 @@ impl Drop for Direct {
     }
 }
 
+/// A temporary directory removed when dropped (also when a test fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> TempDir {
+        TempDir(unique_temp_dir(prefix))
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("SHARDIS_TEST_KEEP_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// Kills a daemon (not our child) by pid when dropped, if still alive.
 struct PidGuard(i32);
 
@@ -416,7 +440,7 @@ fn starts_with_only_port_bind_and_dir() {
 
 #[test]
 fn config_file_with_port_override() {
-    let confdir = unique_temp_dir("shardis-it-conf");
+    let confdir = TempDir::new("shardis-it-conf");
     let conf = confdir.join("test.conf");
     // The file's port is overridden by --port on the command line (the
     // harness adds it); the other directives apply.
@@ -458,7 +482,6 @@ fn config_file_with_port_override() {
         Some(format!("config_file:{}", conf.display()))
     );
     drop(srv);
-    let _ = std::fs::remove_dir_all(&confdir);
 }
 
 /// Runs `bin` with `args` in `cwd`, waits for it to exit, returns its exit
@@ -505,7 +528,7 @@ fn fatal_block(out: &str) -> Vec<String> {
 
 #[test]
 fn bad_config_file_is_fatal() {
-    let dir = unique_temp_dir("shardis-it-badconf");
+    let dir = TempDir::new("shardis-it-badconf");
     let conf = dir.join("bad.conf");
     std::fs::write(&conf, "# comment\nport 7777\nfoobar yes\nmaxmemory 1mb\n").unwrap();
     let args = vec![conf.to_string_lossy().into_owned()];
@@ -532,7 +555,6 @@ fn bad_config_file_is_fatal() {
         let (_, rout2) = run_to_exit(&redis_bin(), &[s("--foo"), s("bar")], &dir);
         assert_eq!(block2, fatal_block(&rout2));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -649,7 +671,7 @@ fn relative_dir_is_entered() {
 
 #[test]
 fn daemonize_yes() {
-    let dir = unique_temp_dir("shardis-it-daemon");
+    let dir = TempDir::new("shardis-it-daemon");
     let port = free_port();
     let pidfile = dir.join("daemon.pid");
     let args = vec![
@@ -670,7 +692,7 @@ fn daemonize_yes() {
     ];
     let mut parent = Command::new(shardis_bin())
         .args(&args)
-        .current_dir(&dir)
+        .current_dir(&*dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -716,7 +738,6 @@ fn daemonize_yes() {
         eventually(Duration::from_secs(5), || !pidfile.exists()),
         "pidfile left behind"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---------------------------------------------------------------------------
@@ -1744,7 +1765,7 @@ fn config_get_set_resetstat() {
 }
 
 fn check_config_rewrite(start: fn(&[&str]) -> Server, tag: &str) {
-    let confdir = unique_temp_dir(&format!("shardis-it-rewrite-{tag}"));
+    let confdir = TempDir::new(&format!("shardis-it-rewrite-{tag}"));
     let conf = confdir.join("rw.conf");
     let original = "# Top comment, kept.\n\n# Memory\nmaxmemory 1mb\n# hz comment\nhz 11\n\n# trailing comment\n";
     std::fs::write(&conf, original).unwrap();
@@ -1786,7 +1807,6 @@ fn check_config_rewrite(start: fn(&[&str]) -> Server, tag: &str) {
     );
     drop(srv2);
     drop(srv);
-    let _ = std::fs::remove_dir_all(&confdir);
 }
 
 #[test]
