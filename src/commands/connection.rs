@@ -197,7 +197,7 @@ fn hello(ctx: &mut ConnCtx, a: &[Bytes]) {
         }
     }
     if !ctx.authenticated {
-        return ctx.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return ctx.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if let Some(n) = setname {
         ctx.info.borrow_mut().name = n;
@@ -404,7 +404,10 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             } else if is(&a[2], "off") {
                 ctx.reply_mode = ReplyMode::Off;
             } else if is(&a[2], "skip") {
-                ctx.reply_mode = ReplyMode::SkipNext;
+                // As in Redis, SKIP does nothing while replies are OFF.
+                if ctx.reply_mode != ReplyMode::Off {
+                    ctx.reply_mode = ReplyMode::SkipNext;
+                }
             } else {
                 ctx.error(error::SYNTAX)
             }
@@ -420,6 +423,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         ("pause", 3) | ("pause", 4) => {
             let ms = match args::int(&a[2]) {
                 Ok(v) if v >= 0 => v as u64,
+                Ok(_) => return ctx.error("ERR timeout is negative"),
                 _ => return ctx.error("ERR timeout is not an integer or out of range"),
             };
             let all = if n == 4 {
@@ -504,7 +508,9 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
     if old_style {
         f.addr = Some(String::from_utf8_lossy(&a[2]).into_owned());
         f.skipme = false;
-    } else if n < 3 || n % 2 != 0 {
+    } else if n < 3 {
+        return ctx.error("ERR wrong number of arguments for 'client|kill' command");
+    } else if n % 2 != 0 {
         return ctx.error(error::SYNTAX);
     } else {
         let mut i = 2;

@@ -227,7 +227,8 @@ fn command(ctx: &mut ConnCtx, a: &[Bytes]) {
             for n in &names {
                 match reg.lookup(n) {
                     Some(c) => write_command_info(&mut w, c),
-                    None => w.null_array(),
+                    // Redis answers a null bulk (`$-1`) for an unknown name.
+                    None => w.null(),
                 }
             }
         }
@@ -250,7 +251,7 @@ fn command(ctx: &mut ConnCtx, a: &[Bytes]) {
                 w.bulk(c.group.as_bytes());
             }
         }
-        "getkeys" | "getkeysandflags" if a.len() >= 3 => {
+        "getkeys" | "getkeysandflags" if a.len() >= 4 => {
             let Some(c) = reg.lookup(&a[2]) else {
                 return ctx.error("ERR Invalid command specified");
             };
@@ -423,6 +424,8 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 w.simple(l);
             }
         }
+        // An odd number of arguments after the first pair.
+        "set" if a.len() >= 4 => ctx.error(error::SYNTAX),
         "get" | "set" | "resetstat" | "rewrite" | "help" => ctx.error(&format!(
             "ERR wrong number of arguments for 'config|{}' command",
             sub
@@ -460,17 +463,29 @@ fn lastsave(ctx: &mut ConnCtx, _a: &[Bytes]) {
 
 fn shutdown(ctx: &mut ConnCtx, a: &[Bytes]) {
     let mut save = -1;
+    let (mut nosave_opt, mut save_opt, mut other_opt, mut abort) = (false, false, false, false);
     for opt in &a[1..] {
         if is(opt, "nosave") {
+            nosave_opt = true;
             save = 0;
         } else if is(opt, "save") {
+            save_opt = true;
             save = 1;
         } else if is(opt, "now") || is(opt, "force") {
+            other_opt = true;
         } else if is(opt, "abort") {
-            return ctx.error("ERR No shutdown in progress.");
+            abort = true;
         } else {
             return ctx.error(error::SYNTAX);
         }
+    }
+    // Illegal combinations, as in Redis: ABORT with any other option,
+    // SAVE with NOSAVE.
+    if (abort && (nosave_opt || save_opt || other_opt)) || (nosave_opt && save_opt) {
+        return ctx.error(error::SYNTAX);
+    }
+    if abort {
+        return ctx.error("ERR No shutdown in progress.");
     }
     if !ctx.authenticated {
         return ctx.error(error::NOAUTH);
@@ -587,7 +602,13 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 w.simple(l);
             }
         }
-        ("get", _) | ("len", _) | ("reset", _) | ("help", _) => ctx.error(&format!(
+        // SLOWLOG GET's arity is -2: extra arguments reach the handler,
+        // which answers Redis' generic subcommand syntax error.
+        ("get", _) => ctx.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+            String::from_utf8_lossy(&a[1])
+        )),
+        ("len", _) | ("reset", _) | ("help", _) => ctx.error(&format!(
             "ERR wrong number of arguments for 'slowlog|{}' command",
             sub
         )),

@@ -156,7 +156,8 @@ fn parse_limits(shard: &ShardState) -> ParseLimits {
 
 async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result<()> {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-    let mut parser = RequestParser::new(parse_limits(&ctx.shard));
+    let mut limits = parse_limits(&ctx.shard);
+    let mut parser = RequestParser::new(limits);
     let mut args: Vec<Bytes> = Vec::with_capacity(8);
     loop {
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
@@ -173,6 +174,12 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
         // SAFETY: `n` bytes were initialised by the read above.
         unsafe { rbuf.set_len(rbuf.len() + n) };
         ctx.shard.stats.borrow_mut().net_input += n as u64;
+        // CONFIG SET proto-max-bulk-len applies to connected clients too.
+        let now_limits = parse_limits(&ctx.shard);
+        if now_limits.max_bulk_len != limits.max_bulk_len {
+            parser.set_limits(now_limits);
+            limits = now_limits;
+        }
         if rbuf.len() >= parser.bytes_needed() {
             ctx.now_ms = now_ms();
             ctx.clock = Instant::now();

@@ -137,7 +137,18 @@ pub fn run(config: Config) -> i32 {
     if config.daemonize() {
         daemonize();
     }
-    if let Err(e) = log::init(&config.logfile(), config.loglevel()) {
+    // A relative log file lives in `dir`: Redis has `chdir`ed there while
+    // loading the configuration, before it opens the log.
+    let logfile = config.logfile();
+    let logfile = if logfile.is_empty() || std::path::Path::new(&logfile).is_absolute() {
+        logfile
+    } else {
+        std::path::Path::new(&config.dir())
+            .join(&logfile)
+            .to_string_lossy()
+            .into_owned()
+    };
+    if let Err(e) = log::init(&logfile, config.loglevel()) {
         eprintln!("Can't open the log file: {}", e);
         return 1;
     }
