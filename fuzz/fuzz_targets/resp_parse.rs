@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
 use shardis::protocol::{ParseLimits, RequestParser};
 
-fn parse(chunks: &[&[u8]]) -> (Vec<Vec<Vec<u8>>>, bool) {
-    let limits = ParseLimits { max_bulk_len: 1 << 20, max_multibulk_len: 1 << 16 };
+fn parse(chunks: &[&[u8]], unauthenticated: bool) -> (Vec<Vec<Vec<u8>>>, bool) {
+    let limits = ParseLimits { max_bulk_len: 1 << 20, max_multibulk_len: 1 << 16, unauthenticated };
     let mut p = RequestParser::new(limits);
     let mut buf = BytesMut::new();
     let mut args: Vec<Bytes> = Vec::new();
@@ -34,7 +34,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let cut = data[0] as usize % data.len();
-    let whole = parse(&[data]);
-    let split = parse(&[&data[..cut], &data[cut..]]);
+    let unauth = data[0] & 1 == 1;
+    let whole = parse(&[data], unauth);
+    let split = parse(&[&data[..cut], &data[cut..]], unauth);
     assert_eq!(whole, split);
 });

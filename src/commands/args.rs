@@ -49,14 +49,50 @@ pub fn is(arg: &[u8], name: &str) -> bool {
 }
 
 /// Redis' glob matcher (`stringmatchlen`): `*`, `?`, `[a-z]`, `[^x]`, `\x`.
+///
+/// Every token but `*` matches exactly one byte, so a single backtrack
+/// point (the last `*` seen) is enough: the match runs in O(pattern x
+/// string) time, whatever the pattern (no exponential blow-up on patterns
+/// like `*a*a*a*a*b`).
 pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
-    glob_inner(pattern, s, nocase, 0)
+    let (mut pi, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < pattern.len() && pattern[pi] == b'*' {
+            while pi < pattern.len() && pattern[pi] == b'*' {
+                pi += 1;
+            }
+            if pi == pattern.len() {
+                return true;
+            }
+            star = Some((pi, si));
+            continue;
+        }
+        if pi < pattern.len() {
+            if let Some(next) = match_one(pattern, pi, s[si], nocase) {
+                pi = next;
+                si += 1;
+                continue;
+            }
+        }
+        match star {
+            Some((sp, ss)) => {
+                pi = sp;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            }
+            None => return false,
+        }
+    }
+    while pi < pattern.len() && pattern[pi] == b'*' {
+        pi += 1;
+    }
+    pi == pattern.len()
 }
 
-fn glob_inner(mut p: &[u8], mut s: &[u8], nocase: bool, depth: usize) -> bool {
-    if depth > 1000 {
-        return false;
-    }
+/// Whether the one-byte token at `pattern[pi]` matches `c`; returns the
+/// index after the token when it does.
+fn match_one(p: &[u8], pi: usize, c: u8, nocase: bool) -> Option<usize> {
     let eq = |a: u8, b: u8| {
         if nocase {
             a.eq_ignore_ascii_case(&b)
@@ -64,102 +100,56 @@ fn glob_inner(mut p: &[u8], mut s: &[u8], nocase: bool, depth: usize) -> bool {
             a == b
         }
     };
-    while !p.is_empty() {
-        match p[0] {
-            b'*' => {
-                while p.len() > 1 && p[1] == b'*' {
-                    p = &p[1..];
-                }
-                if p.len() == 1 {
-                    return true;
-                }
-                for i in 0..=s.len() {
-                    if glob_inner(&p[1..], &s[i..], nocase, depth + 1) {
-                        return true;
-                    }
-                }
-                return false;
+    match p[pi] {
+        b'?' => Some(pi + 1),
+        b'\\' if pi + 1 < p.len() => eq(p[pi + 1], c).then_some(pi + 2),
+        b'[' => {
+            let mut i = pi + 1;
+            let not = i < p.len() && p[i] == b'^';
+            if not {
+                i += 1;
             }
-            b'?' => {
-                if s.is_empty() {
-                    return false;
+            let mut matched = false;
+            loop {
+                if i >= p.len() {
+                    // Unterminated class: it ends with the pattern.
+                    break;
                 }
-                s = &s[1..];
-            }
-            b'[' => {
-                if s.is_empty() {
-                    return false;
-                }
-                p = &p[1..];
-                let not = !p.is_empty() && p[0] == b'^';
-                if not {
-                    p = &p[1..];
-                }
-                let mut matched = false;
-                loop {
-                    if p.is_empty() {
-                        break;
-                    }
-                    if p[0] == b'\\' && p.len() >= 2 {
-                        p = &p[1..];
-                        if eq(p[0], s[0]) {
-                            matched = true;
-                        }
-                    } else if p[0] == b']' {
-                        break;
-                    } else if p.len() >= 3 && p[1] == b'-' {
-                        let (mut a, mut b) = (p[0], p[2]);
-                        if a > b {
-                            std::mem::swap(&mut a, &mut b);
-                        }
-                        let c = s[0];
-                        let (c2, a2, b2) = if nocase {
-                            (
-                                c.to_ascii_lowercase(),
-                                a.to_ascii_lowercase(),
-                                b.to_ascii_lowercase(),
-                            )
-                        } else {
-                            (c, a, b)
-                        };
-                        if c2 >= a2 && c2 <= b2 {
-                            matched = true;
-                        }
-                        p = &p[2..];
-                    } else if eq(p[0], s[0]) {
+                if p[i] == b'\\' && i + 1 < p.len() {
+                    i += 1;
+                    if eq(p[i], c) {
                         matched = true;
                     }
-                    p = &p[1..];
+                } else if p[i] == b']' {
+                    break;
+                } else if i + 2 < p.len() && p[i + 1] == b'-' {
+                    let (mut a, mut b) = (p[i], p[i + 2]);
+                    if a > b {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    let (x, a, b) = if nocase {
+                        (
+                            c.to_ascii_lowercase(),
+                            a.to_ascii_lowercase(),
+                            b.to_ascii_lowercase(),
+                        )
+                    } else {
+                        (c, a, b)
+                    };
+                    if x >= a && x <= b {
+                        matched = true;
+                    }
+                    i += 2;
+                } else if eq(p[i], c) {
+                    matched = true;
                 }
-                if not {
-                    matched = !matched;
-                }
-                if !matched {
-                    return false;
-                }
-                s = &s[1..];
-                if p.is_empty() {
-                    // Unterminated class: Redis treats the end as the end.
-                    return s.is_empty();
-                }
+                i += 1;
             }
-            b'\\' if p.len() >= 2 => {
-                p = &p[1..];
-                if s.is_empty() || !eq(p[0], s[0]) {
-                    return false;
-                }
-                s = &s[1..];
-            }
-            c => {
-                if s.is_empty() || !eq(c, s[0]) {
-                    return false;
-                }
-                s = &s[1..];
-            }
+            let next = if i < p.len() { i + 1 } else { p.len() };
+            (matched != not).then_some(next)
         }
-        p = &p[1..];
+        lit => eq(lit, c).then_some(pi + 1),
     }
-    s.is_empty()
 }
 
 #[cfg(test)]
@@ -176,6 +166,20 @@ mod tests {
         assert!(glob_match(b"a\\*b", b"a*b", false));
         assert!(!glob_match(b"a*b", b"acd", false));
         assert!(glob_match(b"KEY*", b"key1", true));
+        assert!(glob_match(b"*a*b", b"xxaxxb", false));
+        assert!(!glob_match(b"*a*b", b"xxaxxbc", false));
+        assert!(glob_match(b"a*", b"a", false));
+        assert!(glob_match(b"", b"", false));
+        assert!(!glob_match(b"", b"a", false));
+        assert!(glob_match(b"a\\", b"a\\", false));
+    }
+
+    #[test]
+    fn glob_is_not_exponential() {
+        let s = vec![b'a'; 200];
+        let start = std::time::Instant::now();
+        assert!(!glob_match(b"*a*a*a*a*a*a*a*a*a*a*a*b", &s, false));
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]
@@ -185,5 +189,33 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+    }
+
+    /// The straightforward recursive matcher (exponential in the worst
+    /// case), as the reference for the iterative one.
+    fn reference(p: &[u8], s: &[u8]) -> bool {
+        if p.is_empty() {
+            return s.is_empty();
+        }
+        if p[0] == b'*' {
+            return (0..=s.len()).any(|i| reference(&p[1..], &s[i..]));
+        }
+        if s.is_empty() {
+            return false;
+        }
+        match match_one(p, 0, s[0], false) {
+            Some(next) => reference(&p[next..], &s[1..]),
+            None => false,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn glob_matches_reference(
+            p in proptest::collection::vec(proptest::sample::select(vec![b'a', b'b', b'*', b'?', b'[', b']', b'^', b'-', b'\\']), 0..10),
+            s in proptest::collection::vec(proptest::sample::select(vec![b'a', b'b', b'c', b'-', b']']), 0..10),
+        ) {
+            proptest::prop_assert_eq!(glob_match(&p, &s, false), reference(&p, &s));
+        }
     }
 }

@@ -187,7 +187,7 @@ fn hello(ctx: &mut ConnCtx, a: &[Bytes]) {
             if let Err(e) = valid_name(&a[i + 1]) {
                 return ctx.error(e);
             }
-            setname = Some(a[i + 1].clone());
+            setname = Some(Bytes::copy_from_slice(&a[i + 1]));
             i += 2;
         } else {
             return ctx.error(&format!(
@@ -246,6 +246,8 @@ fn select(ctx: &mut ConnCtx, a: &[Bytes]) {
 }
 
 fn reset(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    // Leaving MONITOR mode: dropping the receiver unregisters the monitor.
+    ctx.monitor = None;
     ctx.db = 0;
     ctx.proto = Protocol::Resp2;
     ctx.reply_mode = ReplyMode::On;
@@ -299,7 +301,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         }
         ("setname", 3) => match valid_name(&a[2]) {
             Ok(()) => {
-                ctx.info.borrow_mut().name = a[2].clone();
+                ctx.info.borrow_mut().name = Bytes::copy_from_slice(&a[2]);
                 ctx.writer().ok()
             }
             Err(e) => ctx.error(e),
@@ -314,9 +316,9 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         }
         ("setinfo", 4) => {
             if is(&a[2], "lib-name") {
-                ctx.info.borrow_mut().lib_name = a[3].clone();
+                ctx.info.borrow_mut().lib_name = Bytes::copy_from_slice(&a[3]);
             } else if is(&a[2], "lib-ver") {
-                ctx.info.borrow_mut().lib_ver = a[3].clone();
+                ctx.info.borrow_mut().lib_ver = Bytes::copy_from_slice(&a[3]);
             } else {
                 return ctx.error(&format!(
                     "ERR Unrecognized option '{}'",
@@ -330,7 +332,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             ctx.writer().verbatim(format!("{}\n", line).as_bytes())
         }
         ("list", _) => {
-            let mut ids: Option<Vec<u64>> = None;
+            let mut ids: Option<hashbrown::HashSet<u64>> = None;
             let mut ctype: Option<String> = None;
             let mut i = 2;
             while i < n {
@@ -349,7 +351,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                             _ => return ctx.error("ERR Invalid client ID"),
                         }
                     }
-                    ids = Some(v);
+                    ids = Some(v.into_iter().collect::<hashbrown::HashSet<u64>>());
                     i = n;
                 } else {
                     return ctx.error(error::SYNTAX);

@@ -20,6 +20,9 @@ use crate::types::Value;
 
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
+/// Lines a MONITOR client may have waiting before it is disconnected.
+const MONITOR_QUEUE: usize = 16 * 1024;
+
 /// The server family's table.
 pub const COMMANDS: &[CommandSpec] = &[
     cmd(
@@ -438,7 +441,9 @@ fn monitor(ctx: &mut ConnCtx, _a: &[Bytes]) {
     if ctx.monitor.is_some() || ctx.info.borrow().monitor {
         return ctx.writer().ok();
     }
-    let (tx, rx) = glommio::channels::local_channel::new_unbounded::<Bytes>();
+    // Bounded: a monitor that stops reading is dropped once this many lines
+    // wait for it, instead of growing without limit.
+    let (tx, rx) = glommio::channels::local_channel::new_bounded::<Bytes>(MONITOR_QUEUE);
     ctx.shard.monitors.borrow_mut().push(tx);
     ctx.shard.shared.monitors.fetch_add(1, Ordering::Relaxed);
     ctx.info.borrow_mut().monitor = true;
@@ -620,7 +625,33 @@ fn debug_async(ctx: &mut ConnCtx, a: Vec<Bytes>) -> BoxFut<'_> {
     Box::pin(debug(ctx, a))
 }
 
+/// Whether `enable-debug-command` lets this client run DEBUG: "yes", or
+/// "local" for loopback clients (Redis' default is "no").
+fn debug_allowed(ctx: &ConnCtx) -> bool {
+    let setting = ctx
+        .shard
+        .shared
+        .config()
+        .get("enable-debug-command")
+        .unwrap_or_default();
+    match setting.as_str() {
+        "yes" => true,
+        "local" => {
+            let addr = ctx.info.borrow().addr.clone();
+            addr.parse::<std::net::SocketAddr>()
+                .map(|a| a.ip().is_loopback())
+                .unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
 async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
+    if !debug_allowed(ctx) {
+        return ctx.error(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        );
+    }
     let sub = String::from_utf8_lossy(&a[1]).to_ascii_lowercase();
     match sub.as_str() {
         "sleep" if a.len() == 3 => {
@@ -652,7 +683,14 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             };
             let size = if a.len() == 5 {
                 match args::int(&a[4]) {
-                    Ok(n) if n >= 0 => Some(n as usize),
+                    Ok(n)
+                        if n >= 0
+                            && n as u64
+                                <= ctx.shard.shared.proto_max_bulk_len.load(Ordering::Relaxed) =>
+                    {
+                        Some(n as usize)
+                    }
+                    Ok(n) if n >= 0 => return ctx.error(error::STRING_TOO_LONG),
                     _ => return ctx.error("ERR size must be a positive integer"),
                 }
             } else {

@@ -135,13 +135,13 @@ async fn run_across_shards(
     }
     // Group (db, key) pairs by owner shard; BTreeMap gives ascending order.
     let mut groups: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
+    let mut seen: hashbrown::HashSet<(usize, &[u8])> = hashbrown::HashSet::new();
     for &i in key_idx {
         let key = &args[i];
         let owner = shard.slot_map.shard_of_key(key);
-        let g = groups.entry(owner).or_default();
         for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
-            if !g.iter().any(|(gd, k)| *gd == d && k == key) {
-                g.push((d, key.clone()));
+            if seen.insert((d, &key[..])) {
+                groups.entry(owner).or_default().push((d, key.clone()));
             }
         }
     }

@@ -22,10 +22,24 @@ use bytes::{Bytes, BytesMut};
 /// Redis accepts before it calls the request a protocol error (64 KiB).
 pub const MAX_INLINE_SIZE: usize = 64 * 1024;
 
-/// Largest argument count of a multibulk request (Redis: 1024*1024 for
-/// unauthenticated... and authenticated clients alike, beyond which
-/// "invalid multibulk length").
-pub const MAX_MULTIBULK_LEN: i64 = 1024 * 1024;
+/// Largest argument count of a multibulk request (Redis: INT_MAX), beyond
+/// which "invalid multibulk length". Memory stays bounded all the same: the
+/// argument list of an unfinished request can only grow with the query
+/// buffer, which `client-query-buffer-limit` caps.
+pub const MAX_MULTIBULK_LEN: i64 = i32::MAX as i64;
+
+/// Largest buffer reserved up front for a big bulk that is announced but not
+/// yet received; beyond it the buffer grows as the bytes arrive (so a peer
+/// announcing a huge bulk cannot make the server allocate it).
+pub const MAX_PREALLOC: usize = 64 * 1024 * 1024;
+
+/// Largest argument count a client that must still authenticate may send
+/// (Redis: 10, "unauthenticated multibulk length").
+pub const UNAUTH_MAX_MULTIBULK_LEN: i64 = 10;
+
+/// Largest bulk a client that must still authenticate may send (Redis:
+/// 16384, "unauthenticated bulk length").
+pub const UNAUTH_MAX_BULK_LEN: i64 = 16384;
 
 /// Limits that a peer cannot exceed; configured by `proto-max-bulk-len`.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +48,9 @@ pub struct ParseLimits {
     pub max_bulk_len: i64,
     /// Largest multibulk argument count.
     pub max_multibulk_len: i64,
+    /// Whether the client must still authenticate: then requests are
+    /// limited to 10 arguments of at most 16 KiB, as Redis does.
+    pub unauthenticated: bool,
 }
 
 impl Default for ParseLimits {
@@ -41,6 +58,7 @@ impl Default for ParseLimits {
         ParseLimits {
             max_bulk_len: 512 * 1024 * 1024,
             max_multibulk_len: MAX_MULTIBULK_LEN,
+            unauthenticated: false,
         }
     }
 }
@@ -148,6 +166,9 @@ impl RequestParser {
                 Some(c) if c <= self.limits.max_multibulk_len => c,
                 _ => return Err(ParseError::new("invalid multibulk length")),
             };
+            if count > UNAUTH_MAX_MULTIBULK_LEN && self.limits.unauthenticated {
+                return Err(ParseError::new("unauthenticated multibulk length"));
+            }
             if count <= 0 {
                 let _ = buf.split_to(nl + 2);
                 return Ok(true);
@@ -186,6 +207,9 @@ impl RequestParser {
                     Some(l) if l >= 0 && l <= self.limits.max_bulk_len => l,
                     _ => return Err(ParseError::new("invalid bulk length")),
                 };
+                if len > UNAUTH_MAX_BULK_LEN && self.limits.unauthenticated {
+                    return Err(ParseError::new("unauthenticated bulk length"));
+                }
                 p.pos += nl + 2;
                 p.pending_bulk = len;
             }
@@ -194,7 +218,7 @@ impl RequestParser {
                 // Make room for the whole bulk at once, as Redis does for
                 // big arguments, so it arrives without repeated regrowth.
                 let want = p.pos + len + 2;
-                if want > buf.capacity() {
+                if want > buf.capacity() && want <= MAX_PREALLOC {
                     buf.reserve(want - buf.len());
                 }
                 return Ok(false);

@@ -30,6 +30,10 @@ use crate::shard::ShardState;
 /// Size of each read from the socket.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// Pending output past which replies are written before the next request of
+/// a batch runs.
+const FLUSH_THRESHOLD: usize = 64 * 1024;
+
 /// The state a command handler sees of its client.
 #[derive(Debug)]
 pub struct ConnCtx {
@@ -147,16 +151,19 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
     shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
 }
 
-fn parse_limits(shard: &ShardState) -> ParseLimits {
+/// The parser limits for this client now: `proto-max-bulk-len` (which
+/// CONFIG SET may change) and the tighter limits before authentication.
+fn parse_limits(ctx: &ConnCtx) -> ParseLimits {
     ParseLimits {
-        max_bulk_len: shard.shared.proto_max_bulk_len.load(Ordering::Relaxed) as i64,
+        max_bulk_len: ctx.shard.shared.proto_max_bulk_len.load(Ordering::Relaxed) as i64,
+        unauthenticated: !ctx.authenticated,
         ..ParseLimits::default()
     }
 }
 
 async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result<()> {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
-    let mut limits = parse_limits(&ctx.shard);
+    let mut limits = parse_limits(ctx);
     let mut parser = RequestParser::new(limits);
     let mut args: Vec<Bytes> = Vec::with_capacity(8);
     loop {
@@ -175,8 +182,10 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
         unsafe { rbuf.set_len(rbuf.len() + n) };
         ctx.shard.stats.borrow_mut().net_input += n as u64;
         // CONFIG SET proto-max-bulk-len applies to connected clients too.
-        let now_limits = parse_limits(&ctx.shard);
-        if now_limits.max_bulk_len != limits.max_bulk_len {
+        let now_limits = parse_limits(ctx);
+        if now_limits.max_bulk_len != limits.max_bulk_len
+            || now_limits.unauthenticated != limits.unauthenticated
+        {
             parser.set_limits(now_limits);
             limits = now_limits;
         }
@@ -186,6 +195,11 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             ctx.info.borrow_mut().last_ms = ctx.now_ms;
             let mut in_batch = 0u32;
             loop {
+                // AUTH earlier in this batch lifts the unauthenticated limits.
+                if limits.unauthenticated && ctx.authenticated {
+                    limits.unauthenticated = false;
+                    parser.set_limits(limits);
+                }
                 match parser.next(&mut rbuf, &mut args) {
                     Ok(true) => {
                         if args.is_empty() {
@@ -198,6 +212,14 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
                         execute(ctx, &args).await;
                         if ctx.close {
                             break;
+                        }
+                        // Backpressure: a long pipeline's replies are written
+                        // as they accumulate, so a client that does not read
+                        // stalls its own requests instead of growing memory.
+                        if ctx.out.len() >= FLUSH_THRESHOLD {
+                            ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
+                            stream.write_all(&ctx.out).await?;
+                            ctx.out.clear();
                         }
                     }
                     Ok(false) => break,
@@ -218,6 +240,12 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             }
         }
         args.clear();
+        if args.capacity() > 1024 {
+            args = Vec::with_capacity(8);
+        }
+        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
+            rbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
         if !ctx.out.is_empty() {
             ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
             stream.write_all(&ctx.out).await?;
@@ -407,6 +435,12 @@ fn after_command(
     micros: u64,
 ) {
     let is_err = ctx.out.get(mark) == Some(&b'-');
+    // The error code must be read before CLIENT REPLY OFF/SKIP drops the reply.
+    let code = if is_err {
+        Some(error_code(&ctx.out[mark..]))
+    } else {
+        None
+    };
     match ctx.reply_mode {
         ReplyMode::On => {}
         ReplyMode::Off => ctx.out.truncate(mark),
@@ -422,9 +456,8 @@ fn after_command(
     let e = stats.command(index);
     e.calls += 1;
     e.usec += micros;
-    if is_err {
+    if let Some(code) = code {
         e.failed += 1;
-        let code = error_code(&ctx.out[mark..]);
         *stats.errors.entry(code).or_default() += 1;
     }
     let threshold = shard.shared.slowlog_slower_than.load(Ordering::Relaxed);
@@ -466,7 +499,7 @@ fn after_command(
 }
 
 fn error_code(reply: &[u8]) -> String {
-    let line = &reply[1..];
+    let line = reply.get(1..).unwrap_or_default();
     let end = line
         .iter()
         .position(|&b| b == b' ' || b == b'\r')
