@@ -60,6 +60,8 @@ Notes:
   * "other load" = CPU used during a run by anything but that server and
     redis-benchmark (from /proc/stat and bash `times`), in % of one core; on a
     shared host, rows where it is high are noise.
+  * each (depth, test) cell runs redis then shardis back to back, each on a
+    fresh server; REPEAT repeats the whole matrix.
   * GET runs against a server where the benchmark key was set first (with
     KEYSPACE set, random keys mostly miss).
   * the memory test loads MEM_KEYS `SET key:N <value>` commands through
@@ -408,10 +410,12 @@ bench_one() {  # bench_one KIND DEPTH TEST
 
 throughput_tables() {
   local rep depth test kind key
+  # redis then shardis back to back for each cell, so that load drifting on
+  # the host hits both alike; repeats go over the whole matrix again.
   for (( rep = 1; rep <= REPEAT; rep++ )); do
-    for kind in redis shardis; do
-      for depth in "${DEPTHS[@]}"; do
-        for test in "${TEST_LIST[@]}"; do
+    for depth in "${DEPTHS[@]}"; do
+      for test in "${TEST_LIST[@]}"; do
+        for kind in redis shardis; do
           log "run $rep/$REPEAT: $kind, pipeline $depth, $test"
           bench_one "$kind" "$depth" "$test"
         done
