@@ -146,6 +146,7 @@ async fn run_across_shards(
         }
     }
     let txid = shard.new_txid();
+    let mut acquired = 0usize;
     for (&owner, keys) in &groups {
         let keys = keys.clone();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
@@ -164,28 +165,39 @@ async fn run_across_shards(
             .call(owner, LockOp::Acquire(txid), job)
             .await
             .and_then(|o| o.downcast::<Taken>().ok());
-        if let Some(taken) = taken {
-            for (d, k, v) in *taken {
-                if let Some((v, exp)) = v {
-                    scratch.db(d).insert(&k, v, exp);
+        match taken {
+            Some(taken) => {
+                acquired += 1;
+                for (d, k, v) in *taken {
+                    if let Some((v, exp)) = v {
+                        scratch.db(d).insert(&k, v, exp);
+                    }
                 }
             }
+            None => break,
         }
     }
-    let now = now_ms();
-    let dirty = {
-        let mut ctx = ExecCtx {
-            store: &mut scratch,
-            db,
-            now,
-            dirty: 0,
+    // A shard that could not be locked (it is stopping): give the others
+    // their keys back untouched and fail the command.
+    let complete = acquired == groups.len();
+    if complete {
+        let now = now_ms();
+        let dirty = {
+            let mut ctx = ExecCtx {
+                store: &mut scratch,
+                db,
+                now,
+                dirty: 0,
+            };
+            let mut w = ReplyWriter::new(out, proto);
+            f(&mut ctx, args, &mut w);
+            ctx.dirty
         };
-        let mut w = ReplyWriter::new(out, proto);
-        f(&mut ctx, args, &mut w);
-        ctx.dirty
-    };
-    shard.stats.borrow_mut().dirty += dirty;
-    for (owner, keys) in groups {
+        shard.stats.borrow_mut().dirty += dirty;
+    } else {
+        ReplyWriter::new(out, proto).error("ERR shard unavailable");
+    }
+    for (owner, keys) in groups.into_iter().take(acquired) {
         let back: Taken = keys
             .into_iter()
             .map(|(d, k)| {
