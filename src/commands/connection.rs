@@ -476,11 +476,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 "HELP",
                 "    Print this help.",
             ];
-            let mut w = ctx.writer();
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(&mut ctx.writer(), &lines);
         }
         _ => {
             let known = [

@@ -84,6 +84,15 @@ pub fn registry() -> &'static Registry {
     REG.get_or_init(Registry::build)
 }
 
+/// Replies with a HELP text: one simple string per line, as Redis'
+/// `addReplyHelp` does.
+pub fn reply_help(w: &mut crate::protocol::ReplyWriter<'_>, lines: &[&str]) {
+    w.array(lines.len());
+    for l in lines {
+        w.simple(l);
+    }
+}
+
 /// Databases other than the client's that a keyed command touches
 /// (`COPY src dst DB n`, `MOVE key n`), so a cross-shard run gathers keys
 /// from them too. A superset is harmless; the router drops indexes past the

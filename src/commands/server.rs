@@ -301,11 +301,7 @@ fn command(ctx: &mut ConnCtx, a: &[Bytes]) {
                 "HELP",
                 "    Print this help.",
             ];
-            let mut w = ctx.writer();
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(&mut ctx.writer(), &lines);
         }
         "count" | "help" | "getkeys" | "getkeysandflags" => ctx.error(&format!(
             "ERR wrong number of arguments for 'command|{}' command",
@@ -421,11 +417,7 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 "HELP",
                 "    Print this help.",
             ];
-            let mut w = ctx.writer();
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(&mut ctx.writer(), &lines);
         }
         // An odd number of arguments after the first pair.
         "set" if a.len() >= 4 => ctx.error(error::SYNTAX),
@@ -601,11 +593,7 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 "HELP",
                 "    Print this help.",
             ];
-            let mut w = ctx.writer();
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(&mut ctx.writer(), &lines);
         }
         // SLOWLOG GET's arity is -2: extra arguments reach the handler,
         // which answers Redis' generic subcommand syntax error.
@@ -759,11 +747,7 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 "HELP",
                 "    Print this help.",
             ];
-            let mut w = ctx.writer();
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(&mut ctx.writer(), &lines);
         }
         _ => ctx.error(&error::unknown_subcommand("debug", &a[1])),
     }
@@ -852,10 +836,7 @@ fn memory(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 "HELP",
                 "    Print this help.",
             ];
-            w.array(lines.len());
-            for l in lines {
-                w.simple(l);
-            }
+            super::reply_help(w, &lines);
         }
         "usage" | "doctor" | "malloc-stats" | "purge" | "stats" | "help" => w.error(&format!("ERR wrong number of arguments for 'memory|{}' command", sub)),
         _ => w.error(&error::unknown_subcommand("memory", &a[1])),
