@@ -207,15 +207,15 @@ pub fn render(shared: &ServerShared, snap: &ShardSnapshot, sections: &[String]) 
 fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnapshot) {
     use std::fmt::Write;
     let cfg = shared.config();
+    // Fields are collected first and written after the section header.
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let mut f = |k: &'static str, v: String| fields.push((k, v));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     match name {
         "server" => {
             out.push_str("# Server\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             f("redis_version", crate::server::REDIS_VERSION.into());
             f("redis_git_sha1", "00000000".into());
             f("redis_git_dirty", "0".into());
@@ -250,13 +250,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                     .unwrap_or_default(),
             );
             f("io_threads_active", "0".into());
-            return;
         }
         "clients" => {
             out.push_str("# Clients\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             f(
                 "connected_clients",
                 shared.connected_clients.load(Ordering::Relaxed).to_string(),
@@ -271,13 +267,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             f("blocked_clients", "0".into());
             f("tracking_clients", "0".into());
             f("clients_in_timeout_table", "0".into());
-            return;
         }
         "memory" => {
             out.push_str("# Memory\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             let used = crate::alloc::used_memory();
             let rss = crate::alloc::rss();
             let total = total_system_memory();
@@ -348,13 +340,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             f("active_defrag_running", "0".into());
             f("lazyfree_pending_objects", "0".into());
             f("lazyfreed_objects", "0".into());
-            return;
         }
         "persistence" => {
             out.push_str("# Persistence\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             for (k, v) in [
                 ("loading", "0".to_string()),
                 ("async_loading", "0".into()),
@@ -392,14 +380,10 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             ] {
                 f(k, v);
             }
-            return;
         }
         "stats" => {
             out.push_str("# Stats\r\n");
             let errors: u64 = snap.errors.iter().map(|(_, v)| v).sum();
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             for (k, v) in [
                 ("total_connections_received", snap.connections.to_string()),
                 ("total_commands_processed", snap.commands.to_string()),
@@ -460,13 +444,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             ] {
                 f(k, v);
             }
-            return;
         }
         "replication" => {
             out.push_str("# Replication\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             f("role", "master".into());
             f("connected_slaves", "0".into());
             f("master_failover_state", "no-failover".into());
@@ -489,16 +469,12 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
         "cpu" => {
             let (sys, user) = cpu_times();
             out.push_str("# CPU\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             f("used_cpu_sys", format!("{:.6}", sys));
             f("used_cpu_user", format!("{:.6}", user));
             f("used_cpu_sys_children", "0.000000".into());
             f("used_cpu_user_children", "0.000000".into());
             f("used_cpu_sys_main_thread", format!("{:.6}", sys));
             f("used_cpu_user_main_thread", format!("{:.6}", user));
-            return;
         }
         "modules" => out.push_str("# Modules\r\n"),
         "commandstats" => {
@@ -517,7 +493,6 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                     n, s.calls, s.usec, per, s.rejected, s.failed
                 );
             }
-            return;
         }
         "errorstats" => {
             out.push_str("# Errorstats\r\n");
@@ -526,14 +501,10 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             for (n, c) in v {
                 let _ = write!(out, "errorstat_{}:count={}\r\n", n, c);
             }
-            return;
         }
         "latencystats" => out.push_str("# Latencystats\r\n"),
         "cluster" => {
             out.push_str("# Cluster\r\n");
-            let mut f = |k: &str, v: String| {
-                let _ = write!(out, "{}:{}\r\n", k, v);
-            };
             f("cluster_enabled", "0".into());
         }
         "keyspace" => {
@@ -545,5 +516,8 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             }
         }
         _ => {}
+    }
+    for (k, v) in fields {
+        let _ = write!(out, "{}:{}\r\n", k, v);
     }
 }
