@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use glommio::channels::channel_mesh::{Receivers, Senders};
 use glommio::channels::local_channel::{self, LocalSender};
+use glommio::{GlommioError, ResourceType};
 use hashbrown::HashMap;
 
 use super::gate::{self, Job, LockOp, Oneshot, Out, ReplyTo, Work};
@@ -98,9 +99,19 @@ impl Mesh {
     }
 
     /// Queues a reply to `peer` (never awaits).
+    ///
+    /// The reply goes straight into the channel when it has room; only when
+    /// it is full does it wait in the outbox for the forwarding task. Replies
+    /// are matched by request id, so their order does not matter.
     pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
+        let msg = match self.senders.try_send_to(peer, ShardMsg::Reply { req, out }) {
+            Ok(()) => return,
+            Err(GlommioError::WouldBlock(ResourceType::Channel(msg))) => msg,
+            // The peer is gone (shutdown): nobody waits for the reply.
+            Err(_) => return,
+        };
         if let Some(Some(tx)) = self.outboxes.get(peer) {
-            let _ = tx.try_send(ShardMsg::Reply { req, out });
+            let _ = tx.try_send(msg);
         }
     }
 
