@@ -508,7 +508,7 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
         f.skipme = false;
     } else if n < 3 {
         return ctx.error("ERR wrong number of arguments for 'client|kill' command");
-    } else if n % 2 != 0 {
+    } else if !n.is_multiple_of(2) {
         return ctx.error(error::SYNTAX);
     } else {
         let mut i = 2;

@@ -357,7 +357,7 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 w.bulk(v.as_bytes());
             }
         }
-        "set" if a.len() >= 4 && a.len() % 2 == 0 => {
+        "set" if a.len() >= 4 && a.len().is_multiple_of(2) => {
             let pairs: Vec<(&[u8], &[u8])> =
                 a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
             let result = {
@@ -532,7 +532,7 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 .filter_map(|o| o.downcast::<Vec<SlowlogEntry>>().ok())
                 .flat_map(|v| *v)
                 .collect();
-            all.sort_by(|x, y| y.id.cmp(&x.id));
+            all.sort_by_key(|e| std::cmp::Reverse(e.id));
             if count >= 0 {
                 all.truncate(count as usize);
             }

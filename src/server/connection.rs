@@ -206,7 +206,7 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
                             continue;
                         }
                         in_batch += 1;
-                        if in_batch % 256 == 0 {
+                        if in_batch.is_multiple_of(256) {
                             ctx.now_ms = now_ms();
                         }
                         execute(ctx, &args).await;

@@ -180,23 +180,20 @@ fn try_start_server(
     if let Some(c) = conf {
         args.push(c.clone());
     }
-    args.extend(
-        [
-            "--port".to_string(),
-            port.to_string(),
-            "--bind".to_string(),
-            "127.0.0.1".to_string(),
-            "--save".to_string(),
-            String::new(),
-            "--dir".to_string(),
-            dir.to_string_lossy().into_owned(),
-            "--daemonize".to_string(),
-            "no".to_string(),
-            "--logfile".to_string(),
-            logfile.to_string_lossy().into_owned(),
-        ]
-        .into_iter(),
-    );
+    args.extend([
+        "--port".to_string(),
+        port.to_string(),
+        "--bind".to_string(),
+        "127.0.0.1".to_string(),
+        "--save".to_string(),
+        String::new(),
+        "--dir".to_string(),
+        dir.to_string_lossy().into_owned(),
+        "--daemonize".to_string(),
+        "no".to_string(),
+        "--logfile".to_string(),
+        logfile.to_string_lossy().into_owned(),
+    ]);
     args.extend(rest.iter().cloned());
 
     let stdout = std::fs::File::create(dir.join("stdout.log")).expect("create stdout.log");
