@@ -547,14 +547,18 @@ fn ttl_generic(
     let Some(at) = db.expire_at(&a[1]) else {
         return w.int(-1);
     };
-    let at = at.min(i64::MAX as u64) as i64;
+    // i128: the rounding below must not overflow for expiry times near
+    // i64::MAX (Redis' C arithmetic gives the same values).
+    let at = at.min(i64::MAX as u64) as i128;
+    let now = now as i128;
     let v = match (absolute, ms) {
         (true, true) => at,
-        (true, false) => at / 1000,
-        (false, true) => (at - now as i64).max(0),
-        (false, false) => ((at - now as i64).max(0) + 500) / 1000,
+        // Redis rounds to the nearest second, as for TTL.
+        (true, false) => (at + 500) / 1000,
+        (false, true) => (at - now).max(0),
+        (false, false) => ((at - now).max(0) + 500) / 1000,
     };
-    w.int(v);
+    w.int(v.min(i64::MAX as i128) as i64);
 }
 
 fn ttl(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -1427,6 +1431,11 @@ mod tests {
             run(&mut s, &["pexpiretime", "k"]),
             format!(":{}\r\n", (NOW / 1000 + 50) * 1000)
         );
+        // EXPIRETIME rounds to the nearest second (values from redis 7.0.15).
+        assert_eq!(run(&mut s, &["pexpireat", "k", "4000002000500"]), ":1\r\n");
+        assert_eq!(run(&mut s, &["expiretime", "k"]), ":4000002001\r\n");
+        assert_eq!(run(&mut s, &["pexpireat", "k", "4000002000499"]), ":1\r\n");
+        assert_eq!(run(&mut s, &["expiretime", "k"]), ":4000002000\r\n");
         // A time in the past deletes the key and answers 1.
         assert_eq!(run(&mut s, &["expire", "k", "-5"]), ":1\r\n");
         assert_eq!(run(&mut s, &["exists", "k"]), ":0\r\n");

@@ -17,6 +17,10 @@ pub type Out = Box<dyn Any + Send>;
 /// Work sent to a shard: runs once against the shard, on its executor.
 pub type Job = Box<dyn FnOnce(&ShardState) -> Out + Send>;
 
+/// The output of a job that panicked.
+#[derive(Debug)]
+pub struct JobPanicked;
+
 /// How a job relates to the shard's transaction lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockOp {
@@ -107,7 +111,19 @@ fn run(shard: &ShardState, work: Work) {
     if let LockOp::Acquire(t) = work.lock {
         shard.gate.borrow_mut().holder = Some(t);
     }
-    let out = (work.job)(shard);
+    // A panicking job (a bug) must not take the shard down: its caller gets
+    // an output of the wrong type, which every caller treats as a failure.
+    let job = work.job;
+    let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(shard))) {
+        Ok(out) => out,
+        Err(_) => {
+            crate::warning!(
+                "Internal error in a shard job on shard {}: aborted",
+                shard.id
+            );
+            Box::new(JobPanicked)
+        }
+    };
     deliver(shard, work.reply, out);
     if let LockOp::Release(_) = work.lock {
         shard.gate.borrow_mut().holder = None;

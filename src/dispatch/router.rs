@@ -25,6 +25,31 @@ use crate::shard::keyspace::{now_ms, Store};
 use crate::shard::ShardState;
 use crate::types::Value;
 
+/// Runs keyed handler `f`, appending its reply to `out`. A panic in the
+/// handler (a bug) is contained: the partial reply is dropped, the client
+/// gets `-ERR internal error`, the shard keeps running.
+pub fn run_guarded(
+    f: KeyedFn,
+    ctx: &mut ExecCtx<'_>,
+    args: &[Bytes],
+    out: &mut BytesMut,
+    proto: Protocol,
+) {
+    let mark = out.len();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut w = ReplyWriter::new(out, proto);
+        f(ctx, args, &mut w);
+    }));
+    if result.is_err() {
+        out.truncate(mark);
+        ReplyWriter::new(out, proto).error("ERR internal error");
+        crate::warning!(
+            "Internal error while running '{}': the command was aborted",
+            String::from_utf8_lossy(args.first().map(|a| &a[..]).unwrap_or(b""))
+        );
+    }
+}
+
 /// Output of a single-shard remote run: the encoded reply and dirty count.
 struct RemoteReply {
     bytes: BytesMut,
@@ -69,8 +94,7 @@ pub async fn run_keyed(
                 now,
                 dirty: 0,
             };
-            let mut w = ReplyWriter::new(out, proto);
-            f(&mut ctx, args, &mut w);
+            run_guarded(f, &mut ctx, args, out, proto);
             ctx.dirty
         };
         shard.stats.borrow_mut().dirty += dirty;
@@ -87,8 +111,7 @@ pub async fn run_keyed(
                 now: now_ms(),
                 dirty: 0,
             };
-            let mut w = ReplyWriter::new(&mut bytes, proto);
-            f(&mut ctx, &owned, &mut w);
+            run_guarded(f, &mut ctx, &owned, &mut bytes, proto);
             Box::new(RemoteReply {
                 bytes,
                 dirty: ctx.dirty,
@@ -189,8 +212,7 @@ async fn run_across_shards(
                 now,
                 dirty: 0,
             };
-            let mut w = ReplyWriter::new(out, proto);
-            f(&mut ctx, args, &mut w);
+            run_guarded(f, &mut ctx, args, out, proto);
             ctx.dirty
         };
         shard.stats.borrow_mut().dirty += dirty;

@@ -399,9 +399,36 @@ pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[
             )
             .await;
         }
-        Handler::Conn(f) => f(ctx, args),
-        Handler::Async(f) => f(ctx, args.to_vec()).await,
+        Handler::Conn(f) => {
+            let mark = ctx.out.len();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ctx, args)));
+            if r.is_err() {
+                internal_error(ctx, mark, spec.name);
+            }
+        }
+        Handler::Async(f) => {
+            let mark = ctx.out.len();
+            let r = futures_lite::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(
+                ctx,
+                args.to_vec(),
+            )))
+            .await;
+            if r.is_err() {
+                internal_error(ctx, mark, spec.name);
+            }
+        }
     }
+}
+
+/// A handler panicked (a bug): drop its partial reply, answer an error, and
+/// keep the shard and the connection running.
+fn internal_error(ctx: &mut ConnCtx, mark: usize, name: &str) {
+    ctx.out.truncate(mark);
+    ctx.error("ERR internal error");
+    crate::warning!(
+        "Internal error while running '{}': the command was aborted",
+        name
+    );
 }
 
 async fn wait_if_paused(ctx: &ConnCtx, spec: &CommandSpec) {
