@@ -9,7 +9,9 @@
 //! - [`dispatch`]: what crosses cores: the channel mesh, the per-shard gate,
 //!   routing and cross-shard atomicity.
 //! - [`server`]: executors, listeners, connections, clients, shutdown, log.
-//! - [`types`]: value representations.
+//! - [`types`]: value representations: strings and the collection types
+//!   with their compact and full encodings.
+//! - [`blocking`]: clients waiting on keys (BLPOP and friends).
 //! - [`config`]: redis.conf parsing, the directive table, CONFIG REWRITE.
 //! - [`info`]: statistics and INFO.
 //! - [`error`]: Redis error texts.
@@ -32,6 +34,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod alloc;
+pub mod blocking;
 pub mod commands;
 pub mod config;
 pub mod dispatch;

@@ -9,10 +9,16 @@
 pub mod args;
 pub mod bitmaps;
 pub mod connection;
+pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
+pub mod lists;
 pub mod server;
+pub mod sets;
+pub mod sort;
 pub mod spec;
 pub mod strings;
+pub mod zsets;
 #[cfg(test)]
 pub(crate) mod testutil;
 
@@ -36,6 +42,12 @@ impl Registry {
             strings::COMMANDS,
             bitmaps::COMMANDS,
             keys::COMMANDS,
+            lists::COMMANDS,
+            hashes::COMMANDS,
+            sets::COMMANDS,
+            zsets::COMMANDS,
+            hyperloglog::COMMANDS,
+            sort::COMMANDS,
             connection::COMMANDS,
             server::COMMANDS,
         ];

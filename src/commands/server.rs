@@ -789,6 +789,10 @@ pub fn value_memory(key_len: usize, v: &Value) -> usize {
             }
         }
         Value::Raw(r) => 24 + r.capacity(),
+        Value::List(l) => 24 + l.memory_usage(),
+        Value::Hash(h) => 24 + h.memory_usage(),
+        Value::Set(s) => 24 + s.memory_usage(),
+        Value::ZSet(z) => 24 + z.memory_usage(),
     };
     key + val + 8
 }

@@ -77,6 +77,7 @@ impl ServerShared {
             .unwrap_or_default()
             .as_secs();
         let requirepass = config.requirepass();
+        crate::types::limits::apply(&config);
         ServerShared {
             databases: config.databases().max(1),
             nshards,
@@ -131,6 +132,7 @@ impl ServerShared {
         self.hz
             .store(c.hz().clamp(1, 500) as u64, Ordering::Relaxed);
         crate::server::log::set_level(c.loglevel());
+        crate::types::limits::apply(c);
     }
 
     /// Seconds since start.

@@ -1,13 +1,27 @@
 //! Value representations stored in the keyspace.
 //!
 //! [`CompactBytes`] keeps short keys and values inline (no heap allocation up
-//! to 22 bytes). [`Value`] is what a key maps to; collection types join it as
-//! they are built.
+//! to 22 bytes). [`Value`] is what a key maps to: a string in one of three
+//! forms, or a boxed collection (so that `Value` stays 24 bytes and a key
+//! table entry 48).
+//!
+//! One file per type: [`list`], [`hash`], [`set`], [`zset`]. Each type owns
+//! its compact and full encodings and converts between them past the
+//! thresholds in [`limits`].
 
 pub mod compact;
+pub mod hash;
 pub mod ldouble;
+pub mod limits;
+pub mod list;
+pub mod set;
+pub mod zset;
 
 pub use compact::CompactBytes;
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
+pub use zset::ZSet;
 
 /// Longest string that Redis stores with the `embstr` encoding.
 pub const EMBSTR_MAX: usize = 44;
@@ -23,6 +37,14 @@ pub enum Value {
     /// A string modified in place (APPEND, SETRANGE, SETBIT, BITFIELD):
     /// always "raw", with spare capacity so repeated appends stay linear.
     Raw(Box<Vec<u8>>),
+    /// A list.
+    List(Box<List>),
+    /// A hash.
+    Hash(Box<Hash>),
+    /// A set.
+    Set(Box<Set>),
+    /// A sorted set.
+    ZSet(Box<ZSet>),
 }
 
 /// Redis' names for value types, as TYPE reports them.
@@ -31,6 +53,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -40,6 +66,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -73,6 +103,7 @@ impl Value {
             }
             Value::Str(s) => Some(s.as_slice()),
             Value::Raw(v) => Some(v.as_slice()),
+            _ => None,
         }
     }
 

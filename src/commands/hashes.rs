@@ -1,0 +1,6 @@
+//! Commands of the hashes family.
+
+use super::spec::CommandSpec;
+
+/// The hashes commands.
+pub static COMMANDS: &[CommandSpec] = &[];
