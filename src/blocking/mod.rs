@@ -69,4 +69,6 @@ pub fn run<'a>(
     Box::pin(driver::run(ctx, args, spec))
 }
 
-mod driver;
+pub mod driver;
+pub mod queue;
+pub mod waiter;

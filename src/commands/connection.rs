@@ -399,6 +399,39 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             ctx.writer().verbatim(text.as_bytes())
         }
         ("kill", _) => client_kill(ctx, &a).await,
+        ("unblock", 3) | ("unblock", 4) => {
+            let id = match args::int(&a[2]) {
+                Ok(v) => v,
+                Err(e) => return ctx.error(e),
+            };
+            let error = if n == 4 {
+                if is(&a[3], "error") {
+                    true
+                } else if is(&a[3], "timeout") {
+                    false
+                } else {
+                    return ctx.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                }
+            } else {
+                false
+            };
+            let mut found = false;
+            if id > 0 {
+                let outs = ctx
+                    .shard
+                    .call_all(move |_| {
+                        Box::new(move |s: &crate::shard::ShardState| {
+                            Box::new(crate::blocking::driver::unblock_local(s, id as u64, error))
+                                as crate::dispatch::Out
+                        })
+                    })
+                    .await;
+                found = outs
+                    .into_iter()
+                    .any(|o| o.downcast::<bool>().map(|b| *b).unwrap_or(false));
+            }
+            ctx.writer().int(found as i64)
+        }
         ("reply", 3) => {
             if is(&a[2], "on") {
                 ctx.reply_mode = ReplyMode::On;
@@ -471,6 +504,8 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 "    Control the replies sent to the current connection.",
                 "SETNAME <name>",
                 "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
                 "UNPAUSE",
                 "    Stop the current client pause, resuming traffic.",
                 "HELP",
@@ -481,7 +516,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         _ => {
             let known = [
                 "id", "setname", "getname", "setinfo", "info", "list", "kill", "reply", "no-evict",
-                "pause", "unpause", "help",
+                "pause", "unpause", "unblock", "help",
             ];
             if known.contains(&sub.as_str()) {
                 ctx.error(&format!(

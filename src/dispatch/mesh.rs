@@ -34,6 +34,13 @@ pub enum ShardMsg {
         /// The job's output.
         out: Out,
     },
+    /// The outcome of a blocked client of the receiving shard.
+    Deliver {
+        /// Delivery token on the receiving shard.
+        token: u64,
+        /// A [`crate::blocking::waiter::Outcome`].
+        out: Out,
+    },
 }
 
 impl std::fmt::Debug for ShardMsg {
@@ -41,6 +48,7 @@ impl std::fmt::Debug for ShardMsg {
         match self {
             ShardMsg::Call { req, lock, .. } => write!(f, "Call({req}, {lock:?})"),
             ShardMsg::Reply { req, .. } => write!(f, "Reply({req})"),
+            ShardMsg::Deliver { token, .. } => write!(f, "Deliver({token})"),
         }
     }
 }
@@ -104,7 +112,16 @@ impl Mesh {
     /// it is full does it wait in the outbox for the forwarding task. Replies
     /// are matched by request id, so their order does not matter.
     pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
-        let msg = match self.senders.try_send_to(peer, ShardMsg::Reply { req, out }) {
+        self.send_async(peer, ShardMsg::Reply { req, out });
+    }
+
+    /// Queues the outcome of a blocked client of `peer` (never awaits).
+    pub fn send_deliver(&self, peer: usize, token: u64, out: Out) {
+        self.send_async(peer, ShardMsg::Deliver { token, out });
+    }
+
+    fn send_async(&self, peer: usize, msg: ShardMsg) {
+        let msg = match self.senders.try_send_to(peer, msg) {
             Ok(()) => return,
             Err(GlommioError::WouldBlock(ResourceType::Channel(msg))) => msg,
             // The peer is gone (shutdown): nobody waits for the reply.
@@ -162,6 +179,9 @@ pub fn spawn_receivers(shard: Rc<ShardState>, mut receivers: Receivers<ShardMsg>
                         if let Some(m) = shard.mesh.as_ref() {
                             m.complete(req, out);
                         }
+                    }
+                    ShardMsg::Deliver { token, out } => {
+                        crate::blocking::queue::complete(&shard, token, out);
                     }
                 }
             }

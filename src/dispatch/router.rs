@@ -98,24 +98,32 @@ pub async fn run_keyed(
             ctx.dirty
         };
         shard.stats.borrow_mut().dirty += dirty;
+        if dirty > 0 {
+            signal_written(shard, db, extra_dbs, args, key_idx);
+        }
         return;
     }
     if single {
         let owned: Vec<Bytes> = args.to_vec();
+        let idx: Vec<usize> = key_idx.to_vec();
+        let extra: Vec<usize> = extra_dbs.to_vec();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let mut bytes = BytesMut::new();
-            let mut store = s.store.borrow_mut();
-            let mut ctx = ExecCtx {
-                store: &mut store,
-                db,
-                now: now_ms(),
-                dirty: 0,
+            let dirty = {
+                let mut store = s.store.borrow_mut();
+                let mut ctx = ExecCtx {
+                    store: &mut store,
+                    db,
+                    now: now_ms(),
+                    dirty: 0,
+                };
+                run_guarded(f, &mut ctx, &owned, &mut bytes, proto);
+                ctx.dirty
             };
-            run_guarded(f, &mut ctx, &owned, &mut bytes, proto);
-            Box::new(RemoteReply {
-                bytes,
-                dirty: ctx.dirty,
-            })
+            if dirty > 0 {
+                signal_written(s, db, &extra, &owned, &idx);
+            }
+            Box::new(RemoteReply { bytes, dirty })
         });
         match shard
             .call(target, LockOp::None, job)
@@ -203,9 +211,10 @@ async fn run_across_shards(
     // A shard that could not be locked (it is stopping): give the others
     // their keys back untouched and fail the command.
     let complete = acquired == groups.len();
+    let mut dirty = 0;
     if complete {
         let now = now_ms();
-        let dirty = {
+        dirty = {
             let mut ctx = ExecCtx {
                 store: &mut scratch,
                 db,
@@ -228,14 +237,41 @@ async fn run_across_shards(
             })
             .collect();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
-            let mut store = s.store.borrow_mut();
-            for (d, k, v) in back {
-                if let Some((v, exp)) = v {
-                    store.db(d).insert(&k, v, exp);
+            let touched: Vec<(usize, Bytes)> = if dirty > 0 {
+                back.iter().map(|(d, k, _)| (*d, k.clone())).collect()
+            } else {
+                Vec::new()
+            };
+            {
+                let mut store = s.store.borrow_mut();
+                for (d, k, v) in back {
+                    if let Some((v, exp)) = v {
+                        store.db(d).insert(&k, v, exp);
+                    }
                 }
+            }
+            for (d, k) in &touched {
+                crate::blocking::queue::signal_keys(s, *d, std::iter::once(k));
             }
             Box::new(())
         });
         let _ = shard.call(owner, LockOp::Release(txid), job).await;
+    }
+}
+
+/// After a write, offers the command's keys (in every database it touched)
+/// to clients blocked on them.
+fn signal_written(
+    shard: &ShardState,
+    db: usize,
+    extra_dbs: &[usize],
+    args: &[Bytes],
+    key_idx: &[usize],
+) {
+    if shard.blocked.borrow().is_empty() {
+        return;
+    }
+    for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
+        crate::blocking::queue::signal_keys(shard, d, key_idx.iter().filter_map(|&i| args.get(i)));
     }
 }

@@ -264,7 +264,10 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             );
             f("client_recent_max_input_buffer", "0".into());
             f("client_recent_max_output_buffer", "0".into());
-            f("blocked_clients", "0".into());
+            f(
+                "blocked_clients",
+                shared.blocked_clients.load(Ordering::Relaxed).to_string(),
+            );
             f("tracking_clients", "0".into());
             f("clients_in_timeout_table", "0".into());
         }

@@ -63,6 +63,8 @@ pub struct ClientInfo {
     pub lib_ver: Bytes,
     /// Reply mode.
     pub reply_mode: ReplyMode,
+    /// Waiting in a blocking command.
+    pub blocked: bool,
 }
 
 impl ClientInfo {
@@ -70,7 +72,13 @@ impl ClientInfo {
     pub fn list_line(&self, now_ms: u64) -> String {
         let age = now_ms.saturating_sub(self.created_ms) / 1000;
         let idle = now_ms.saturating_sub(self.last_ms) / 1000;
-        let flags = if self.monitor { "O" } else { "N" };
+        let flags = if self.monitor {
+            "O"
+        } else if self.blocked {
+            "b"
+        } else {
+            "N"
+        };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,

@@ -124,6 +124,7 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         lib_name: Bytes::new(),
         lib_ver: Bytes::new(),
         reply_mode: ReplyMode::On,
+        blocked: false,
     }));
     shard.clients.borrow_mut().clients.insert(id, info.clone());
     shard.stats.borrow_mut().connections += 1;

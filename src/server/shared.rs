@@ -59,6 +59,8 @@ pub struct ServerShared {
     pub slowlog_next_id: AtomicU64,
     /// Clients in MONITOR mode.
     pub monitors: AtomicUsize,
+    /// Clients waiting in a blocking command (INFO blocked_clients).
+    pub blocked_clients: AtomicUsize,
     /// Last successful save, Unix seconds.
     pub lastsave: AtomicU64,
     /// Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
@@ -102,6 +104,7 @@ impl ServerShared {
             pause_all: AtomicBool::new(false),
             slowlog_next_id: AtomicU64::new(0),
             monitors: AtomicUsize::new(0),
+            blocked_clients: AtomicUsize::new(0),
             lastsave: AtomicU64::new(now),
             active_expire: AtomicBool::new(true),
             hz: AtomicU64::new(config.hz().clamp(1, 500) as u64),

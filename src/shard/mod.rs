@@ -43,6 +43,9 @@ pub struct ShardState {
     pub clients: RefCell<ClientRegistry>,
     /// MONITOR clients of this shard: each gets every monitored line.
     pub monitors: RefCell<Vec<glommio::channels::local_channel::LocalSender<bytes::Bytes>>>,
+    /// Clients blocked on this shard's keys, and outcomes awaited by this
+    /// shard's blocked clients.
+    pub blocked: RefCell<crate::blocking::queue::BlockedKeys>,
     next_txid: Cell<u64>,
 }
 
@@ -73,6 +76,7 @@ impl ShardState {
             stats: RefCell::new(ShardStats::default()),
             clients: RefCell::new(ClientRegistry::default()),
             monitors: RefCell::new(Vec::new()),
+            blocked: RefCell::new(Default::default()),
             next_txid: Cell::new(1),
         }
     }
