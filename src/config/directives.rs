@@ -40,7 +40,8 @@ pub const HIDDEN: u16 = 1 << 4;
 /// Takes several arguments: several words on a config line, a
 /// space-separated list in `CONFIG SET`.
 pub const MULTI_ARG: u16 = 1 << 5;
-/// Shardis-only parameter, unknown to Redis.
+/// Parameter unknown to Redis 7.0 (Shardis-only, or from a later Redis
+/// version such as `set-max-listpack-entries`).
 pub const SHARDIS_ONLY: u16 = 1 << 6;
 
 /// How a numeric parameter is written and read.
@@ -803,8 +804,8 @@ pub static DIRECTIVES: &[Directive] = &[
     ),
     u("set-max-intset-entries", None, M, 0, LONG_MAX, 512, Int),
     // Redis 7.2: small sets of strings as a listpack.
-    u("set-max-listpack-entries", None, M, 0, LONG_MAX, 128, Int),
-    u("set-max-listpack-value", None, M, 0, LONG_MAX, 64, Memory),
+    u("set-max-listpack-entries", None, M | SHARDIS_ONLY, 0, LONG_MAX, 128, Int),
+    u("set-max-listpack-value", None, M | SHARDIS_ONLY, 0, LONG_MAX, 64, Memory),
     u(
         "zset-max-listpack-entries",
         Some("zset-max-ziplist-entries"),
@@ -1647,7 +1648,7 @@ mod tests {
                 assert!(v >= min && v <= max, "{} default out of range", d.name);
             }
         }
-        assert_eq!(DIRECTIVES.len(), 179);
+        assert_eq!(DIRECTIVES.len(), 181);
     }
 
     #[test]
