@@ -1277,10 +1277,14 @@ async fn swapdb_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         ctx.shard
             .call_all_atomic(|_| {
                 Box::new(move |s: &ShardState| -> Out {
-                    let mut store = s.store.borrow_mut();
-                    if x < store.dbs.len() && y < store.dbs.len() {
-                        store.dbs.swap(x, y);
+                    {
+                        let mut store = s.store.borrow_mut();
+                        if x < store.dbs.len() && y < store.dbs.len() {
+                            store.dbs.swap(x, y);
+                        }
                     }
+                    // Clients blocked in either database may now see data.
+                    crate::blocking::queue::signal_dbs(s, &[x, y]);
                     Box::new(())
                 })
             })
