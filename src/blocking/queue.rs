@@ -193,8 +193,13 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
                 .is_some_and(|d| shard.slot_map.shard_of_key(d) != shard.id);
             if other_shard {
                 if w.claim() {
+                    // The client moves the element itself, through a
+                    // cross-shard run of its attempt. Nobody queued behind
+                    // it is served first: that run's write offers the key
+                    // again to the rest of the queue.
                     shard.blocked.borrow_mut().remove_waiter(db, key, &w);
                     deliver(shard, &w, Outcome::Retry);
+                    return;
                 }
                 continue;
             }
