@@ -28,12 +28,15 @@ use crate::server::connection::ConnCtx;
 /// returns `true`.
 pub type ServeFn = fn(&mut ExecCtx<'_>, &[Bytes], usize, &mut ReplyWriter<'_>) -> bool;
 
-/// The reply a blocking command gives when its timeout passes.
+/// The reply a blocking command gives when its timeout passes (Redis 7.0
+/// answers a null array for every blocking list and sorted set command,
+/// BLMOVE and BRPOPLPUSH included; only their non-blocking run inside MULTI
+/// answers a null bulk string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutReply {
-    /// Null array (`*-1` in RESP2): BLPOP, BRPOP, BLMPOP, BZPOPMIN...
+    /// Null array (`*-1` in RESP2).
     NullArray,
-    /// Null bulk string (`$-1` in RESP2): BLMOVE, BRPOPLPUSH.
+    /// Null bulk string (`$-1` in RESP2).
     NullBulk,
 }
 
