@@ -98,10 +98,11 @@ fn apply(l: &mut List, m: &mut VecDeque<Vec<u8>>, op: &Op) {
             }
         }
         Op::Set(i, v) => {
-            let ok = l.set(*i % (m.len() + 1), v);
-            assert_eq!(ok, *i % (m.len() + 1) < m.len());
+            let idx = *i % (m.len() + 1);
+            let ok = l.set(idx, v);
+            assert_eq!(ok, idx < m.len());
             if ok {
-                m[*i % (m.len() + 1)] = v.clone();
+                m[idx] = v.clone();
             }
         }
         Op::Rem(i, count) => {
