@@ -643,15 +643,20 @@ fn lmove(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return w.error(e),
     };
-    if move_one(ctx, &a[1], &a[2], from, to, w) == Moved::NoSource {
-        w.null();
+    move_reply(move_one(ctx, &a[1], &a[2], from, to, w), w);
+}
+
+/// Completes LMOVE/RPOPLPUSH's reply from what the move did.
+fn move_reply(m: Moved, w: &mut ReplyWriter<'_>) {
+    match m {
+        Moved::NoSource => w.null(),
+        Moved::SourceWrongType | Moved::DestWrongType => w.error(error::WRONGTYPE),
+        Moved::Done => {}
     }
 }
 
 fn rpoplpush(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
-    if move_one(ctx, &a[1], &a[2], End::Right, End::Left, w) == Moved::NoSource {
-        w.null();
-    }
+    move_reply(move_one(ctx, &a[1], &a[2], End::Right, End::Left, w), w);
 }
 
 fn lmpop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
