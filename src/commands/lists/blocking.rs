@@ -165,7 +165,10 @@ pub static BLMOVE: BlockingSpec = BlockingSpec {
     timeout_arg: |_| 5,
     wait_keys: first_key,
     destination: Some(second_key),
-    timeout_reply: TimeoutReply::NullBulk,
+    // Redis 7.0 answers a timed-out BLMOVE/BRPOPLPUSH with a null array
+    // (`*-1`), like the other blocking list commands; only the non-blocking
+    // fallback inside MULTI gives a null bulk.
+    timeout_reply: TimeoutReply::NullArray,
 };
 
 /// BRPOPLPUSH.
@@ -175,7 +178,10 @@ pub static BRPOPLPUSH: BlockingSpec = BlockingSpec {
     timeout_arg: |_| 3,
     wait_keys: first_key,
     destination: Some(second_key),
-    timeout_reply: TimeoutReply::NullBulk,
+    // Redis 7.0 answers a timed-out BLMOVE/BRPOPLPUSH with a null array
+    // (`*-1`), like the other blocking list commands; only the non-blocking
+    // fallback inside MULTI gives a null bulk.
+    timeout_reply: TimeoutReply::NullArray,
 };
 
 /// BLMPOP.

@@ -596,10 +596,10 @@ fn blocking_specs_shape() {
     assert_eq!((BLMOVE.timeout_arg)(&a), 5);
     assert_eq!((BLMOVE.wait_keys)(&a), vec![1]);
     assert_eq!(BLMOVE.destination.map(|f| f(&a)), Some(2));
-    assert_eq!(BLMOVE.timeout_reply, TimeoutReply::NullBulk);
+    assert_eq!(BLMOVE.timeout_reply, TimeoutReply::NullArray);
     let a = argv("BRPOPLPUSH s d 0");
     assert_eq!((BRPOPLPUSH.timeout_arg)(&a), 3);
-    assert_eq!(BRPOPLPUSH.timeout_reply, TimeoutReply::NullBulk);
+    assert_eq!(BRPOPLPUSH.timeout_reply, TimeoutReply::NullArray);
     let a = argv("BLMPOP 0 2 a b LEFT COUNT 2");
     assert_eq!((BLMPOP.timeout_arg)(&a), 1);
     assert_eq!((BLMPOP.wait_keys)(&a), vec![3, 4]);
