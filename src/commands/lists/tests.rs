@@ -508,7 +508,7 @@ fn encoding_is_quicklist() {
 fn dirty_counts_as_redis() {
     // Figures from rdb_changes_since_last_save on Redis 7.0.
     let mut s = Session::new();
-    let mut step = |s: &mut Session, line: &str, want: u64| {
+    let step = |s: &mut Session, line: &str, want: u64| {
         let before = s.dirty;
         s.run(line);
         assert_eq!(s.dirty - before, want, "{}", line);
