@@ -76,8 +76,7 @@ fn zpop_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, las
         None => None,
         Some(c) => match args::int(c) {
             Ok(n) if n >= 0 => Some(n as u64),
-            Ok(_) => return w.error("ERR value is out of range, must be positive"),
-            Err(e) => return w.error(e),
+            _ => return w.error("ERR value is out of range, must be positive"),
         },
     };
     let now = ctx.now;

@@ -94,8 +94,12 @@ pub fn zrandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
     }
     let n = count as u64;
     if n >= len as u64 {
+        // The whole set, highest rank first (as Redis answers).
         reply_len(w, len, withscores);
-        z.for_each(|m, s| emit(w, m, s));
+        z.walk(0, len, true, |m, s| {
+            emit(w, m, s);
+            true
+        });
         return;
     }
     // Distinct picks: choose n of the len ranks (Floyd's algorithm), then

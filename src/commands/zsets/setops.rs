@@ -154,9 +154,8 @@ fn run(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, call: Call<'
             j += 2;
         } else if call.card && left >= 2 && is(&a[j], "limit") {
             match args::int(&a[j + 1]) {
-                Ok(l) if l >= 0 => limit = l as usize,
-                Ok(_) => return w.error("ERR LIMIT can't be negative"),
-                Err(e) => return w.error(e),
+                Ok(l) if l >= 0 => limit = usize::try_from(l).unwrap_or(usize::MAX),
+                _ => return w.error("ERR LIMIT can't be negative"),
             }
             j += 2;
         } else if !call.card && call.dst.is_none() && is(&a[j], "withscores") {

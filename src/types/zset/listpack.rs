@@ -127,6 +127,8 @@ impl Listpack {
     }
 
     fn insert_at(&mut self, off: usize, member: &[u8], score: f64) {
+        // Scores are kept as Redis' listpack keeps them, where -0 reads 0.
+        let score = if score == 0.0 { 0.0 } else { score };
         let n = (member.len() as u32).to_le_bytes();
         let total = HEAD + member.len() + TAIL;
         self.buf
