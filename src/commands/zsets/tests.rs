@@ -316,3 +316,150 @@ fn rank_withscore_as_redis_7_2() {
     assert_eq!(s.run("zrank z c withscore"), "*2\\r\\n:2\\r\\n,3\\r\\n");
     assert_eq!(s.run("zrank z x withscore"), "_\\r\\n");
 }
+
+/// Runs a blocking command's `attempt` (or `serve` on key index `serve`)
+/// against the session's store.
+fn blocking(
+    s: &mut Session,
+    spec: &crate::blocking::BlockingSpec,
+    line: &str,
+    serve: Option<usize>,
+) -> (String, bool) {
+    use crate::commands::spec::ExecCtx;
+    use crate::protocol::ReplyWriter;
+    let args: Vec<bytes::Bytes> = line
+        .split(' ')
+        .map(|t| bytes::Bytes::from(t.as_bytes().to_vec()))
+        .collect();
+    let mut buf = bytes::BytesMut::new();
+    let mut w = ReplyWriter::new(&mut buf, s.proto);
+    let mut ctx = ExecCtx {
+        store: &mut s.store,
+        db: 0,
+        now: s.now,
+        dirty: 0,
+    };
+    let served = match serve {
+        None => {
+            (spec.attempt)(&mut ctx, &args, &mut w);
+            true
+        }
+        Some(k) => (spec.serve)(&mut ctx, &args, k, &mut w),
+    };
+    (crate::commands::testutil::escape(&buf), served)
+}
+
+#[test]
+fn blocking_pops_attempt_and_serve() {
+    use super::pop::{BZMPOP, BZPOPMAX, BZPOPMIN};
+    let mut s = Session::new();
+    // Nothing to pop: the attempt writes nothing (the client waits).
+    assert_eq!(blocking(&mut s, &BZPOPMIN, "bzpopmin a b 0", None).0, "");
+    assert_eq!(blocking(&mut s, &BZMPOP, "bzmpop 0 2 a b min", None).0, "");
+    // Argument errors are replies.
+    assert_eq!(
+        blocking(&mut s, &BZMPOP, "bzmpop 0 0 a min", None).0,
+        "-ERR numkeys should be greater than 0\\r\\n"
+    );
+    assert_eq!(
+        blocking(&mut s, &BZMPOP, "bzmpop 0 1 a foo", None).0,
+        "-ERR syntax error\\r\\n"
+    );
+    s.run("set str x");
+    assert_eq!(
+        blocking(&mut s, &BZPOPMIN, "bzpopmin str a 0", None).0,
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\\r\\n"
+    );
+    s.run("zadd b 1 x 2 y 3 z");
+    assert_eq!(
+        blocking(&mut s, &BZPOPMIN, "bzpopmin a b 0", None).0,
+        "*3\\r\\n$1\\r\\nb\\r\\n$1\\r\\nx\\r\\n$1\\r\\n1\\r\\n"
+    );
+    assert_eq!(
+        blocking(&mut s, &BZPOPMAX, "bzpopmax a b 0", None).0,
+        "*3\\r\\n$1\\r\\nb\\r\\n$1\\r\\nz\\r\\n$1\\r\\n3\\r\\n"
+    );
+    // Serving from a key that cannot serve changes nothing.
+    assert_eq!(
+        blocking(&mut s, &BZPOPMIN, "bzpopmin a b 0", Some(1)),
+        (String::new(), false)
+    );
+    s.run("zadd a 5 p 6 q");
+    assert_eq!(
+        blocking(&mut s, &BZPOPMIN, "bzpopmin a b 0", Some(1)),
+        (
+            "*3\\r\\n$1\\r\\na\\r\\n$1\\r\\np\\r\\n$1\\r\\n5\\r\\n".to_string(),
+            true
+        )
+    );
+    assert_eq!(
+        blocking(&mut s, &BZMPOP, "bzmpop 0 2 a b max count 5", Some(3)),
+        (
+            "*2\\r\\n$1\\r\\na\\r\\n*1\\r\\n*2\\r\\n$1\\r\\nq\\r\\n$1\\r\\n6\\r\\n".to_string(),
+            true
+        )
+    );
+    assert_eq!(s.exists("a"), 0);
+    s.proto = Protocol::Resp3;
+    assert_eq!(
+        blocking(&mut s, &BZPOPMIN, "bzpopmin b 0", Some(1)),
+        (
+            "*3\\r\\n$1\\r\\nb\\r\\n$1\\r\\ny\\r\\n,2\\r\\n".to_string(),
+            true
+        )
+    );
+    assert_eq!(s.exists("b"), 0);
+    assert_eq!((BZPOPMIN.timeout_arg)(&vec![bytes::Bytes::new(); 4]), 3);
+    let args: Vec<bytes::Bytes> = "bzmpop 0 2 a b min"
+        .split(' ')
+        .map(|t| bytes::Bytes::from(t.to_string()))
+        .collect();
+    assert_eq!((BZMPOP.wait_keys)(&args), vec![3, 4]);
+    assert_eq!((BZMPOP.timeout_arg)(&args), 1);
+}
+
+#[test]
+#[rustfmt::skip]
+fn skiplist_encoded_commands_as_redis() {
+        let mut s = Session::new();
+        assert_eq!(s.run("zadd big -9 m000 -31 m001 0 m002 33 m003 -44 m004 -41 m005 18 m006 -38 m007 -4 m008 24 m009 -43 m010 14 m011 -23 m012 -46 m013 -39 m014 5 m015 3 m016 -42 m017 -20 m018 -39 m019 20 m020 4 m021 -43 m022 22 m023 -35 m024 -22 m025 30 m026 30 m027 24 m028 -43 m029 23 m030 24 m031 0 m032 -44 m033 -22 m034 -45 m035 21 m036 -33 m037 -13 m038 3 m039 -32 m040 19 m041 -35 m042 23 m043 -11 m044 21 m045 37 m046 -27 m047 -37 m048 24 m049 23 m050 31 m051 -26 m052 -3 m053 -38 m054 20 m055 41 m056 -42 m057 22 m058 -43 m059 29 m060 -24 m061 13 m062 37 m063 18 m064 4 m065 49 m066 -10 m067 9 m068 24 m069 8 m070 -4 m071 -12 m072 -19 m073 -27 m074 39 m075 49 m076 -19 m077 -40 m078 23 m079 -12 m080 17 m081 13 m082 -7 m083 43 m084 7 m085 -14 m086 27 m087 -41 m088 -35 m089 15 m090 3 m091 -29 m092 46 m093 -7 m094 -31 m095 12 m096 3 m097 -45 m098 35 m099"), ":100\\r\\n");
+        assert_eq!(s.run("zadd big -41 m100 47 m101 21 m102 23 m103 -10 m104 -7 m105 38 m106 -6 m107 26 m108 13 m109 24 m110 8 m111 -42 m112 -39 m113 -16 m114 10 m115 39 m116 35 m117 -42 m118 -43 m119 43 m120 39 m121 -11 m122 32 m123 23 m124 37 m125 7 m126 -14 m127 41 m128 -1 m129 35 m130 -6 m131 -48 m132 9 m133 -5 m134 -29 m135 28 m136 -36 m137 13 m138 -43 m139 -23 m140 48 m141 -14 m142 -34 m143 44 m144 -19 m145 0 m146 0 m147 13 m148 -40 m149 -29 m150 7 m151 1 m152 20 m153 -15 m154 -33 m155 5 m156 20 m157 -15 m158 40 m159 3 m160 -5 m161 37 m162 -2 m163 -21 m164 -31 m165 -40 m166 -28 m167 -31 m168 -21 m169 34 m170 -21 m171 -49 m172 12 m173 25 m174 -27 m175 -17 m176 -14 m177 -50 m178 -32 m179 3 m180 18 m181 -3 m182 28 m183 22 m184 -10 m185 -34 m186 38 m187 15 m188 29 m189 33 m190 36 m191 44 m192 -44 m193 8 m194 49 m195 37 m196 21 m197 0 m198 0 m199"), ":100\\r\\n");
+        assert_eq!(s.run("zadd big 1 m200 0 m201 -37 m202 11 m203 31 m204 1 m205 -43 m206 -26 m207 -42 m208 -24 m209 6 m210 -30 m211 -36 m212 -7 m213 26 m214 -44 m215 -37 m216 -50 m217 22 m218 -31 m219 18 m220 -38 m221 -4 m222 28 m223 -47 m224 -41 m225 -24 m226 28 m227 -2 m228 -31 m229 31 m230 -18 m231 -6 m232 27 m233 -4 m234 10 m235 -35 m236 -36 m237 12 m238 9 m239 11 m240 11 m241 -11 m242 -40 m243 -32 m244 -37 m245 45 m246 -7 m247 44 m248 -17 m249 11 m250 38 m251 -30 m252 16 m253 -48 m254 -24 m255 17 m256 -4 m257 -32 m258 38 m259 19 m260 -47 m261 47 m262 17 m263 -12 m264 32 m265 -39 m266 39 m267 -17 m268 16 m269 -4 m270 -29 m271 -5 m272 48 m273 -22 m274 18 m275 19 m276 49 m277 14 m278 -8 m279 31 m280 -22 m281 28 m282 50 m283 47 m284 -26 m285 -20 m286 1 m287 44 m288 -21 m289 -25 m290 16 m291 13 m292 -5 m293 43 m294 -47 m295 -47 m296 -15 m297 10 m298 -17 m299"), ":100\\r\\n");
+        assert_eq!(s.encoding("big"), Some("skiplist"));
+        assert_eq!(s.run("zcard big"), ":300\\r\\n");
+        assert_eq!(s.run("zrange big 0 9 withscores"), "*20\\r\\n$4\\r\\nm178\\r\\n$3\\r\\n-50\\r\\n$4\\r\\nm217\\r\\n$3\\r\\n-50\\r\\n$4\\r\\nm172\\r\\n$3\\r\\n-49\\r\\n$4\\r\\nm132\\r\\n$3\\r\\n-48\\r\\n$4\\r\\nm254\\r\\n$3\\r\\n-48\\r\\n$4\\r\\nm224\\r\\n$3\\r\\n-47\\r\\n$4\\r\\nm261\\r\\n$3\\r\\n-47\\r\\n$4\\r\\nm295\\r\\n$3\\r\\n-47\\r\\n$4\\r\\nm296\\r\\n$3\\r\\n-47\\r\\n$4\\r\\nm013\\r\\n$3\\r\\n-46\\r\\n");
+        assert_eq!(s.run("zrange big -5 -1"), "*5\\r\\n$4\\r\\nm066\\r\\n$4\\r\\nm076\\r\\n$4\\r\\nm195\\r\\n$4\\r\\nm277\\r\\n$4\\r\\nm283\\r\\n");
+        assert_eq!(s.run("zrange big 100 104 rev withscores"), "*10\\r\\n$4\\r\\nm188\\r\\n$2\\r\\n15\\r\\n$4\\r\\nm090\\r\\n$2\\r\\n15\\r\\n$4\\r\\nm278\\r\\n$2\\r\\n14\\r\\n$4\\r\\nm011\\r\\n$2\\r\\n14\\r\\n$4\\r\\nm292\\r\\n$2\\r\\n13\\r\\n");
+        assert_eq!(s.run("zrangebyscore big (10 20 withscores"), "*70\\r\\n$4\\r\\nm203\\r\\n$2\\r\\n11\\r\\n$4\\r\\nm240\\r\\n$2\\r\\n11\\r\\n$4\\r\\nm241\\r\\n$2\\r\\n11\\r\\n$4\\r\\nm250\\r\\n$2\\r\\n11\\r\\n$4\\r\\nm096\\r\\n$2\\r\\n12\\r\\n$4\\r\\nm173\\r\\n$2\\r\\n12\\r\\n$4\\r\\nm238\\r\\n$2\\r\\n12\\r\\n$4\\r\\nm062\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm082\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm109\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm138\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm148\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm292\\r\\n$2\\r\\n13\\r\\n$4\\r\\nm011\\r\\n$2\\r\\n14\\r\\n$4\\r\\nm278\\r\\n$2\\r\\n14\\r\\n$4\\r\\nm090\\r\\n$2\\r\\n15\\r\\n$4\\r\\nm188\\r\\n$2\\r\\n15\\r\\n$4\\r\\nm253\\r\\n$2\\r\\n16\\r\\n$4\\r\\nm269\\r\\n$2\\r\\n16\\r\\n$4\\r\\nm291\\r\\n$2\\r\\n16\\r\\n$4\\r\\nm081\\r\\n$2\\r\\n17\\r\\n$4\\r\\nm256\\r\\n$2\\r\\n17\\r\\n$4\\r\\nm263\\r\\n$2\\r\\n17\\r\\n$4\\r\\nm006\\r\\n$2\\r\\n18\\r\\n$4\\r\\nm064\\r\\n$2\\r\\n18\\r\\n$4\\r\\nm181\\r\\n$2\\r\\n18\\r\\n$4\\r\\nm220\\r\\n$2\\r\\n18\\r\\n$4\\r\\nm275\\r\\n$2\\r\\n18\\r\\n$4\\r\\nm041\\r\\n$2\\r\\n19\\r\\n$4\\r\\nm260\\r\\n$2\\r\\n19\\r\\n$4\\r\\nm276\\r\\n$2\\r\\n19\\r\\n$4\\r\\nm020\\r\\n$2\\r\\n20\\r\\n$4\\r\\nm055\\r\\n$2\\r\\n20\\r\\n$4\\r\\nm153\\r\\n$2\\r\\n20\\r\\n$4\\r\\nm157\\r\\n$2\\r\\n20\\r\\n");
+        assert_eq!(s.run("zrevrangebyscore big 20 (10 limit 2 5"), "*5\\r\\n$4\\r\\nm055\\r\\n$4\\r\\nm020\\r\\n$4\\r\\nm276\\r\\n$4\\r\\nm260\\r\\n$4\\r\\nm041\\r\\n");
+        assert_eq!(s.run("zcount big -10 10"), ":62\\r\\n");
+        assert_eq!(s.run("zrank big m150"), ":72\\r\\n");
+        assert_eq!(s.run("zrevrank big m150"), ":227\\r\\n");
+        assert_eq!(s.run("zscore big m299"), "$3\\r\\n-17\\r\\n");
+        assert_eq!(s.run("zrem big m000 m001 m002 nosuch"), ":3\\r\\n");
+        assert_eq!(s.run("zincrby big 1000 m010"), "$3\\r\\n957\\r\\n");
+        assert_eq!(s.run("zrank big m010"), ":296\\r\\n");
+        assert_eq!(s.run("zadd big gt 1000 m011"), ":0\\r\\n");
+        assert_eq!(s.run("zrange big -3 -1 withscores"), "*6\\r\\n$4\\r\\nm283\\r\\n$2\\r\\n50\\r\\n$4\\r\\nm010\\r\\n$3\\r\\n957\\r\\n$4\\r\\nm011\\r\\n$4\\r\\n1000\\r\\n");
+        assert_eq!(s.run("zremrangebyscore big -50 -40"), ":35\\r\\n");
+        assert_eq!(s.run("zcard big"), ":262\\r\\n");
+        assert_eq!(s.run("zremrangebyrank big 0 9"), ":10\\r\\n");
+        assert_eq!(s.run("zcard big"), ":252\\r\\n");
+        assert_eq!(s.run("zpopmin big 3"), "*6\\r\\n$4\\r\\nm245\\r\\n$3\\r\\n-37\\r\\n$4\\r\\nm137\\r\\n$3\\r\\n-36\\r\\n$4\\r\\nm212\\r\\n$3\\r\\n-36\\r\\n");
+        assert_eq!(s.run("zpopmax big 2"), "*4\\r\\n$4\\r\\nm011\\r\\n$4\\r\\n1000\\r\\n$4\\r\\nm010\\r\\n$3\\r\\n957\\r\\n");
+        assert_eq!(s.run("zrangestore small big 0 9"), ":10\\r\\n");
+        assert_eq!(s.encoding("small"), Some("listpack"));
+        assert_eq!(s.run("zrangestore big2 big 0 199"), ":200\\r\\n");
+        assert_eq!(s.encoding("big2"), Some("skiplist"));
+        assert_eq!(s.run("zunionstore u 2 big small weights 1 2"), ":247\\r\\n");
+        assert_eq!(s.encoding("u"), Some("skiplist"));
+        assert_eq!(s.run("zcard u"), ":247\\r\\n");
+        assert_eq!(s.run("zrange u 0 4 withscores"), "*10\\r\\n$4\\r\\nm237\\r\\n$4\\r\\n-108\\r\\n$4\\r\\nm024\\r\\n$4\\r\\n-105\\r\\n$4\\r\\nm042\\r\\n$4\\r\\n-105\\r\\n$4\\r\\nm089\\r\\n$4\\r\\n-105\\r\\n$4\\r\\nm236\\r\\n$4\\r\\n-105\\r\\n");
+        assert_eq!(s.run("zinterstore i 2 big small"), ":10\\r\\n");
+        assert_eq!(s.encoding("i"), Some("listpack"));
+        assert_eq!(s.run("zrange i 0 -1 withscores"), "*20\\r\\n$4\\r\\nm237\\r\\n$3\\r\\n-72\\r\\n$4\\r\\nm024\\r\\n$3\\r\\n-70\\r\\n$4\\r\\nm042\\r\\n$3\\r\\n-70\\r\\n$4\\r\\nm089\\r\\n$3\\r\\n-70\\r\\n$4\\r\\nm236\\r\\n$3\\r\\n-70\\r\\n$4\\r\\nm143\\r\\n$3\\r\\n-68\\r\\n$4\\r\\nm186\\r\\n$3\\r\\n-68\\r\\n$4\\r\\nm037\\r\\n$3\\r\\n-66\\r\\n$4\\r\\nm155\\r\\n$3\\r\\n-66\\r\\n$4\\r\\nm040\\r\\n$3\\r\\n-64\\r\\n");
+        assert_eq!(s.run("zadd lex 0 a 0 b 0 c"), ":3\\r\\n");
+        assert_eq!(s.run("zmpop 1 big min count 4"), "*2\\r\\n$3\\r\\nbig\\r\\n*4\\r\\n*2\\r\\n$4\\r\\nm237\\r\\n$3\\r\\n-36\\r\\n*2\\r\\n$4\\r\\nm024\\r\\n$3\\r\\n-35\\r\\n*2\\r\\n$4\\r\\nm042\\r\\n$3\\r\\n-35\\r\\n*2\\r\\n$4\\r\\nm089\\r\\n$3\\r\\n-35\\r\\n");
+        assert_eq!(s.run("zremrangebyrank big 0 -1"), ":243\\r\\n");
+        assert_eq!(s.run("exists big"), ":0\\r\\n");
+}
