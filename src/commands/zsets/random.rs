@@ -179,7 +179,7 @@ pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         (s, s.saturating_add(count).min(len))
     };
     let next = if end >= len { 0 } else { end as u64 };
-    let matches = |m: &[u8]| pattern.map_or(true, |p| glob_match(p, m, false));
+    let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
     let mut n = 0;
     z.walk(start, end, false, |m, _| {
         n += matches(m) as usize;

@@ -132,7 +132,7 @@ impl Listpack {
         let n = (member.len() as u32).to_le_bytes();
         let total = HEAD + member.len() + TAIL;
         self.buf
-            .splice(off..off, std::iter::repeat(0u8).take(total))
+            .splice(off..off, std::iter::repeat_n(0u8, total))
             .for_each(drop);
         let e = &mut self.buf[off..off + total];
         e[0..4].copy_from_slice(&n);

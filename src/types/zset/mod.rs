@@ -78,9 +78,7 @@ impl ZSet {
     /// hold `n` members, the longest `max_member` bytes long.
     pub fn with_expected(n: usize, max_member: usize) -> Self {
         let l = limits();
-        if n > l.zset_max_listpack_entries() as usize
-            || max_member > l.zset_max_listpack_value() as usize
-        {
+        if n > l.zset_max_listpack_entries() || max_member > l.zset_max_listpack_value() {
             ZSet {
                 repr: Repr::Skiplist(Box::new(Sorted::with_capacity(n.min(4096)))),
             }
@@ -93,7 +91,7 @@ impl ZSet {
     /// creates it.
     pub fn for_first_member(member_len: usize) -> Self {
         let l = limits();
-        if l.zset_max_listpack_entries() == 0 || member_len > l.zset_max_listpack_value() as usize {
+        if l.zset_max_listpack_entries() == 0 || member_len > l.zset_max_listpack_value() {
             ZSet {
                 repr: Repr::Skiplist(Box::default()),
             }
@@ -214,7 +212,7 @@ impl ZSet {
         }
     }
 
-    fn to_skiplist(&mut self) {
+    fn convert_to_skiplist(&mut self) {
         if let Repr::Listpack(l) = &self.repr {
             let mut s = Sorted::with_capacity(l.len());
             for (m, sc) in l.iter() {
@@ -229,10 +227,10 @@ impl ZSet {
     pub fn shrink_if_small(&mut self) {
         let l = limits();
         if let Repr::Skiplist(s) = &self.repr {
-            if s.len() > l.zset_max_listpack_entries() as usize {
+            if s.len() > l.zset_max_listpack_entries() {
                 return;
             }
-            let max = l.zset_max_listpack_value() as usize;
+            let max = l.zset_max_listpack_value();
             let mut fits = true;
             s.walk(0, s.len(), false, |m, _| {
                 fits = m.len() <= max;
@@ -283,10 +281,10 @@ impl ZSet {
     pub fn insert_new(&mut self, member: &[u8], score: f64) {
         if let Repr::Listpack(l) = &self.repr {
             let lim = limits();
-            if l.len() + 1 > lim.zset_max_listpack_entries() as usize
-                || member.len() > lim.zset_max_listpack_value() as usize
+            if l.len() + 1 > lim.zset_max_listpack_entries()
+                || member.len() > lim.zset_max_listpack_value()
             {
-                self.to_skiplist();
+                self.convert_to_skiplist();
             }
         }
         match &mut self.repr {

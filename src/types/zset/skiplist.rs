@@ -108,10 +108,7 @@ impl Sorted {
     }
 
     fn hash(&self, m: &[u8]) -> u64 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = self.hasher.build_hasher();
-        m.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(m)
     }
 
     fn slot_member(&self, id: u32) -> &[u8] {
@@ -297,10 +294,7 @@ impl Sorted {
         let h = self.hash(member);
         let (slots, hasher) = (&self.slots, &self.hasher);
         self.index.insert_unique(h, id, |&i| {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut st = hasher.build_hasher();
-            slots[i as usize].member.as_slice().hash(&mut st);
-            st.finish()
+            hasher.hash_one(slots[i as usize].member.as_slice())
         });
         self.place(score, member, id);
         self.len += 1;

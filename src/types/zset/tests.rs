@@ -10,8 +10,13 @@ struct Model {
     set: BTreeSet<(Score, Vec<u8>)>,
 }
 
-#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 struct Score(f64);
+impl PartialOrd for Score {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 impl Eq for Score {}
 impl Ord for Score {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
