@@ -156,7 +156,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
     ctx.dirty += (added + updated) as u64;
     if f.incr {
         if processed > 0 {
-            w.double(last.1);
+            super::reply_score(w, last.1);
         } else {
             w.null();
         }
@@ -213,7 +213,7 @@ pub fn zscore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     match read(ctx.db(), &a[1], now) {
         Err(()) => wrongtype(w),
         Ok(z) => match z.and_then(|z| z.score(&a[2])) {
-            Some(s) => w.double(s),
+            Some(s) => super::reply_score(w, s),
             None => w.null(),
         },
     }
@@ -228,7 +228,7 @@ pub fn zmscore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             w.array(a.len() - 2);
             for m in &a[2..] {
                 match z.and_then(|z| z.score(m)) {
-                    Some(s) => w.double(s),
+                    Some(s) => super::reply_score(w, s),
                     None => w.null(),
                 }
             }
@@ -268,7 +268,7 @@ fn rank_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, rev
             if withscore {
                 reply_len(w, 2, false);
                 w.int(r as i64);
-                w.double(s);
+                super::reply_score(w, s);
             } else {
                 w.int(r as i64);
             }

@@ -49,6 +49,25 @@ pub(crate) fn drop_if_empty(db: &mut Db, key: &[u8], now: u64) {
     }
 }
 
+/// Writes a score as a double reply (`%.17g` text: a bulk string in RESP2,
+/// `,` in RESP3). Integral scores, the common case, are formatted without
+/// allocating.
+pub(crate) fn reply_score(w: &mut ReplyWriter<'_>, s: f64) {
+    if s != 0.0 && s.fract() == 0.0 && s.abs() < 1e15 {
+        let mut tmp = [0u8; 20];
+        let text = crate::types::format_i64(s as i64, &mut tmp);
+        if w.resp3() {
+            w.raw(b",");
+            w.raw(text);
+            w.raw(b"\r\n");
+        } else {
+            w.bulk(text);
+        }
+    } else {
+        w.double(s);
+    }
+}
+
 /// Writes one (member, score) pair: nested `[member, score]` when `nested`
 /// (RESP3 pairs), else the two flat.
 pub(crate) fn reply_pair(w: &mut ReplyWriter<'_>, m: &[u8], s: f64, nested: bool) {
@@ -56,7 +75,7 @@ pub(crate) fn reply_pair(w: &mut ReplyWriter<'_>, m: &[u8], s: f64, nested: bool
         w.array(2);
     }
     w.bulk(m);
-    w.double(s);
+    reply_score(w, s);
 }
 
 /// The array header for `n` results, with scores or not, as Redis sizes

@@ -463,3 +463,30 @@ fn skiplist_encoded_commands_as_redis() {
         assert_eq!(s.run("zremrangebyrank big 0 -1"), ":243\\r\\n");
         assert_eq!(s.run("exists big"), ":0\\r\\n");
 }
+
+#[test]
+fn fast_score_format_matches_double_reply() {
+    use crate::protocol::ReplyWriter;
+    for proto in [Protocol::Resp2, Protocol::Resp3] {
+        for v in [
+            1.0,
+            -1.0,
+            0.0,
+            -0.0,
+            1e14,
+            999999999999999.0,
+            1e15,
+            1e16,
+            -12345.0,
+            0.5,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let (mut a, mut b) = (bytes::BytesMut::new(), bytes::BytesMut::new());
+            super::reply_score(&mut ReplyWriter::new(&mut a, proto), v);
+            ReplyWriter::new(&mut b, proto).double(v);
+            assert_eq!(a, b, "{v}");
+        }
+    }
+}
