@@ -131,7 +131,7 @@ pub fn zrandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
 ///
 /// A small (listpack) set is returned whole with cursor 0, as Redis does;
-/// a large one is walked in rank order, the cursor being the next rank.
+/// a large one is walked in its slot order (see [`crate::types::ZSet::scan`]).
 pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let cursor = match std::str::from_utf8(&a[2])
         .ok()
@@ -171,28 +171,18 @@ pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         }
         Ok(Some(z)) => z,
     };
-    let len = z.len();
-    let (start, end) = if z.encoding() == "listpack" {
-        (0, len)
-    } else {
-        let s = (cursor.min(len as u64)) as usize;
-        (s, s.saturating_add(count).min(len))
-    };
-    let next = if end >= len { 0 } else { end as u64 };
     let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
-    let mut n = 0;
-    z.walk(start, end, false, |m, _| {
-        n += matches(m) as usize;
-        true
+    let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
+    let next = z.scan(cursor, count, |m, s| {
+        if matches(m) {
+            found.push((m.to_vec(), s));
+        }
     });
     w.array(2);
     w.bulk(next.to_string().as_bytes());
-    w.array(n * 2);
-    z.walk(start, end, false, |m, s| {
-        if matches(m) {
-            w.bulk(m);
-            w.bulk(format_double(s).as_bytes());
-        }
-        true
-    });
+    w.array(found.len() * 2);
+    for (m, s) in &found {
+        w.bulk(m);
+        w.bulk(format_double(*s).as_bytes());
+    }
 }

@@ -490,3 +490,43 @@ fn fast_score_format_matches_double_reply() {
         }
     }
 }
+
+#[test]
+fn zscan_of_a_large_set_returns_members_present_throughout() {
+    let mut s = Session::new();
+    for i in 0..300 {
+        s.run(&format!("zadd z {i} m{i}"));
+    }
+    assert_eq!(s.encoding("z"), Some("skiplist"));
+    let mut seen = std::collections::HashMap::new();
+    let mut cursor = "0".to_string();
+    let mut step = 0;
+    loop {
+        let r = s.run(&format!("zscan z {cursor} count 20"));
+        // Churn between steps: remove and add members other than m0..m149.
+        s.run(&format!("zrem z m{}", 150 + step));
+        s.run(&format!("zadd z 1 new{step}"));
+        step += 1;
+        let parts: Vec<&str> = r.split("\\r\\n").collect();
+        cursor = parts[2].to_string();
+        let items: Vec<&str> = parts[4..]
+            .iter()
+            .copied()
+            .filter(|p| !p.starts_with('$') && !p.is_empty())
+            .collect();
+        for pair in items.chunks(2) {
+            *seen.entry(pair[0].to_string()).or_insert(0) += 1;
+        }
+        if cursor == "0" {
+            break;
+        }
+        assert!(step < 100);
+    }
+    for i in 0..150 {
+        assert_eq!(seen.get(&format!("m{i}")), Some(&1), "m{i}");
+    }
+    assert_eq!(
+        s.run("zscan z 0 match m29* count 1000"),
+        s.run("zscan z 0 match m29* count 1000")
+    );
+}

@@ -356,6 +356,8 @@ impl Sorted {
     }
 
     fn free_slot(&mut self, id: u32) {
+        // A free slot is marked by a NaN score (members never have one).
+        self.slots[id as usize].score = f64::NAN;
         let member = std::mem::replace(
             &mut self.slots[id as usize].member,
             CompactBytes::from_slice(b""),
@@ -373,6 +375,25 @@ impl Sorted {
         if self.len == 0 {
             self.slots.clear();
             self.free.clear();
+        }
+    }
+
+    /// Calls `f` on the members in slot order from slot `cursor`, visiting
+    /// about `count` slots; returns the cursor to continue from (0 at the
+    /// end). A member keeps its slot while it stays in the set, so a full
+    /// scan returns every member present throughout it exactly once.
+    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
+        let start = cursor.min(self.slots.len() as u64) as usize;
+        let end = start.saturating_add(count.max(1)).min(self.slots.len());
+        for s in &self.slots[start..end] {
+            if !s.score.is_nan() {
+                f(s.member.as_slice(), s.score);
+            }
+        }
+        if end >= self.slots.len() {
+            0
+        } else {
+            end as u64
         }
     }
 
