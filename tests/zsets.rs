@@ -135,3 +135,41 @@ fn encodings_match_redis() {
         y.cmd(&["zrange", "big", "100", "104", "withscores"])
     );
 }
+
+/// RESP3 reply shapes (doubles, nested pairs), compared with Redis.
+#[test]
+fn resp3_shapes_match_redis() {
+    if !common::redis_available() {
+        return;
+    }
+    let script: &[&str] = &[
+        "zadd a 1 x 2.5 y 3 z",
+        "zadd b 1 y 7 w",
+        "zscore a y",
+        "zmscore a y nosuch",
+        "zincrby a 1 x",
+        "zrange a 0 -1 withscores",
+        "zrangebyscore a -inf +inf withscores limit 0 2",
+        "zunion 2 a b withscores",
+        "zinter 2 a b withscores",
+        "zpopmin a",
+        "zpopmax a 1",
+        "zmpop 2 nokey b min count 2",
+        "bzpopmax a 1",
+        "zpopmin nokey",
+        "zmpop 1 nokey min",
+    ];
+    let ours = common::start_shardis(&["--threads", "4"]);
+    let theirs = common::start_redis(&[]);
+    let (mut x, mut y) = (ours.raw(), theirs.raw());
+    x.cmd(&["hello", "3"]);
+    y.cmd(&["hello", "3"]);
+    for line in script {
+        let args: Vec<&str> = line.split(' ').collect();
+        assert_eq!(
+            String::from_utf8_lossy(&x.cmd(&args)),
+            String::from_utf8_lossy(&y.cmd(&args)),
+            "{line}"
+        );
+    }
+}
