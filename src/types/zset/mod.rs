@@ -293,6 +293,19 @@ impl ZSet {
         }
     }
 
+    /// One ZSCAN step from `cursor`: a listpack is returned whole (cursor
+    /// 0 next), the full form about `count` members at a time. Returns the
+    /// next cursor.
+    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
+        match &self.repr {
+            Repr::Listpack(l) => {
+                l.iter().for_each(|(m, s)| f(m, s));
+                0
+            }
+            Repr::Skiplist(s) => s.scan(cursor, count, f),
+        }
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
