@@ -143,7 +143,9 @@ impl Hash {
     /// Converts to a hashtable if any of `args` is longer than
     /// `hash-max-listpack-value` (what Redis checks before HSET/HSETNX).
     pub fn convert_for(&mut self, args: &[&[u8]]) {
-        if matches!(self.repr, Repr::Pack(_)) && args.iter().any(|a| Self::too_long_for_listpack(a.len())) {
+        if matches!(self.repr, Repr::Pack(_))
+            && args.iter().any(|a| Self::too_long_for_listpack(a.len()))
+        {
             self.to_table();
         }
     }
@@ -160,7 +162,10 @@ impl Hash {
                     p.1 = CompactBytes::from_slice(value);
                     false
                 } else {
-                    t.insert_new((CompactBytes::from_slice(field), CompactBytes::from_slice(value)));
+                    t.insert_new((
+                        CompactBytes::from_slice(field),
+                        CompactBytes::from_slice(value),
+                    ));
                     true
                 }
             }
@@ -199,7 +204,7 @@ impl Hash {
 
     /// Calls `f` on every field and value, in the encoding's order
     /// (insertion order for listpacks).
-    pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
+    pub fn for_each<'a>(&'a self, mut f: impl FnMut(&'a [u8], &'a [u8])) {
         match &self.repr {
             Repr::Pack(b) => pack_pairs(b).for_each(|(k, v)| f(k, v)),
             Repr::Table(t) => t.iter().for_each(|p| f(p.0.as_slice(), p.1.as_slice())),
@@ -217,7 +222,12 @@ impl Hash {
 
     /// One HSCAN step from `cursor`: a listpack gives everything at once
     /// (next cursor 0), a hashtable a window of about `count` fields.
-    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut f: impl FnMut(&'a [u8], &'a [u8]),
+    ) -> u64 {
         match &self.repr {
             Repr::Pack(_) => {
                 self.for_each(f);

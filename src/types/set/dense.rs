@@ -8,8 +8,6 @@
 //! increasing windows, so an element present for a whole scan is returned
 //! whatever the table does between calls (grows, shrinks, reorders).
 
-use std::hash::BuildHasher;
-
 use hashbrown::HashTable;
 
 use crate::types::CompactBytes;
@@ -49,10 +47,19 @@ impl Keyed for (CompactBytes, CompactBytes) {
 }
 
 /// A hash table of entries keyed by byte strings, stored densely.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Dense<E> {
     entries: Vec<E>,
     index: HashTable<usize>,
+}
+
+impl<E> Default for Dense<E> {
+    fn default() -> Self {
+        Dense {
+            entries: Vec::new(),
+            index: HashTable::new(),
+        }
+    }
 }
 
 impl<E: Keyed> PartialEq for Dense<E> {
@@ -87,7 +94,9 @@ impl<E: Keyed> Dense<E> {
     pub fn find(&self, key: &[u8]) -> Option<usize> {
         let entries = &self.entries;
         self.index
-            .find(hash_of(key), |&i| entries.get(i).is_some_and(|e| e.key() == key))
+            .find(hash_of(key), |&i| {
+                entries.get(i).is_some_and(|e| e.key() == key)
+            })
             .copied()
     }
 
@@ -154,8 +163,9 @@ impl<E: Keyed> Dense<E> {
         if self.entries.capacity() > 16 && n * 8 < self.entries.capacity() {
             self.entries.shrink_to(n * 2);
             let entries = &self.entries;
-            self.index
-                .shrink_to(n * 2, |&j| entries.get(j).map(|e| hash_of(e.key())).unwrap_or(0));
+            self.index.shrink_to(n * 2, |&j| {
+                entries.get(j).map(|e| hash_of(e.key())).unwrap_or(0)
+            });
         }
     }
 
@@ -174,7 +184,7 @@ impl<E: Keyed> Dense<E> {
     /// the windows of a complete scan covers every hash: an entry present
     /// from start to end is returned at least once, and at most once unless
     /// it was removed and re-added.
-    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&E)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a E)) -> u64 {
         let n = self.entries.len().max(1) as u64;
         let per_call = (count as u64).max(n / 64).max(1);
         let width = if per_call >= n {

@@ -230,7 +230,10 @@ impl Set {
                     return true;
                 }
                 let n = intset::len(b);
-                let widest = match (intset::get(b, 0), n.checked_sub(1).and_then(|i| intset::get(b, i))) {
+                let widest = match (
+                    intset::get(b, 0),
+                    n.checked_sub(1).and_then(|i| intset::get(b, i)),
+                ) {
                     (Some(lo), Some(hi)) => digits(lo).max(digits(hi)),
                     _ => 0,
                 };
@@ -272,9 +275,7 @@ impl Set {
     pub fn with_member_at<R>(&self, i: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         match &self.repr {
             Repr::Table(t) => t.at(i).map(|m| f(m.as_slice())),
-            Repr::Small(b) if is_listpack(b) => {
-                pack::Iter::at(b, LP_FIRST).nth(i).map(f)
-            }
+            Repr::Small(b) if is_listpack(b) => pack::Iter::at(b, LP_FIRST).nth(i).map(f),
             Repr::Small(b) => {
                 let mut tmp = [0u8; 20];
                 intset::get(b, i).map(|v| f(format_i64(v, &mut tmp)))
