@@ -192,7 +192,11 @@ impl<E: Keyed> Dense<E> {
         } else {
             (u64::MAX / n).saturating_mul(per_call)
         };
-        let end = cursor.checked_add(width);
+        let end = if width == u64::MAX {
+            None
+        } else {
+            cursor.checked_add(width)
+        };
         for e in &self.entries {
             let h = hash_of(e.key());
             if h >= cursor && end.is_none_or(|end| h < end) {
