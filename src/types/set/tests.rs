@@ -56,13 +56,13 @@ fn op(ints_only: bool) -> impl Strategy<Value = Op> {
 fn check(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut compact = Set::new();
     let mut table = full();
-    let mut model = BTreeSet::new();
+    let mut model: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut order: Vec<Vec<u8>> = Vec::new();
     for op in ops {
         let was = compact.encoding();
         if was == "intset" {
             // Converting an intset keeps its ascending order.
-            let mut ints: Vec<i64> = model.iter().filter_map(|m| as_int(m)).collect();
+            let mut ints: Vec<i64> = model.iter().filter_map(|m| as_int(m.as_slice())).collect();
             ints.sort();
             order = ints.iter().map(|i| i.to_string().into_bytes()).collect();
         }
