@@ -219,7 +219,7 @@ fn write_or_create<'a>(ctx: &'a mut ExecCtx<'_>, key: &[u8]) -> Result<&'a mut H
 
 /// Shared by HSET and HMSET: sets the pairs, returns how many were new.
 fn set_pairs(ctx: &mut ExecCtx<'_>, a: &[Bytes]) -> Result<i64, &'static str> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err("");
     }
     let h = write_or_create(ctx, &a[1])?;

@@ -441,13 +441,12 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Some(_) => return w.error(error::WRONGTYPE),
     };
     let size = s.len();
-    let dirty;
-    match count {
+    let dirty = match count {
         None => {
             if let Some(m) = s.remove_at(rand_below(size)) {
                 w.bulk(&m);
             }
-            dirty = 1;
+            1
         }
         Some(0) => return w.set(0),
         Some(c) if c >= size as u64 => {
@@ -463,9 +462,9 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                     w.bulk(&m);
                 }
             }
-            dirty = c;
+            c
         }
-    }
+    };
     if s.is_empty() {
         db.remove(&a[1], now);
     }

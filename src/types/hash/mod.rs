@@ -120,7 +120,7 @@ impl Hash {
     }
 
     /// Converts to a hashtable.
-    fn to_table(&mut self) -> &mut Dense<Pair> {
+    fn make_table(&mut self) -> &mut Dense<Pair> {
         if let Repr::Pack(b) = &self.repr {
             let mut t = Dense::with_capacity(pack::count(b, 0) + 1);
             for (f, v) in pack_pairs(b) {
@@ -146,7 +146,7 @@ impl Hash {
         if matches!(self.repr, Repr::Pack(_))
             && args.iter().any(|a| Self::too_long_for_listpack(a.len()))
         {
-            self.to_table();
+            self.make_table();
         }
     }
 
@@ -179,7 +179,7 @@ impl Hash {
                 pack::splice(b, end..end, &[field, value]);
                 pack::set_count(b, 0, n);
                 if n > limits().hash_max_listpack_entries() {
-                    self.to_table();
+                    self.make_table();
                 }
                 true
             }

@@ -161,7 +161,7 @@ impl Set {
     }
 
     /// Converts to a hashtable with room for `extra` more members.
-    fn to_table(&mut self, extra: usize) -> &mut Dense<CompactBytes> {
+    fn make_table(&mut self, extra: usize) -> &mut Dense<CompactBytes> {
         if let Repr::Small(_) = self.repr {
             let mut t = Dense::with_capacity(self.len() + extra);
             self.for_each(|m| t.insert_new(CompactBytes::from_slice(m)));
@@ -214,7 +214,7 @@ impl Set {
                     pack::splice(b, end..end, &[m]);
                     pack::set_count(b, LP_COUNT, n + 1);
                 } else {
-                    self.to_table(1).insert_new(CompactBytes::from_slice(m));
+                    self.make_table(1).insert_new(CompactBytes::from_slice(m));
                 }
                 true
             }
@@ -225,7 +225,7 @@ impl Set {
                     }
                     let max = l.set_max_intset_entries().min(INTSET_HARD_MAX);
                     if intset::len(b) > max {
-                        self.to_table(0);
+                        self.make_table(0);
                     }
                     return true;
                 }
@@ -246,7 +246,7 @@ impl Set {
                         pack::set_count(b, LP_COUNT, n + 1);
                     }
                 } else {
-                    self.to_table(1).insert_new(CompactBytes::from_slice(m));
+                    self.make_table(1).insert_new(CompactBytes::from_slice(m));
                 }
                 true
             }

@@ -10,7 +10,7 @@ use super::*;
 
 fn full() -> Set {
     Set {
-        repr: Repr::Table(Box::new(Dense::default())),
+        repr: Repr::Table(Box::default()),
     }
 }
 
