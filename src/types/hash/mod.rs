@@ -171,13 +171,14 @@ impl Hash {
             }
             Repr::Pack(b) => {
                 if let Some(f) = pack_find(b, field) {
-                    pack::splice(b, f.value..f.end, &[value]);
+                    *b = pack::spliced(b, f.value..f.end, &[value]).into_boxed_slice();
                     return false;
                 }
                 let n = pack::count(b, 0) + 1;
                 let end = b.len();
-                pack::splice(b, end..end, &[field, value]);
-                pack::set_count(b, 0, n);
+                let mut v = pack::spliced(b, end..end, &[field, value]);
+                pack::set_count(&mut v, 0, n);
+                *b = v.into_boxed_slice();
                 if n > limits().hash_max_listpack_entries() {
                     self.make_table();
                 }
@@ -193,8 +194,9 @@ impl Hash {
             Repr::Pack(b) => match pack_find(b, field) {
                 Some(f) => {
                     let n = pack::count(b, 0);
-                    pack::splice(b, f.start..f.end, &[]);
-                    pack::set_count(b, 0, n.saturating_sub(1));
+                    let mut v = pack::spliced(b, f.start..f.end, &[]);
+                    pack::set_count(&mut v, 0, n.saturating_sub(1));
+                    *b = v.into_boxed_slice();
                     true
                 }
                 None => false,

@@ -33,9 +33,7 @@ pub fn len(buf: &[u8]) -> usize {
 }
 
 /// An empty intset.
-pub fn empty() -> Box<[u8]> {
-    Box::new([2u8])
-}
+pub const EMPTY: &[u8] = &[2];
 
 #[inline]
 fn read_at(buf: &[u8], w: usize, i: usize) -> i64 {
@@ -96,10 +94,10 @@ pub fn contains(buf: &[u8], v: i64) -> bool {
     search(buf, v).is_ok()
 }
 
-/// Adds `v`; returns false if it was already there.
-pub fn insert(buf: &mut Box<[u8]>, v: i64) -> bool {
+/// The intset with `v` added, or `None` if it was already there.
+pub fn inserted(buf: &[u8], v: i64) -> Option<Vec<u8>> {
     let pos = match search(buf, v) {
-        Ok(_) => return false,
+        Ok(_) => return None,
         Err(p) => p,
     };
     let old_w = width(buf);
@@ -116,33 +114,20 @@ pub fn insert(buf: &mut Box<[u8]>, v: i64) -> bool {
     if pos == n {
         write(&mut out, w, v);
     }
-    *buf = out.into_boxed_slice();
-    true
+    Some(out)
 }
 
-/// Removes `v`; returns false if it was not there.
-pub fn remove(buf: &mut Box<[u8]>, v: i64) -> bool {
-    match search(buf, v) {
-        Ok(pos) => {
-            remove_at(buf, pos);
-            true
-        }
-        Err(_) => false,
-    }
-}
-
-/// Removes the element at position `pos` (keeping the width, as Redis
-/// never downgrades an intset).
-pub fn remove_at(buf: &mut Box<[u8]>, pos: usize) {
+/// The intset without `v`, or `None` if `v` was not there (the width is
+/// kept: Redis never downgrades an intset).
+pub fn removed(buf: &[u8], v: i64) -> Option<Vec<u8>> {
+    let pos = search(buf, v).ok()?;
     let w = width(buf);
     let start = 1 + pos * w;
-    if start + w > buf.len() {
-        return;
-    }
+    let (head, tail) = (buf.get(..start)?, buf.get(start + w..)?);
     let mut out = Vec::with_capacity(buf.len() - w);
-    out.extend_from_slice(&buf[..start]);
-    out.extend_from_slice(&buf[start + w..]);
-    *buf = out.into_boxed_slice();
+    out.extend_from_slice(head);
+    out.extend_from_slice(tail);
+    Some(out)
 }
 
 /// Every element, ascending.
@@ -157,18 +142,18 @@ mod tests {
 
     #[test]
     fn upgrades_and_stays_sorted() {
-        let mut b = empty();
-        assert!(insert(&mut b, 5));
-        assert!(insert(&mut b, -3));
-        assert!(!insert(&mut b, 5));
+        let mut b = EMPTY.to_vec();
+        b = inserted(&b, 5).unwrap();
+        b = inserted(&b, -3).unwrap();
+        assert!(inserted(&b, 5).is_none());
         assert_eq!(width(&b), 2);
-        assert!(insert(&mut b, 100_000));
+        b = inserted(&b, 100_000).unwrap();
         assert_eq!(width(&b), 4);
-        assert!(insert(&mut b, i64::MIN));
+        b = inserted(&b, i64::MIN).unwrap();
         assert_eq!(width(&b), 8);
         assert_eq!(iter(&b).collect::<Vec<_>>(), vec![i64::MIN, -3, 5, 100_000]);
-        assert!(remove(&mut b, -3));
-        assert!(!remove(&mut b, -3));
+        b = removed(&b, -3).unwrap();
+        assert!(removed(&b, -3).is_none());
         assert!(contains(&b, 100_000));
         assert_eq!(len(&b), 3);
         assert_eq!(b.len(), 1 + 3 * 8);

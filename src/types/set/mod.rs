@@ -45,8 +45,10 @@ pub struct Set {
 #[derive(Debug, Clone, PartialEq)]
 enum Repr {
     /// Intset (first byte 2, 4 or 8: the element width) or listpack (first
-    /// byte [`LISTPACK`], then the entry count and the entries).
-    Small(Box<[u8]>),
+    /// byte [`LISTPACK`], then the entry count and the entries). Buffers of
+    /// up to 22 bytes (e.g. ten small integers) are kept inside the set
+    /// itself, saving an allocation for the many tiny sets.
+    Small(CompactBytes),
     /// Hashtable.
     Table(Box<Dense<CompactBytes>>),
 }
@@ -69,11 +71,8 @@ fn digits(v: i64) -> usize {
     format_i64(v, &mut b).len()
 }
 
-fn empty_listpack() -> Box<[u8]> {
-    let mut v = Vec::with_capacity(LP_FIRST);
-    v.push(LISTPACK);
-    v.extend_from_slice(&[0; pack::HEADER]);
-    v.into_boxed_slice()
+fn empty_listpack() -> CompactBytes {
+    CompactBytes::from_slice(&[LISTPACK, 0, 0, 0, 0])
 }
 
 #[inline]
@@ -85,7 +84,7 @@ impl Set {
     /// An empty set (an empty intset, as Redis creates before adding).
     pub fn new() -> Self {
         Set {
-            repr: Repr::Small(intset::empty()),
+            repr: Repr::Small(CompactBytes::from_slice(intset::EMPTY)),
         }
     }
 
@@ -119,8 +118,8 @@ impl Set {
     /// Number of members.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Small(b) if is_listpack(b) => pack::count(b, LP_COUNT),
-            Repr::Small(b) => intset::len(b),
+            Repr::Small(b) if is_listpack(b.as_slice()) => pack::count(b.as_slice(), LP_COUNT),
+            Repr::Small(b) => intset::len(b.as_slice()),
             Repr::Table(t) => t.len(),
         }
     }
@@ -133,7 +132,7 @@ impl Set {
     /// The OBJECT ENCODING name.
     pub fn encoding(&self) -> &'static str {
         match &self.repr {
-            Repr::Small(b) if is_listpack(b) => "listpack",
+            Repr::Small(b) if is_listpack(b.as_slice()) => "listpack",
             Repr::Small(_) => "intset",
             Repr::Table(_) => "hashtable",
         }
@@ -154,8 +153,8 @@ impl Set {
     /// Whether `m` is a member.
     pub fn contains(&self, m: &[u8]) -> bool {
         match &self.repr {
-            Repr::Small(b) if is_listpack(b) => Self::lp_find(b, m).is_some(),
-            Repr::Small(b) => as_int(m).is_some_and(|v| intset::contains(b, v)),
+            Repr::Small(b) if is_listpack(b.as_slice()) => Self::lp_find(b.as_slice(), m).is_some(),
+            Repr::Small(b) => as_int(m).is_some_and(|v| intset::contains(b.as_slice(), v)),
             Repr::Table(t) => t.find(m).is_some(),
         }
     }
@@ -176,19 +175,19 @@ impl Set {
     /// Converts an intset to a listpack (members in ascending order).
     fn intset_to_listpack(&mut self) {
         if let Repr::Small(b) = &self.repr {
-            if is_listpack(b) {
+            if is_listpack(b.as_slice()) {
                 return;
             }
-            let n = intset::len(b);
+            let n = intset::len(b.as_slice());
             let mut v = Vec::with_capacity(LP_FIRST + n * 4);
             v.push(LISTPACK);
             v.extend_from_slice(&[0; pack::HEADER]);
             let mut tmp = [0u8; 20];
-            for x in intset::iter(b) {
+            for x in intset::iter(b.as_slice()) {
                 pack::push(&mut v, format_i64(x, &mut tmp));
             }
             pack::set_count(&mut v, LP_COUNT, n);
-            self.repr = Repr::Small(v.into_boxed_slice());
+            self.repr = Repr::Small(CompactBytes::from_slice(&v));
         }
     }
 
@@ -204,15 +203,16 @@ impl Set {
                 t.insert_new(CompactBytes::from_slice(m));
                 true
             }
-            Repr::Small(b) if is_listpack(b) => {
-                if Self::lp_find(b, m).is_some() {
+            Repr::Small(b) if is_listpack(b.as_slice()) => {
+                if Self::lp_find(b.as_slice(), m).is_some() {
                     return false;
                 }
-                let n = pack::count(b, LP_COUNT);
+                let n = pack::count(b.as_slice(), LP_COUNT);
                 if n < l.set_max_listpack_entries() && m.len() <= l.set_max_listpack_value() {
                     let end = b.len();
-                    pack::splice(b, end..end, &[m]);
-                    pack::set_count(b, LP_COUNT, n + 1);
+                    let mut v = pack::spliced(b.as_slice(), end..end, &[m]);
+                    pack::set_count(&mut v, LP_COUNT, n + 1);
+                    *b = CompactBytes::from_slice(&v);
                 } else {
                     self.make_table(1).insert_new(CompactBytes::from_slice(m));
                 }
@@ -220,19 +220,20 @@ impl Set {
             }
             Repr::Small(b) => {
                 if let Some(v) = as_int(m) {
-                    if !intset::insert(b, v) {
+                    let Some(new) = intset::inserted(b.as_slice(), v) else {
                         return false;
-                    }
+                    };
+                    *b = CompactBytes::from_slice(&new);
                     let max = l.set_max_intset_entries().min(INTSET_HARD_MAX);
-                    if intset::len(b) > max {
+                    if intset::len(b.as_slice()) > max {
                         self.make_table(0);
                     }
                     return true;
                 }
-                let n = intset::len(b);
+                let n = intset::len(b.as_slice());
                 let widest = match (
-                    intset::get(b, 0),
-                    n.checked_sub(1).and_then(|i| intset::get(b, i)),
+                    intset::get(b.as_slice(), 0),
+                    n.checked_sub(1).and_then(|i| intset::get(b.as_slice(), i)),
                 ) {
                     (Some(lo), Some(hi)) => digits(lo).max(digits(hi)),
                     _ => 0,
@@ -242,8 +243,9 @@ impl Set {
                     self.intset_to_listpack();
                     if let Repr::Small(b) = &mut self.repr {
                         let end = b.len();
-                        pack::splice(b, end..end, &[m]);
-                        pack::set_count(b, LP_COUNT, n + 1);
+                        let mut v = pack::spliced(b.as_slice(), end..end, &[m]);
+                        pack::set_count(&mut v, LP_COUNT, n + 1);
+                        *b = CompactBytes::from_slice(&v);
                     }
                 } else {
                     self.make_table(1).insert_new(CompactBytes::from_slice(m));
@@ -257,16 +259,23 @@ impl Set {
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match &mut self.repr {
             Repr::Table(t) => t.remove(m).is_some(),
-            Repr::Small(b) if is_listpack(b) => match Self::lp_find(b, m) {
+            Repr::Small(b) if is_listpack(b.as_slice()) => match Self::lp_find(b.as_slice(), m) {
                 Some((start, end)) => {
-                    let n = pack::count(b, LP_COUNT);
-                    pack::splice(b, start..end, &[]);
-                    pack::set_count(b, LP_COUNT, n.saturating_sub(1));
+                    let n = pack::count(b.as_slice(), LP_COUNT);
+                    let mut v = pack::spliced(b.as_slice(), start..end, &[]);
+                    pack::set_count(&mut v, LP_COUNT, n.saturating_sub(1));
+                    *b = CompactBytes::from_slice(&v);
                     true
                 }
                 None => false,
             },
-            Repr::Small(b) => as_int(m).is_some_and(|v| intset::remove(b, v)),
+            Repr::Small(b) => match as_int(m).and_then(|v| intset::removed(b.as_slice(), v)) {
+                Some(new) => {
+                    *b = CompactBytes::from_slice(&new);
+                    true
+                }
+                None => false,
+            },
         }
     }
 
@@ -275,10 +284,12 @@ impl Set {
     pub fn with_member_at<R>(&self, i: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         match &self.repr {
             Repr::Table(t) => t.at(i).map(|m| f(m.as_slice())),
-            Repr::Small(b) if is_listpack(b) => pack::Iter::at(b, LP_FIRST).nth(i).map(f),
+            Repr::Small(b) if is_listpack(b.as_slice()) => {
+                pack::Iter::at(b.as_slice(), LP_FIRST).nth(i).map(f)
+            }
             Repr::Small(b) => {
                 let mut tmp = [0u8; 20];
-                intset::get(b, i).map(|v| f(format_i64(v, &mut tmp)))
+                intset::get(b.as_slice(), i).map(|v| f(format_i64(v, &mut tmp)))
             }
         }
     }
@@ -301,10 +312,12 @@ impl Set {
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
         match &self.repr {
             Repr::Table(t) => t.iter().for_each(|m| f(m.as_slice())),
-            Repr::Small(b) if is_listpack(b) => pack::Iter::at(b, LP_FIRST).for_each(f),
+            Repr::Small(b) if is_listpack(b.as_slice()) => {
+                pack::Iter::at(b.as_slice(), LP_FIRST).for_each(f)
+            }
             Repr::Small(b) => {
                 let mut tmp = [0u8; 20];
-                for v in intset::iter(b) {
+                for v in intset::iter(b.as_slice()) {
                     f(format_i64(v, &mut tmp));
                 }
             }
@@ -327,6 +340,7 @@ impl Set {
     pub fn memory_usage(&self) -> usize {
         std::mem::size_of::<Self>()
             + match &self.repr {
+                Repr::Small(b) if b.len() <= 22 => 0,
                 Repr::Small(b) => b.len(),
                 Repr::Table(t) => {
                     let mut heap = 0;

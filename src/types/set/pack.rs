@@ -114,17 +114,21 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-/// Replaces `buf[range]` with the bytes of entries `parts`, keeping the
-/// buffer exactly sized (compact encodings never hold spare capacity).
-pub fn splice(buf: &mut Box<[u8]>, range: std::ops::Range<usize>, parts: &[&[u8]]) {
+/// A copy of `buf` with `buf[range]` replaced by the entries `parts`,
+/// exactly sized (compact encodings never hold spare capacity).
+pub fn spliced(buf: &[u8], range: std::ops::Range<usize>, parts: &[&[u8]]) -> Vec<u8> {
     let added: usize = parts.iter().map(|p| entry_size(p)).sum();
-    let mut v = Vec::with_capacity(buf.len() - range.len() + added);
-    v.extend_from_slice(&buf[..range.start]);
+    let (head, tail) = match (buf.get(..range.start), buf.get(range.end..)) {
+        (Some(h), Some(t)) => (h, t),
+        _ => (buf, &[][..]),
+    };
+    let mut v = Vec::with_capacity(head.len() + tail.len() + added);
+    v.extend_from_slice(head);
     for p in parts {
         push(&mut v, p);
     }
-    v.extend_from_slice(&buf[range.end..]);
-    *buf = v.into_boxed_slice();
+    v.extend_from_slice(tail);
+    v
 }
 
 #[cfg(test)]
