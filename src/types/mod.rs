@@ -10,6 +10,7 @@
 //! thresholds in [`limits`].
 
 pub mod compact;
+pub mod hll;
 pub mod hash;
 pub mod ldouble;
 pub mod limits;

@@ -1,0 +1,1 @@
+//! Unit tests of SORT and SORT_RO.
