@@ -182,7 +182,10 @@ pub fn parse_weight(s: &[u8]) -> Option<f64> {
     if s.is_empty() {
         return Some(0.0);
     }
-    let t = match s.iter().position(|&b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) {
+    let t = match s
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+    {
         Some(i) => &s[i..],
         None => return None,
     };
@@ -194,7 +197,11 @@ pub fn parse_weight(s: &[u8]) -> Option<f64> {
     };
     let lower = body.to_ascii_lowercase();
     if lower == "inf" || lower == "infinity" {
-        return Some(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Some(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if lower.starts_with("nan") {
         return None;

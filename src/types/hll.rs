@@ -362,7 +362,10 @@ pub fn sparse_set(
                 replaced = true;
             }
         }
-        Op::Zero { len: 1, xzero: false } => {
+        Op::Zero {
+            len: 1,
+            xzero: false,
+        } => {
             s[p] = val_byte(count, 1);
             replaced = true;
         }
@@ -627,9 +630,7 @@ pub fn self_test(mut rand: impl FnMut() -> u64) -> Result<(), String> {
         for (i, &b) in bytes.iter().enumerate() {
             let v = dense_get(&regs, i);
             if v != b {
-                return Err(format!(
-                    "TESTFAILED Register {i} should be {b} but is {v}"
-                ));
+                return Err(format!("TESTFAILED Register {i} should be {b} but is {v}"));
             }
         }
     }
@@ -651,4 +652,180 @@ pub fn self_test(mut rand: impl FnMut() -> u64) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Register values of an HLL string, one byte each.
+    fn registers(s: &[u8]) -> [u8; REGISTERS] {
+        let mut r = [0u8; REGISTERS];
+        merge_into(&mut r, s).expect("valid HLL");
+        r
+    }
+
+    fn dense_empty() -> Vec<u8> {
+        let mut d = new_sparse();
+        sparse_to_dense(&mut d).unwrap();
+        d
+    }
+
+    #[test]
+    fn hash_matches_redis() {
+        // Register/count pairs as PFDEBUG shows them in Redis for "a".
+        let (idx, count) = register_and_count(b"a");
+        let mut s = new_sparse();
+        assert!(add(&mut s, b"a", 3000).unwrap());
+        let r = registers(&s);
+        assert_eq!(r[idx], count);
+        assert_eq!(
+            decode(&s),
+            format!("Z:{} v:{},1 Z:{}", idx, count, REGISTERS - idx - 1)
+        );
+        assert_eq!(murmur_hash64a(b"", 0), 0);
+    }
+
+    #[test]
+    fn empty_hll_counts_zero() {
+        assert_eq!(count(&new_sparse()), Ok(0));
+        assert_eq!(count(&dense_empty()), Ok(0));
+        assert_eq!(new_sparse().len(), HDR_SIZE + 2);
+        assert!(is_valid(&new_sparse()));
+        assert!(is_valid(&dense_empty()));
+    }
+
+    #[test]
+    fn big_register_values_promote() {
+        let mut s = new_sparse();
+        assert_eq!(sparse_set(&mut s, 100, 40, 3000), Ok(true));
+        assert_eq!(encoding(&s), DENSE);
+        assert_eq!(registers(&s)[100], 40);
+    }
+
+    #[test]
+    fn dense_packing_round_trips() {
+        assert!(self_test({
+            let mut x = 88172645463325252u64;
+            move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            }
+        })
+        .is_ok());
+    }
+
+    proptest! {
+        /// The sparse form (under any size limit) and the dense form fed
+        /// the same elements hold the same registers as a plain array
+        /// model, report the same changes, and give the same counts.
+        #[test]
+        fn sparse_and_dense_agree(
+            elements in proptest::collection::vec(any::<u32>(), 0..2500),
+            max_bytes in 20usize..4000,
+        ) {
+            let mut sparse = new_sparse();
+            let mut dense = dense_empty();
+            let mut model = [0u8; REGISTERS];
+            for e in &elements {
+                let ele = e.to_le_bytes();
+                let (i, c) = register_and_count(&ele);
+                let expect = c > model[i];
+                if expect {
+                    model[i] = c;
+                }
+                prop_assert_eq!(add(&mut sparse, &ele, max_bytes), Ok(expect));
+                prop_assert_eq!(add(&mut dense, &ele, max_bytes), Ok(expect));
+                if encoding(&sparse) == SPARSE {
+                    prop_assert!(sparse.len() <= max_bytes.max(HDR_SIZE + 2));
+                }
+            }
+            prop_assert_eq!(&registers(&sparse)[..], &model[..]);
+            prop_assert_eq!(&registers(&dense)[..], &model[..]);
+            let expected = estimate(&raw_histogram(&model));
+            prop_assert_eq!(count(&sparse), Ok(expected));
+            prop_assert_eq!(count(&dense), Ok(expected));
+            let mut converted = sparse.clone();
+            prop_assert!(sparse_to_dense(&mut converted).is_ok());
+            prop_assert_eq!(&converted[HDR_SIZE..], &dense[HDR_SIZE..]);
+        }
+
+        /// Direct register updates (PFMERGE's path) in random order with
+        /// values up to 63 agree with the model too.
+        #[test]
+        fn register_updates_agree(
+            ops in proptest::collection::vec((0usize..REGISTERS, 1u8..=63), 0..600),
+        ) {
+            let mut sparse = new_sparse();
+            let mut model = [0u8; REGISTERS];
+            for &(i, v) in &ops {
+                let expect = v > model[i];
+                model[i] = model[i].max(v);
+                prop_assert_eq!(set_register(&mut sparse, i, v, 3000), Ok(expect));
+            }
+            prop_assert_eq!(&registers(&sparse)[..], &model[..]);
+            if encoding(&sparse) == SPARSE {
+                // The opcodes still cover exactly all registers.
+                let ops: Vec<Op> = sparse_ops(&sparse[HDR_SIZE..]).collect();
+                prop_assert_eq!(ops.iter().map(|o| o.len()).sum::<usize>(), REGISTERS);
+            }
+        }
+
+        /// Arbitrary bytes behind a valid header never panic or over-read.
+        #[test]
+        fn corrupt_sparse_never_panics(
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+            index in 0usize..REGISTERS,
+            value in 1u8..=63,
+            max_bytes in 0usize..200,
+        ) {
+            let mut s = new_sparse();
+            s.truncate(HDR_SIZE);
+            s.extend_from_slice(&body);
+            let _ = count(&s);
+            let _ = histogram(&s);
+            let _ = decode(&s);
+            let mut m = [0u8; REGISTERS];
+            let _ = merge_into(&mut m, &s);
+            let mut t = s.clone();
+            let _ = sparse_to_dense(&mut t);
+            let mut t = s.clone();
+            let _ = set_register(&mut t, index, value, max_bytes);
+            let _ = add(&mut t, &body, max_bytes);
+            let _ = count(&t);
+        }
+
+        /// A valid sparse HLL with random bytes flipped never panics.
+        #[test]
+        fn mutated_sparse_never_panics(
+            elements in proptest::collection::vec(any::<u16>(), 0..300),
+            flips in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..6),
+            cut in any::<u16>(),
+        ) {
+            let mut s = new_sparse();
+            for e in &elements {
+                let _ = add(&mut s, &e.to_le_bytes(), 3000);
+            }
+            for &(at, b) in &flips {
+                let n = s.len() - HDR_SIZE;
+                if n > 0 {
+                    s[HDR_SIZE + at as usize % n] = b;
+                }
+            }
+            let keep = HDR_SIZE + cut as usize % (s.len() - HDR_SIZE + 1);
+            s.truncate(keep);
+            let _ = count(&s);
+            for e in &elements {
+                if add(&mut s, &e.to_be_bytes(), 3000).is_err() {
+                    break;
+                }
+            }
+            let _ = decode(&s);
+            let mut m = [0u8; REGISTERS];
+            let _ = merge_into(&mut m, &s);
+        }
+    }
 }

@@ -10,8 +10,8 @@
 //! thresholds in [`limits`].
 
 pub mod compact;
-pub mod hll;
 pub mod hash;
+pub mod hll;
 pub mod ldouble;
 pub mod limits;
 pub mod list;
