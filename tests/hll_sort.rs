@@ -40,7 +40,8 @@ impl Pair {
     /// Whether shardis knows `name` (collection commands may be missing).
     fn knows(&mut self, name: &str) -> bool {
         let r = self.shardis.cmd(&["COMMAND", "INFO", name]);
-        !r.starts_with(b"*1\r\n*-1") && !r.starts_with(b"*1\r\n_")
+        // An unknown name gives a one-element array holding a nil.
+        !(r.starts_with(b"*1\r\n$-1") || r.starts_with(b"*1\r\n*-1") || r.starts_with(b"*1\r\n_"))
     }
 }
 

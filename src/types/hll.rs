@@ -326,6 +326,9 @@ pub fn sparse_set(
     count: u8,
     sparse_max_bytes: usize,
 ) -> Result<bool, Corrupt> {
+    if count == 0 {
+        return Ok(false);
+    }
     if count > SPARSE_VAL_MAX_VALUE {
         return promote(s, index, count);
     }
