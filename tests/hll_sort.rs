@@ -81,7 +81,7 @@ fn hll_cases(p: &mut Pair) {
                 let mut args = vec!["PFADD".to_string(), key.clone()];
                 args.append(&mut batch);
                 p.both(&args);
-                if rng.next() % 4 == 0 {
+                if rng.next().is_multiple_of(4) {
                     p.both(&["PFCOUNT", &key]);
                 }
             }
@@ -228,31 +228,31 @@ fn sort_cases(p: &mut Pair) {
                 _ => format!("{}", (rng.next() % 2000) as i64 - 1000),
             };
             args.push(e.clone());
-            if rng.next() % 3 != 0 {
+            if !rng.next().is_multiple_of(3) {
                 let w = format!("{}", (rng.next() % 10) as i64 - 5);
                 p.both(&["SET", &format!("{{u}}wt_{e}"), &w]);
             }
         }
         p.both(&args);
         let mut sort = vec!["SORT".to_string(), key.clone()];
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             sort.extend(["BY".to_string(), "{u}wt_*".to_string()]);
         }
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             sort.push("ALPHA".to_string());
         }
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             sort.push("DESC".to_string());
         }
         // Redis orders ALPHA ties among BY values with an unstable partial
         // sort when LIMIT is given; that order is not reproduced.
         let by_alpha = sort.iter().any(|a| a == "BY") && sort.iter().any(|a| a == "ALPHA");
-        if !by_alpha && rng.next() % 2 == 0 {
+        if !by_alpha && rng.next().is_multiple_of(2) {
             let a = (rng.next() % 12) as i64 - 2;
             let b = (rng.next() % 12) as i64 - 2;
             sort.extend(["LIMIT".to_string(), a.to_string(), b.to_string()]);
         }
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             sort.extend(["GET".to_string(), "#".to_string()]);
             sort.extend(["GET".to_string(), "{u}wt_*".to_string()]);
         }
