@@ -209,9 +209,10 @@ pub fn parse_weight(s: &[u8]) -> Option<f64> {
     let v = if let Some(hex) = lower.strip_prefix("0x") {
         parse_hex(hex)?
     } else {
-        if !body
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        if body.starts_with(['+', '-'])
+            || !body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         {
             return None;
         }

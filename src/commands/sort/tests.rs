@@ -177,6 +177,10 @@ fn weights_parse_as_strtod() {
     assert_eq!(p(b"0e-400"), Some(0.0));
     assert_eq!(p(b"2\x00junk"), Some(2.0));
     assert_eq!(p(b"abc"), None);
+    assert_eq!(p(b"--5"), None);
+    assert_eq!(p(b"+-5"), None);
+    assert_eq!(p(b"-1e-3"), Some(-0.001));
+    assert_eq!(p(b"-0x1p4"), Some(-16.0));
     let mut s = Session::new();
     list(&mut s, "l", &["", " 1", "0x10", "1.5", ".5", "1."]);
     let a = |v: &[&str]| arr(&v.iter().map(|x| Some(*x)).collect::<Vec<_>>());
