@@ -38,9 +38,6 @@ impl Hash {
 
     /// Approximate heap bytes used (MEMORY USAGE).
     pub fn memory_usage(&self) -> usize {
-        self.fields
-            .iter()
-            .map(|(f, v)| f.len() + v.len() + 48)
-            .sum()
+        self.fields.iter().map(|(f, v)| f.len() + v.len() + 48).sum()
     }
 }
