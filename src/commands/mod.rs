@@ -18,9 +18,9 @@ pub mod sets;
 pub mod sort;
 pub mod spec;
 pub mod strings;
-pub mod zsets;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod zsets;
 
 use std::sync::OnceLock;
 

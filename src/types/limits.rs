@@ -85,12 +85,21 @@ pub fn apply(c: &Config) {
     };
     let l = &LIMITS;
     let st = |a: &AtomicUsize, v: usize| a.store(v, Ordering::Relaxed);
-    st(&l.hash_max_listpack_entries, u("hash-max-listpack-entries", 512));
+    st(
+        &l.hash_max_listpack_entries,
+        u("hash-max-listpack-entries", 512),
+    );
     st(&l.hash_max_listpack_value, u("hash-max-listpack-value", 64));
     st(&l.set_max_intset_entries, u("set-max-intset-entries", 512));
-    st(&l.set_max_listpack_entries, u("set-max-listpack-entries", 128));
+    st(
+        &l.set_max_listpack_entries,
+        u("set-max-listpack-entries", 128),
+    );
     st(&l.set_max_listpack_value, u("set-max-listpack-value", 64));
-    st(&l.zset_max_listpack_entries, u("zset-max-listpack-entries", 128));
+    st(
+        &l.zset_max_listpack_entries,
+        u("zset-max-listpack-entries", 128),
+    );
     st(&l.zset_max_listpack_value, u("zset-max-listpack-value", 64));
     st(&l.hll_sparse_max_bytes, u("hll-sparse-max-bytes", 3000));
     l.list_max_listpack_size.store(

@@ -11,6 +11,7 @@
 
 pub mod compact;
 pub mod hash;
+pub mod hll;
 pub mod ldouble;
 pub mod limits;
 pub mod list;

@@ -1,6 +1,0 @@
-//! Commands of the lists family.
-
-use super::spec::CommandSpec;
-
-/// The lists commands.
-pub static COMMANDS: &[CommandSpec] = &[];
