@@ -42,6 +42,17 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     }
 }
 
+/// Most elements a random-pick reply with repetitions may hold (a negative
+/// count for SRANDMEMBER, HRANDFIELD and ZRANDMEMBER). Redis produces any
+/// length asked for, so `SRANDMEMBER key -9223372036854775807` never ends
+/// and grows its memory without bound; replies here are built before they
+/// are written, so the count is capped and larger ones fail with
+/// [`RANDOM_REPEATS_ERR`].
+pub const MAX_RANDOM_REPEATS: u64 = 1 << 24;
+
+/// The error of a negative random-pick count past [`MAX_RANDOM_REPEATS`].
+pub const RANDOM_REPEATS_ERR: &str = "ERR value is out of range";
+
 /// Case-insensitive comparison of an argument with an option name.
 #[inline]
 pub fn is(arg: &[u8], name: &str) -> bool {

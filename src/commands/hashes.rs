@@ -477,6 +477,9 @@ fn hrandfield(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     if l < 0 {
         // Repeats allowed: `-l` independent picks.
         let count = l.unsigned_abs();
+        if count > args::MAX_RANDOM_REPEATS {
+            return w.error(args::RANDOM_REPEATS_ERR);
+        }
         header(w, count);
         let packed: Vec<(&[u8], &[u8])> = if h.encoding() == "listpack" {
             let mut v = Vec::with_capacity(size);

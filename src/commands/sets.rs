@@ -503,6 +503,9 @@ fn srandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let size = s.len();
     if l < 0 {
         let count = l.unsigned_abs();
+        if count > args::MAX_RANDOM_REPEATS {
+            return w.error(args::RANDOM_REPEATS_ERR);
+        }
         w.array(usize::try_from(count).unwrap_or(usize::MAX));
         let packed: Vec<Vec<u8>> = if s.encoding() == "listpack" {
             let mut v = Vec::with_capacity(size);

@@ -74,6 +74,9 @@ pub fn zrandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
     if count == 0 || len == 0 {
         return w.array(0);
     }
+    if count < 0 && count.unsigned_abs() > args::MAX_RANDOM_REPEATS {
+        return w.error(args::RANDOM_REPEATS_ERR);
+    }
     let emit = |w: &mut ReplyWriter<'_>, m: &[u8], s: f64| {
         if withscores {
             reply_pair(w, m, s, nested);
