@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_lite::future;
@@ -23,13 +23,16 @@ use crate::shard::ShardState;
 /// How often a blocked client checks that its peer is still connected.
 const LIVENESS_PERIOD: Duration = Duration::from_millis(100);
 
-/// Parses a blocking timeout in seconds (fractions allowed) into an
-/// absolute deadline in Unix ms; `None` waits forever. Errors are Redis'.
+/// Parses a blocking timeout in seconds (fractions allowed) into a wait in
+/// milliseconds; `None` waits forever. `now` (Unix ms) bounds the deadline
+/// as Redis does. Errors are Redis'.
 pub fn parse_timeout(arg: &[u8], now: u64) -> Result<Option<u64>, &'static str> {
     let secs = args::parse_f64(arg).ok_or("ERR timeout is not a float or out of range")?;
     let ms = secs * 1000.0;
-    if ms > i64::MAX as f64 {
-        return Err("ERR timeout is out of range");
+    // Redis converts to a 64-bit integer without a range check, and on
+    // x86-64 anything past the range (inf, 1e400) becomes i64::MIN.
+    if ms >= i64::MAX as f64 {
+        return Err("ERR timeout is negative");
     }
     if ms < 0.0 {
         return Err("ERR timeout is negative");
@@ -41,7 +44,7 @@ pub fn parse_timeout(arg: &[u8], now: u64) -> Result<Option<u64>, &'static str> 
     if ms > i64::MAX - now as i64 {
         return Err("ERR timeout is out of range");
     }
-    Ok(Some(now + ms as u64))
+    Ok(Some(ms as u64))
 }
 
 /// Writes the reply of a command whose timeout passed.
@@ -59,7 +62,7 @@ pub(super) async fn run(ctx: &mut ConnCtx, args: Vec<Bytes>, spec: &'static Bloc
         return ctx.error(crate::error::SYNTAX);
     };
     let deadline = match parse_timeout(targ, now_ms()) {
-        Ok(d) => d,
+        Ok(d) => d.map(|ms| Instant::now() + Duration::from_millis(ms)),
         Err(e) => return ctx.error(e),
     };
     let mut key_idx = Vec::new();
@@ -114,7 +117,7 @@ async fn wait(
     ctx: &mut ConnCtx,
     args: &[Bytes],
     spec: &'static BlockingSpec,
-    deadline: Option<u64>,
+    deadline: Option<Instant>,
 ) -> Outcome {
     let shard = ctx.shard.clone();
     let shared = shard.shared.clone();
@@ -169,9 +172,15 @@ async fn wait(
     let timer = async {
         match deadline {
             Some(at) => {
-                let left = at.saturating_sub(now_ms());
-                glommio::timer::sleep(Duration::from_millis(left)).await;
-                Event::Timeout
+                // Timers may fire a little early: never time out before the
+                // deadline.
+                loop {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break Event::Timeout;
+                    }
+                    glommio::timer::sleep(left).await;
+                }
             }
             None => future::pending().await,
         }
