@@ -57,6 +57,11 @@ pub fn timeout_reply(ctx: &mut ConnCtx, spec: &BlockingSpec) {
 }
 
 pub(super) async fn run(ctx: &mut ConnCtx, args: Vec<Bytes>, spec: &'static BlockingSpec) {
+    if let Some(check) = spec.check_args {
+        if let Err(e) = check(&args) {
+            return ctx.error(e);
+        }
+    }
     let t = (spec.timeout_arg)(&args);
     let Some(targ) = args.get(t) else {
         return ctx.error(crate::error::SYNTAX);

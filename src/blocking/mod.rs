@@ -61,6 +61,10 @@ pub struct BlockingSpec {
     pub destination: Option<fn(&[Bytes]) -> usize>,
     /// The reply when the timeout passes.
     pub timeout_reply: TimeoutReply,
+    /// Argument checks Redis makes before it reads the timeout (BLMPOP and
+    /// BZMPOP parse numkeys, direction and COUNT first; BLMOVE its
+    /// directions); `None` when the timeout is read first.
+    pub check_args: Option<fn(&[Bytes]) -> Result<(), &'static str>>,
 }
 
 /// Runs blocking command `args` described by `spec` for client `ctx`.

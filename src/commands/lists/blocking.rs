@@ -146,6 +146,7 @@ pub static BLPOP: BlockingSpec = BlockingSpec {
     wait_keys: keys_but_last,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: None,
 };
 
 /// BRPOP.
@@ -156,6 +157,7 @@ pub static BRPOP: BlockingSpec = BlockingSpec {
     wait_keys: keys_but_last,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: None,
 };
 
 /// BLMOVE.
@@ -169,6 +171,7 @@ pub static BLMOVE: BlockingSpec = BlockingSpec {
     // (`*-1`), like the other blocking list commands; only the non-blocking
     // fallback inside MULTI gives a null bulk.
     timeout_reply: TimeoutReply::NullArray,
+    check_args: Some(check_blmove),
 };
 
 /// BRPOPLPUSH.
@@ -182,6 +185,7 @@ pub static BRPOPLPUSH: BlockingSpec = BlockingSpec {
     // (`*-1`), like the other blocking list commands; only the non-blocking
     // fallback inside MULTI gives a null bulk.
     timeout_reply: TimeoutReply::NullArray,
+    check_args: None,
 };
 
 /// BLMPOP.
@@ -192,6 +196,7 @@ pub static BLMPOP: BlockingSpec = BlockingSpec {
     wait_keys: blmpop_keys,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: Some(check_blmpop),
 };
 
 /// BLPOP's handler.
@@ -217,4 +222,17 @@ pub fn brpoplpush(ctx: &mut ConnCtx, a: Vec<Bytes>) -> AsyncRet<'_> {
 /// BLMPOP's handler.
 pub fn blmpop(ctx: &mut ConnCtx, a: Vec<Bytes>) -> AsyncRet<'_> {
     run(ctx, a, &BLMPOP)
+}
+
+/// BLMOVE reads its directions before its timeout.
+fn check_blmove(a: &[Bytes]) -> Result<(), &'static str> {
+    for i in [3, 4] {
+        super::ops::parse_end(a.get(i).map(|x| &x[..]).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// BLMPOP reads numkeys, direction and COUNT before its timeout.
+fn check_blmpop(a: &[Bytes]) -> Result<(), &'static str> {
+    super::ops::parse_mpop(a, 2).map(|_| ())
 }

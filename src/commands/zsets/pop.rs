@@ -284,6 +284,7 @@ pub static BZPOPMIN: BlockingSpec = BlockingSpec {
     wait_keys: bzpop_keys,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: None,
 };
 
 /// BZPOPMAX's blocking description.
@@ -294,6 +295,7 @@ pub static BZPOPMAX: BlockingSpec = BlockingSpec {
     wait_keys: bzpop_keys,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: None,
 };
 
 /// BZMPOP's blocking description.
@@ -304,6 +306,7 @@ pub static BZMPOP: BlockingSpec = BlockingSpec {
     wait_keys: bzmpop_keys,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
+    check_args: Some(check_bzmpop),
 };
 
 /// `BZPOPMIN key [key ...] timeout`
@@ -328,4 +331,12 @@ pub fn bzmpop(
     args: Vec<Bytes>,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
     crate::blocking::run(ctx, args, &BZMPOP)
+}
+
+/// BZMPOP reads numkeys, MIN|MAX and COUNT before its timeout.
+fn check_bzmpop(a: &[Bytes]) -> Result<(), &'static str> {
+    if a.len() < 3 {
+        return Err(crate::error::SYNTAX);
+    }
+    parse_mpop(a, 2).map(|_| ())
 }
