@@ -1,5 +1,7 @@
 //! The global allocator: mimalloc, with a count of the bytes in use, which
 //! INFO reports as `used_memory` (and `maxmemory` will compare against).
+//! The count is of usable sizes (what mimalloc really hands out, size class
+//! rounding included), as Redis counts jemalloc's usable sizes.
 //!
 //! Each thread adds to its own cache-line-sized counter (uncontended atomic
 //! adds), and the total is the sum of all counters. Memory freed by another
@@ -41,6 +43,19 @@ fn slot() -> usize {
         .unwrap_or(0)
 }
 
+extern "C" {
+    /// mimalloc's usable size of a block it allocated (from the mimalloc
+    /// library the `mimalloc` crate links).
+    fn mi_usable_size(p: *const std::ffi::c_void) -> usize;
+}
+
+/// Usable size of a block from mimalloc.
+#[inline]
+unsafe fn usable(p: *mut u8) -> i64 {
+    // SAFETY (caller): `p` is a live block allocated by mimalloc.
+    mi_usable_size(p as *const std::ffi::c_void) as i64
+}
+
 /// mimalloc with byte accounting.
 #[derive(Debug)]
 pub struct CountingMiMalloc;
@@ -52,39 +67,35 @@ unsafe impl GlobalAlloc for CountingMiMalloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = MiMalloc.alloc(layout);
         if !p.is_null() {
-            COUNTERS[slot()]
-                .0
-                .fetch_add(layout.size() as i64, Ordering::Relaxed);
+            COUNTERS[slot()].0.fetch_add(usable(p), Ordering::Relaxed);
         }
         p
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let n = usable(ptr);
         MiMalloc.dealloc(ptr, layout);
-        COUNTERS[slot()]
-            .0
-            .fetch_sub(layout.size() as i64, Ordering::Relaxed);
+        COUNTERS[slot()].0.fetch_sub(n, Ordering::Relaxed);
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = MiMalloc.alloc_zeroed(layout);
         if !p.is_null() {
-            COUNTERS[slot()]
-                .0
-                .fetch_add(layout.size() as i64, Ordering::Relaxed);
+            COUNTERS[slot()].0.fetch_add(usable(p), Ordering::Relaxed);
         }
         p
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old = usable(ptr);
         let p = MiMalloc.realloc(ptr, layout, new_size);
         if !p.is_null() {
             COUNTERS[slot()]
                 .0
-                .fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
+                .fetch_add(usable(p) - old, Ordering::Relaxed);
         }
         p
     }

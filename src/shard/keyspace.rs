@@ -126,12 +126,59 @@ impl KeyTable {
 }
 
 /// The keys and expiry times of one hash slot.
+///
+/// Kept small (40 bytes) because a database has up to 16384 of them and,
+/// with few keys, their fixed cost is shared by few keys.
 #[derive(Debug, Default)]
 pub struct SlotTable {
     /// Key → value.
     pub keys: KeyTable,
     /// Key → absolute expiry time in Unix milliseconds (volatile keys only).
-    pub expires: HashMap<Key, u64>,
+    pub expires: Expires,
+}
+
+/// Expiry times of one slot's volatile keys: no allocation at all while
+/// the slot has none (the common case), one map once it has some.
+#[derive(Debug, Default)]
+pub struct Expires(Option<Box<HashMap<Key, u64>>>);
+
+impl Expires {
+    /// Whether no key of the slot has an expiry time.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+
+    /// The expiry time of `key`.
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&u64> {
+        self.0.as_ref()?.get(key)
+    }
+
+    /// The expiry time of `key`, for modification.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut u64> {
+        self.0.as_mut()?.get_mut(key)
+    }
+
+    /// Sets the expiry time of `key`.
+    pub fn insert(&mut self, key: Key, at: u64) {
+        self.0.get_or_insert_with(Default::default).insert(key, at);
+    }
+
+    /// Removes the expiry time of `key`, freeing the map when it empties.
+    pub fn remove(&mut self, key: &[u8]) -> Option<u64> {
+        let m = self.0.as_mut()?;
+        let r = m.remove(key);
+        if m.is_empty() {
+            self.0 = None;
+        }
+        r
+    }
+
+    /// Every (key, expiry time).
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &u64)> {
+        self.0.iter().flat_map(|m| m.iter())
+    }
 }
 
 /// One logical database on one shard.

@@ -162,5 +162,6 @@ mod tests {
         // Key tables store key and value in one 48-byte allocation.
         assert_eq!(std::mem::size_of::<Value>(), 24);
         assert_eq!(std::mem::size_of::<crate::shard::keyspace::Entry>(), 48);
+        assert_eq!(std::mem::size_of::<crate::shard::keyspace::SlotTable>(), 40);
     }
 }
