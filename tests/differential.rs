@@ -90,6 +90,8 @@ struct Run<'a> {
     history: VecDeque<Step>,
     stats: BTreeMap<String, BTreeMap<&'static str, u64>>,
     skipped: u64,
+    /// The families the sequence is drawn from (for the rerun hint).
+    families: Vec<Family>,
 }
 
 fn reply_kind(r: &[u8]) -> &'static str {
@@ -114,7 +116,7 @@ impl<'a> Run<'a> {
             self.seed,
             self.seed,
             step + 1,
-            env_families().iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+            self.families.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
             step + 1,
             format_command(args),
             what,
@@ -859,6 +861,7 @@ fn new_run<'a>(label: &str, seed: u64, shardis: &'a Server, redis: &'a Server) -
         history: VecDeque::new(),
         stats: BTreeMap::new(),
         skipped: 0,
+        families: env_families(),
     };
     // Every seed starts from empty servers, in db 0.
     for args in [
@@ -903,6 +906,7 @@ fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize) 
     let mut total = 0;
     for &seed in seeds {
         let mut run = new_run(&label, seed, &shardis, &redis);
+        run.families = families.to_vec();
         if collections {
             restore_config(&mut run, 0);
         }

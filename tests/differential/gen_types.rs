@@ -19,8 +19,12 @@ pub const LIST_KEYS: &[&[u8]] = &[b"{L}l1", b"{L}l2", b"{L}l3", b"l4", b"l5"];
 pub const HASH_KEYS: &[&[u8]] = &[b"{H}h1", b"{H}h2", b"h3", b"h4"];
 /// Keys of the set family.
 pub const SET_KEYS: &[&[u8]] = &[b"{S}s1", b"{S}s2", b"{S}s3", b"s4", b"s5"];
-/// Keys of the sorted-set family (`{Z}lex` gets equal scores only).
-pub const ZSET_KEYS: &[&[u8]] = &[b"{Z}z1", b"{Z}z2", b"{Z}z3", b"z4", b"{Z}lex"];
+/// Keys of the sorted-set family.
+pub const ZSET_KEYS: &[&[u8]] = &[b"{Z}z1", b"{Z}z2", b"{Z}z3", b"z4"];
+/// The sorted set whose members all have score 0: the only one lex ranges
+/// are sent to (on mixed scores their result is unspecified, and in Redis
+/// it depends on the random levels of the skiplist).
+pub const LEX_KEY: &[u8] = b"{Z}lex";
 /// Keys of the HyperLogLog family.
 pub const HLL_KEYS: &[&[u8]] = &[b"{P}p1", b"{P}p2", b"{P}p3", b"p4"];
 /// Keys that are never written: huge counts go there.
@@ -557,7 +561,7 @@ impl Gen {
         let mut args = vec![if self.chance(95) {
             b("0")
         } else {
-            b(self.pick(&["abc", "-1", ""]))
+            b(self.pick(&["abc", "1.5", ""]))
         }];
         if self.chance(40) {
             args.push(self.opt("MATCH"));
@@ -730,8 +734,28 @@ impl Gen {
 
     // ----- sorted sets -----------------------------------------------------
 
+    /// A sorted-set key that may get any score (never `LEX_KEY`).
     fn zkey(&mut self) -> Vec<u8> {
         self.ckey(ZSET_KEYS)
+    }
+
+    /// A sorted-set key for a command that does not change scores.
+    fn zkey_read(&mut self) -> Vec<u8> {
+        if self.chance(20) {
+            LEX_KEY.to_vec()
+        } else {
+            self.zkey()
+        }
+    }
+
+    /// The key of a lex-range command: `LEX_KEY`, sometimes a key of
+    /// another type.
+    fn lexkey(&mut self) -> Vec<u8> {
+        if self.chance(92) {
+            LEX_KEY.to_vec()
+        } else {
+            self.pick(FOREIGN_KEYS).to_vec()
+        }
     }
 
     fn zmember(&mut self) -> Vec<u8> {
@@ -781,8 +805,12 @@ impl Gen {
     }
 
     fn g_zadd_c(&mut self) -> Op {
-        let k = self.zkey();
-        let lex = k == b"{Z}lex";
+        let k = if self.chance(20) {
+            LEX_KEY.to_vec()
+        } else {
+            self.zkey()
+        };
+        let lex = k == LEX_KEY;
         let mut flags: Vec<Vec<u8>> = Vec::new();
         match self.rng.gen_range(0..100) {
             0..=49 => {}
@@ -830,8 +858,12 @@ impl Gen {
     }
 
     fn g_zadd_bulk(&mut self) -> Op {
-        let k = self.pick(ZSET_KEYS).to_vec();
-        let lex = k == b"{Z}lex";
+        let k = if self.chance(20) {
+            LEX_KEY.to_vec()
+        } else {
+            self.pick(ZSET_KEYS).to_vec()
+        };
+        let lex = k == LEX_KEY;
         let n = self.rng.gen_range(100..200);
         let mut args = vec![k];
         for i in 0..n {
@@ -848,7 +880,7 @@ impl Gen {
 
     fn g_zrem(&mut self) -> Op {
         let name = self.pick(&["ZREM", "ZMSCORE"]);
-        let mut args = vec![self.zkey()];
+        let mut args = vec![self.zkey_read()];
         let n = self.rng.gen_range(1..=3);
         for _ in 0..n {
             args.push(self.zmember());
@@ -858,21 +890,22 @@ impl Gen {
 
     fn g_zscore(&mut self) -> Op {
         let name = self.pick(&["ZSCORE", "ZRANK", "ZREVRANK"]);
-        let (k, m) = (self.zkey(), self.zmember());
+        let (k, m) = (self.zkey_read(), self.zmember());
         self.cmd(name, vec![k, m])
     }
 
     fn g_zcard(&mut self) -> Op {
-        let k = self.zkey();
+        let k = self.zkey_read();
         self.cmd("ZCARD", vec![k])
     }
 
     fn g_zcount(&mut self) -> Op {
-        let k = self.zkey();
         if self.chance(50) {
+            let k = self.zkey_read();
             let (a, c) = (self.score_bound(), self.score_bound());
             self.cmd("ZCOUNT", vec![k, a, c])
         } else {
+            let k = self.lexkey();
             let (a, c) = (self.lex_bound(), self.lex_bound());
             self.cmd("ZLEXCOUNT", vec![k, a, c])
         }
@@ -889,8 +922,11 @@ impl Gen {
     }
 
     /// The range part of ZRANGE/ZRANGESTORE: start stop and options.
-    fn zrange_tail(&mut self, store: bool) -> Vec<Vec<u8>> {
+    /// The range part of ZRANGE/ZRANGESTORE for the source key `src`
+    /// (ignored for BYLEX, which always reads `LEX_KEY`).
+    fn zrange_tail(&mut self, src: Vec<u8>, store: bool) -> Vec<Vec<u8>> {
         let by = self.rng.gen_range(0..3);
+        let src = if by == 2 { self.lexkey() } else { src };
         let rev = self.chance(30);
         let (mut s, mut e) = match by {
             0 => (self.list_index(), self.list_index()),
@@ -919,27 +955,26 @@ impl Gen {
             opts.push(vec![self.opt(if store { "WITHSCORES" } else { "BYSCORE" })]);
         }
         opts.shuffle(&mut self.rng);
-        let mut args = vec![s, e];
+        let mut args = vec![src, s, e];
         args.extend(opts.into_iter().flatten());
         args
     }
 
     fn g_zrange(&mut self) -> Op {
-        let k = self.zkey();
-        let mut args = vec![k];
-        args.extend(self.zrange_tail(false));
+        let k = self.zkey_read();
+        let args = self.zrange_tail(k, false);
         self.cmd("ZRANGE", args)
     }
 
     fn g_zrangestore(&mut self) -> Op {
-        let (d, s) = (self.zkey(), self.zkey());
-        let mut args = vec![d, s];
-        args.extend(self.zrange_tail(true));
+        let (d, s) = (self.zkey(), self.zkey_read());
+        let mut args = vec![d];
+        args.extend(self.zrange_tail(s, true));
         self.cmd("ZRANGESTORE", args)
     }
 
     fn g_zrange_old(&mut self) -> Op {
-        let k = self.zkey();
+        let k = self.zkey_read();
         match self.rng.gen_range(0..5) {
             0 => {
                 let (s, e) = (self.list_index(), self.list_index());
@@ -963,6 +998,7 @@ impl Gen {
             }
             _ => {
                 let name = self.pick(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]);
+                let k = self.lexkey();
                 let (s, e) = (self.lex_bound(), self.lex_bound());
                 let mut args = vec![k, s, e];
                 if self.chance(30) {
@@ -974,7 +1010,7 @@ impl Gen {
     }
 
     fn g_zremrange(&mut self) -> Op {
-        let k = self.zkey();
+        let k = self.zkey_read();
         match self.rng.gen_range(0..3) {
             0 => {
                 let (s, e) = (self.list_index(), self.list_index());
@@ -985,6 +1021,7 @@ impl Gen {
                 self.cmd("ZREMRANGEBYSCORE", vec![k, s, e])
             }
             _ => {
+                let k = self.lexkey();
                 let (s, e) = (self.lex_bound(), self.lex_bound());
                 self.cmd("ZREMRANGEBYLEX", vec![k, s, e])
             }
@@ -993,7 +1030,7 @@ impl Gen {
 
     fn g_zpop(&mut self) -> Op {
         let name = self.pick(&["ZPOPMIN", "ZPOPMAX"]);
-        let mut args = vec![self.zkey()];
+        let mut args = vec![self.zkey_read()];
         if self.chance(50) {
             args.push(self.count_arg());
         }
@@ -1025,7 +1062,7 @@ impl Gen {
                 if self.chance(15) {
                     self.pick(SET_KEYS).to_vec()
                 } else {
-                    self.zkey()
+                    self.zkey_read()
                 }
             })
             .collect()
@@ -1301,7 +1338,10 @@ impl Gen {
             let d = self.pick(&["ASC", "DESC"]);
             opts.push(vec![self.opt(d)]);
         }
-        let store = (!ro && self.chance(30)) || self.chance(2);
+        // a stored result has no unordered check: ties under ALPHA+BY
+        // would make the stored list differ
+        let ties = alpha && by.is_some() && !nosort;
+        let store = !ties && ((!ro && self.chance(30)) || self.chance(2));
         if store {
             opts.push(vec![self.opt("STORE"), b("{s}out")]);
         }
