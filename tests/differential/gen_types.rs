@@ -111,7 +111,7 @@ impl Gen {
         if self.chance(93) {
             b(BLOCK_TIMEOUT)
         } else {
-            b(self.pick(&["-1", "-0.5", "abc", "", "0.01x", "nan", "-inf", "0x10"]))
+            b(self.pick(&["-1", "-0.5", "abc", "", "0.01x", "nan", "-inf", " 0.01"]))
         }
     }
 
