@@ -9,7 +9,8 @@
 //! clients block is the order in which they are written.
 //!
 //! Environment: see `tests/common/mod.rs` (`SHARDIS_TEST_BIN`,
-//! `REDIS_SERVER_BIN`).
+//! `REDIS_SERVER_BIN`); `BLOCKING_TRACE=1` prints the reference transcripts
+//! (with `--nocapture`).
 
 mod common;
 
@@ -31,9 +32,7 @@ struct Client {
 
 impl Client {
     fn new(server: &Server) -> Client {
-        Client {
-            conn: server.raw(),
-        }
+        Client { conn: server.raw() }
     }
 
     /// Send a command without waiting for its reply.
@@ -119,6 +118,9 @@ fn compare(name: &str, scenario: fn(&Server) -> Transcript, expect: &[(usize, &s
     }
     let redis = common::start_redis(&[]);
     let want = scenario(&redis);
+    if std::env::var_os("BLOCKING_TRACE").is_some() {
+        eprintln!("{name} on redis:\n{want:#?}");
+    }
     for (i, line) in expect {
         assert_eq!(
             want.get(*i).map(String::as_str),
@@ -190,7 +192,12 @@ fn multi_key(server: &Server) -> Transcript {
     let mut t = Transcript::new();
     let mut ctl = flushed(server);
     let keys = ["k:one", "k:two", "k:three"];
-    let mut c = block(server, &mut ctl, 1, &["BLPOP", keys[0], keys[1], keys[2], "0"]);
+    let mut c = block(
+        server,
+        &mut ctl,
+        1,
+        &["BLPOP", keys[0], keys[1], keys[2], "0"],
+    );
     t.push(ctl.cmd(&["RPUSH", keys[1], "v1", "v2"]));
     t.push(format!("c {}", c.reply()));
     t.push(ctl.cmd(&["LRANGE", keys[1], "0", "-1"]));
@@ -315,7 +322,10 @@ fn timeouts(server: &Server) -> Transcript {
     for bad in [
         "-1", "-0.5", "abc", "", "1e", "0.1x", "nan", "inf", "-inf", "1e400",
     ] {
-        t.push(format!("BLPOP timeout {bad:?}: {}", ctl.cmd(&["BLPOP", "k", bad])));
+        t.push(format!(
+            "BLPOP timeout {bad:?}: {}",
+            ctl.cmd(&["BLPOP", "k", bad])
+        ));
         t.push(format!(
             "BZMPOP timeout {bad:?}: {}",
             ctl.cmd(&["BZMPOP", bad, "1", "k", "MIN"])
@@ -352,7 +362,10 @@ fn client_unblock(server: &Server) -> Transcript {
     for how in [None, Some("TIMEOUT"), Some("ERROR"), Some("timeout")] {
         let mut c = Client::new(server);
         let id = c.cmd(&["CLIENT", "ID"]);
-        let id = id.trim_start_matches(':').trim_end_matches("\\r\\n").to_string();
+        let id = id
+            .trim_start_matches(':')
+            .trim_end_matches("\\r\\n")
+            .to_string();
         c.send(&["BLPOP", "u", "0"]);
         wait_blocked(&mut ctl, 1);
         let mut args = vec!["CLIENT", "UNBLOCK", id.as_str()];
@@ -370,7 +383,10 @@ fn client_unblock(server: &Server) -> Transcript {
     t.push(ctl.cmd(&["CLIENT", "UNBLOCK", "abc"]));
     let mut c = Client::new(server);
     let id = c.cmd(&["CLIENT", "ID"]);
-    let id = id.trim_start_matches(':').trim_end_matches("\\r\\n").to_string();
+    let id = id
+        .trim_start_matches(':')
+        .trim_end_matches("\\r\\n")
+        .to_string();
     c.send(&["BZPOPMAX", "u", "0"]);
     wait_blocked(&mut ctl, 1);
     t.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "BOGUS"]));
@@ -493,8 +509,14 @@ fn g_zset_and_multi_pop_waiters() {
         "zset_and_mpop",
         zset_and_mpop,
         &[
-            (1, "c1 *3\\r\\n$1\\r\\nz\\r\\n$1\\r\\na\\r\\n$1\\r\\n1\\r\\n"),
-            (2, "c2 *3\\r\\n$1\\r\\nz\\r\\n$1\\r\\nc\\r\\n$1\\r\\n3\\r\\n"),
+            (
+                1,
+                "c1 *3\\r\\n$1\\r\\nz\\r\\n$1\\r\\na\\r\\n$1\\r\\n1\\r\\n",
+            ),
+            (
+                2,
+                "c2 *3\\r\\n$1\\r\\nz\\r\\n$1\\r\\nc\\r\\n$1\\r\\n3\\r\\n",
+            ),
         ],
     );
 }

@@ -250,9 +250,7 @@ impl<'a> Run<'a> {
             Check::SetOrder { keys, pairs } => {
                 self.check_set_order(step, &op.args, &a, &b, keys, *pairs)
             }
-            Check::ScanMembers { pairs } => {
-                self.check_scan_members(step, &op.args, &a, &b, *pairs)
-            }
+            Check::ScanMembers { pairs } => self.check_scan_members(step, &op.args, &a, &b, *pairs),
             Check::Random => self.check_random(step, &op.args, &a, &b),
             Check::Encoding { key } => self.check_encoding(step, &op.args, &a, &b, *key),
         };
@@ -339,7 +337,11 @@ impl<'a> Run<'a> {
         let mut hashtable = false;
         for &i in keys {
             let Some(k) = args.get(i) else { continue };
-            let enc = self.one(false, step, &[b"OBJECT".to_vec(), b"ENCODING".to_vec(), k.clone()]);
+            let enc = self.one(
+                false,
+                step,
+                &[b"OBJECT".to_vec(), b"ENCODING".to_vec(), k.clone()],
+            );
             if enc == bulk(b"hashtable") {
                 hashtable = true;
             }
@@ -413,7 +415,12 @@ impl<'a> Run<'a> {
             let only = |x: &BTreeSet<Vec<Vec<u8>>>, y: &BTreeSet<Vec<Vec<u8>>>| {
                 x.difference(y)
                     .take(10)
-                    .map(|e| e.iter().map(|b| escape_trunc(b, 40)).collect::<Vec<_>>().join("="))
+                    .map(|e| {
+                        e.iter()
+                            .map(|b| escape_trunc(b, 40))
+                            .collect::<Vec<_>>()
+                            .join("=")
+                    })
                     .collect::<Vec<_>>()
             };
             Err(format!(
@@ -513,9 +520,7 @@ impl<'a> Run<'a> {
                     if count.unwrap_or(0) >= 0 {
                         let distinct: BTreeSet<&Vec<u8>> = elems.iter().collect();
                         if distinct.len() != elems.len() {
-                            return Err(format!(
-                                "{side}: repeated elements with a positive count"
-                            ));
+                            return Err(format!("{side}: repeated elements with a positive count"));
                         }
                     }
                     if !is_spop && !elems.is_empty() {
@@ -719,7 +724,7 @@ fn flat_items(r: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Group a flat list into (field, value) pairs (None if its length is odd).
 fn pairs_of(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return None;
     }
     let mut it = items.into_iter();
@@ -887,7 +892,13 @@ fn restore_config(run: &mut Run, step: usize) {
         ];
         let (a, b) = run.both(step, &args);
         if a != b || a != b"+OK\r\n" {
-            run.fail(step, &args, "restoring the default configuration failed", &a, &b);
+            run.fail(
+                step,
+                &args,
+                "restoring the default configuration failed",
+                &a,
+                &b,
+            );
         }
     }
 }
@@ -957,12 +968,18 @@ const COLLECTION_OPS: usize = 3000;
 /// with 1 and 4 shards.
 #[test]
 fn collections_vs_redis() {
-    let seeds = if std::env::var("DIFF_SEED").map(|s| !s.trim().is_empty()).unwrap_or(false) {
+    let seeds = if std::env::var("DIFF_SEED")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
         env_seeds()
     } else {
         COLLECTION_SEEDS.to_vec()
     };
-    let ops = if std::env::var("DIFF_OPS").map(|s| !s.trim().is_empty()).unwrap_or(false) {
+    let ops = if std::env::var("DIFF_OPS")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
         env_ops()
     } else {
         COLLECTION_OPS

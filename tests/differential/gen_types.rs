@@ -527,7 +527,11 @@ impl Gen {
         let (k, huge) = self.rand_key(HASH_KEYS);
         let mut args = vec![k];
         if huge || self.chance(70) {
-            args.push(if huge { self.huge_count() } else { self.count_arg() });
+            args.push(if huge {
+                self.huge_count()
+            } else {
+                self.count_arg()
+            });
             if self.chance(40) {
                 args.push(self.opt("WITHVALUES"));
             }
@@ -565,7 +569,9 @@ impl Gen {
         }];
         if self.chance(40) {
             args.push(self.opt("MATCH"));
-            args.push(b(self.pick(&["*", "f1*", "*1", "a*", "[a-c]", "bf1?", "m*", "?"])));
+            args.push(b(
+                self.pick(&["*", "f1*", "*1", "a*", "[a-c]", "bf1?", "m*", "?"])
+            ));
         }
         if self.chance(50) {
             args.push(self.opt("COUNT"));
@@ -678,7 +684,11 @@ impl Gen {
         let (k, huge) = self.rand_key(SET_KEYS);
         let mut args = vec![k];
         if huge || self.chance(60) {
-            args.push(if huge { self.huge_count() } else { self.count_arg() });
+            args.push(if huge {
+                self.huge_count()
+            } else {
+                self.count_arg()
+            });
         }
         let mut op = self.cmd(name, args);
         op.check = Check::Random;
@@ -1130,7 +1140,11 @@ impl Gen {
         let (k, huge) = self.rand_key(ZSET_KEYS);
         let mut args = vec![k];
         if huge || self.chance(70) {
-            args.push(if huge { self.huge_count() } else { self.count_arg() });
+            args.push(if huge {
+                self.huge_count()
+            } else {
+                self.count_arg()
+            });
             if self.chance(40) {
                 args.push(self.opt("WITHSCORES"));
             }
