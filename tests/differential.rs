@@ -346,6 +346,27 @@ impl<'a> Run<'a> {
                 hashtable = true;
             }
         }
+        // SUNION/SDIFF build their result in a temporary set, which is a
+        // hash table once it holds more than set-max-intset-entries members.
+        let name = args[0].to_ascii_uppercase();
+        if !hashtable && (name == b"SUNION" || name == b"SDIFF") {
+            let n = flat_items(b).map(|v| v.len()).unwrap_or(0);
+            let conf = self.one(
+                false,
+                step,
+                &[
+                    b"CONFIG".to_vec(),
+                    b"GET".to_vec(),
+                    b"set-max-intset-entries".to_vec(),
+                ],
+            );
+            let max = flat_items(&conf)
+                .and_then(|v| v.get(1).cloned())
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(usize::MAX);
+            hashtable = n > max;
+        }
         if !hashtable {
             return Err(
                 "replies differ (no key is hashtable-encoded on redis: the order must match)"

@@ -27,6 +27,8 @@ pub const ZSET_KEYS: &[&[u8]] = &[b"{Z}z1", b"{Z}z2", b"{Z}z3", b"z4"];
 pub const LEX_KEY: &[u8] = b"{Z}lex";
 /// Keys of the HyperLogLog family.
 pub const HLL_KEYS: &[&[u8]] = &[b"{P}p1", b"{P}p2", b"{P}p3", b"p4"];
+/// The key `g_pfbad` writes strings that are not valid HLLs to.
+pub const BAD_HLL_KEY: &[u8] = b"{P}bad";
 /// Keys that are never written: huge counts go there.
 pub const EMPTY_KEYS: &[&[u8]] = &[b"{L}never", b"{Z}never", b"never"];
 /// Keys shared with the other families (strings written by them or by
@@ -71,11 +73,11 @@ fn b(s: &str) -> Vec<u8> {
 impl Gen {
     // ----- shared pieces ---------------------------------------------------
 
-    /// A key of `own` (90%), or of another family / a string key.
+    /// A key of `own` (94%), or a string key, or a key of another family.
     fn ckey(&mut self, own: &[&[u8]]) -> Vec<u8> {
         match self.rng.gen_range(0..100) {
-            0..=89 => self.pick(own).to_vec(),
-            90..=94 => self.pick(FOREIGN_KEYS).to_vec(),
+            0..=93 => self.pick(own).to_vec(),
+            94..=96 => self.pick(FOREIGN_KEYS).to_vec(),
             _ => {
                 let all = [LIST_KEYS, HASH_KEYS, SET_KEYS, ZSET_KEYS, HLL_KEYS];
                 let f = self.pick(&all);
@@ -152,24 +154,31 @@ impl Gen {
         (0..n).map(|_| self.element()).collect()
     }
 
-    /// OBJECT ENCODING / TYPE / EXISTS on a key of the family.
+    /// OBJECT ENCODING / TYPE, or DEL (which also clears the string and
+    /// invalid-HLL values `string_over` and `g_pfbad` leave behind).
     fn meta(&mut self, own: &[&[u8]]) -> Op {
-        let k = self.ckey(own);
         match self.rng.gen_range(0..10) {
-            0..=5 => {
+            0..=4 => {
+                let k = self.ckey(own);
                 let sub = self.opt("ENCODING");
                 let mut op = self.cmd("OBJECT", vec![sub, k]);
                 op.check = Check::Encoding { key: 2 };
                 op
             }
-            6..=8 => self.cmd("TYPE", vec![k]),
-            _ => self.cmd("DEL", vec![k]),
+            5..=6 => {
+                let k = self.ckey(own);
+                self.cmd("TYPE", vec![k])
+            }
+            _ => {
+                let k = self.pick(own).to_vec();
+                self.cmd("DEL", vec![k])
+            }
         }
     }
 
     /// SET of a string on a key of the family (WRONGTYPE material).
     fn string_over(&mut self, own: &[&[u8]]) -> Op {
-        let k = if self.chance(50) {
+        let k = if self.chance(25) {
             self.pick(own).to_vec()
         } else {
             self.pick(FOREIGN_KEYS).to_vec()
@@ -1169,7 +1178,11 @@ impl Gen {
     // ----- HyperLogLog -----------------------------------------------------
 
     fn pkey(&mut self) -> Vec<u8> {
-        self.ckey(HLL_KEYS)
+        if self.chance(8) {
+            BAD_HLL_KEY.to_vec()
+        } else {
+            self.ckey(HLL_KEYS)
+        }
     }
 
     fn g_pfadd(&mut self) -> Op {
@@ -1197,7 +1210,8 @@ impl Gen {
     }
 
     fn g_pfcount(&mut self) -> Op {
-        let ks = self.ckeys(HLL_KEYS, 1, 3);
+        let n = self.rng.gen_range(1..=3);
+        let ks = (0..n).map(|_| self.pkey()).collect();
         self.cmd("PFCOUNT", ks)
     }
 
@@ -1214,7 +1228,7 @@ impl Gen {
 
     /// A string that is not a valid HLL (caught by the header checks).
     fn g_pfbad(&mut self) -> Op {
-        let k = self.pick(HLL_KEYS).to_vec();
+        let k = BAD_HLL_KEY.to_vec();
         let v: Vec<u8> = match self.rng.gen_range(0..4) {
             0 => b("not an hll"),
             1 => b("HYLL"),
