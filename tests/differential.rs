@@ -10,7 +10,11 @@
 //! - `DIFF_SEED`: one seed or a comma-separated list (default: `SEEDS`).
 //! - `DIFF_OPS`: commands per seed (default `DEFAULT_OPS`).
 //! - `DIFF_FAMILIES`: comma-separated families (strings, bits, keys, expire,
-//!   db, conn, types), `all` (adds the opt-in `types`) or `default`.
+//!   db, conn, types, lists, hashes, sets, zsets, hll, sort), `all` (every
+//!   family), `collections` (lists..sort) or `default` (strings..conn).
+//!   The collection families also run alone in `collections_vs_redis`
+//!   (1 and 4 shards), which takes `DIFF_SEED`/`DIFF_OPS` but not
+//!   `DIFF_FAMILIES`.
 //! - `DIFF_STATS=1`: print, per command, how many replies of each kind came
 //!   back (to see what a run really covered).
 //! - `DIFF_TRACE=1`: print every command and redis's reply (use with
