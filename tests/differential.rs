@@ -14,7 +14,7 @@
 //!   family), `collections` (lists..sort) or `default` (strings..conn).
 //!   The collection families also run alone in `collections_vs_redis`
 //!   (1 and 4 shards), which takes `DIFF_SEED`/`DIFF_OPS` but not
-//!   `DIFF_FAMILIES`.
+//!   `DIFF_FAMILIES`; `collections_vs_redis_resp3` runs them over RESP3.
 //! - `DIFF_STATS=1`: print, per command, how many replies of each kind came
 //!   back (to see what a run really covered).
 //! - `DIFF_TRACE=1`: print every command and redis's reply (use with
@@ -520,7 +520,10 @@ impl<'a> Run<'a> {
                     popped.push((is_shardis, vec![e]));
                 }
             }
-            (Ok(Reply::Array(_)), Ok(Reply::Array(_))) => {
+            (Ok(x), Ok(y)) if x.as_array().is_some() && y.as_array().is_some() => {
+                if a.first() != b.first() {
+                    return Err("replies differ in type".into());
+                }
                 let (Some(x), Some(y)) = (flat_items(a), flat_items(b)) else {
                     return Err("replies differ (unexpected shape)".into());
                 };
@@ -658,7 +661,9 @@ impl<'a> Run<'a> {
             let ok = match (q, it) {
                 ("SMISMEMBER", Reply::Int(1)) => true,
                 ("SMISMEMBER", _) => false,
-                (_, Reply::Bulk(v)) => vals.as_ref().map(|vs| vs[i] == *v).unwrap_or(true),
+                (_, Reply::Bulk(v) | Reply::Other(_, v)) => {
+                    vals.as_ref().map(|vs| vs[i] == *v).unwrap_or(true)
+                }
                 _ => false,
             };
             if !ok {
@@ -738,13 +743,37 @@ impl<'a> Run<'a> {
 
 /// The elements of an array reply as byte strings (None for another shape
 /// or nested arrays).
+///
+/// RESP3 shapes are flattened: a map gives key, value, key, value...; an
+/// array of pairs (HRANDFIELD/ZRANDMEMBER WITH...) gives the pairs' items;
+/// doubles give their text.
 fn flat_items(r: &[u8]) -> Option<Vec<Vec<u8>>> {
+    fn item(r: &Reply) -> Option<Vec<u8>> {
+        match r {
+            Reply::Bulk(b) | Reply::Simple(b) | Reply::Other(_, b) => Some(b.clone()),
+            _ => None,
+        }
+    }
     let parsed = parse_reply(r).ok()?;
-    parsed
-        .as_array()?
-        .iter()
-        .map(|x| x.as_bytes().map(|b| b.to_vec()))
-        .collect()
+    let mut out = Vec::new();
+    if let Reply::Map(pairs) = &parsed {
+        for (k, v) in pairs {
+            out.push(item(k)?);
+            out.push(item(v)?);
+        }
+        return Some(out);
+    }
+    for x in parsed.as_array()? {
+        match x.as_array() {
+            Some(inner) => {
+                for y in inner {
+                    out.push(item(y)?);
+                }
+            }
+            None => out.push(item(x)?),
+        }
+    }
+    Some(out)
 }
 
 /// Group a flat list into (field, value) pairs (None if its length is odd).
@@ -762,6 +791,9 @@ fn pairs_of(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
 
 /// Compare two flat array replies as multisets (of pairs when `pairs`).
 fn same_multiset(a: &[u8], b: &[u8], pairs: bool) -> Result<(), String> {
+    if a.first() != b.first() {
+        return Err("replies differ in type".into());
+    }
     let (Some(mut x), Some(mut y)) = (flat_items(a), flat_items(b)) else {
         return Err("replies differ".into());
     };
@@ -814,14 +846,13 @@ fn check_unordered(a: &[u8], b: &[u8]) -> Result<(), String> {
     if a == b {
         return Ok(());
     }
+    if a.first() != b.first() {
+        return Err("replies differ in type".into());
+    }
     let sorted = |r: &[u8]| -> Option<Vec<Reply>> {
-        match parse_reply(r).ok()? {
-            Reply::Array(mut v) => {
-                v.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
-                Some(v)
-            }
-            _ => None,
-        }
+        let mut v = parse_reply(r).ok()?.as_array()?.to_vec();
+        v.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+        Some(v)
     };
     match (sorted(a), sorted(b)) {
         (Some(x), Some(y)) if x == y => Ok(()),
@@ -929,10 +960,20 @@ fn restore_config(run: &mut Run, step: usize) {
 }
 
 fn run_differential(threads: usize) {
-    run_families(threads, &env_families(), &env_seeds(), env_ops());
+    run_families(threads, &env_families(), &env_seeds(), env_ops(), false);
 }
 
-fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize) {
+/// Switch both connections of a run to RESP3 (HELLO 3); the HELLO replies
+/// themselves (server name, version, client id) are not compared.
+fn hello3(run: &mut Run, step: usize) {
+    let args = vec![b"HELLO".to_vec(), b"3".to_vec()];
+    let (a, b) = run.both(step, &args);
+    if !a.starts_with(b"%") || !b.starts_with(b"%") {
+        run.fail(step, &args, "HELLO 3 did not answer a map", &a, &b);
+    }
+}
+
+fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize, resp3: bool) {
     let Some((shardis, redis)) = start_pair(threads) else {
         return;
     };
@@ -943,6 +984,10 @@ fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize) 
     for &seed in seeds {
         let mut run = new_run(&label, seed, &shardis, &redis);
         run.families = families.to_vec();
+        if resp3 {
+            run.label = format!("{label}, RESP3");
+            hello3(&mut run, 0);
+        }
         if collections {
             restore_config(&mut run, 0);
         }
@@ -1010,7 +1055,32 @@ fn collections_vs_redis() {
         COLLECTION_OPS
     };
     for threads in [1, 4] {
-        run_families(threads, &Family::COLLECTIONS, &seeds, ops);
+        run_families(threads, &Family::COLLECTIONS, &seeds, ops, false);
+    }
+}
+
+/// The collection families over RESP3 connections (maps, sets, doubles,
+/// nested pairs), with 1 and 4 shards.
+#[test]
+fn collections_vs_redis_resp3() {
+    let seeds = if std::env::var("DIFF_SEED")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_seeds()
+    } else {
+        COLLECTION_SEEDS[..2].to_vec()
+    };
+    let ops = if std::env::var("DIFF_OPS")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_ops()
+    } else {
+        COLLECTION_OPS
+    };
+    for threads in [1, 4] {
+        run_families(threads, &Family::COLLECTIONS, &seeds, ops, true);
     }
 }
 
