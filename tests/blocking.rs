@@ -28,11 +28,22 @@ type Transcript = Vec<String>;
 /// One client connection and the transcript it writes to.
 struct Client {
     conn: RawConn,
+    /// Which server it talks to, for failure messages.
+    who: String,
 }
 
 impl Client {
     fn new(server: &Server) -> Client {
-        Client { conn: server.raw() }
+        Client {
+            conn: server.raw(),
+            who: format!(
+                "{} ({} {}, port {})",
+                server.role,
+                server.bin.display(),
+                common::shell_join(&server.args),
+                server.port
+            ),
+        }
     }
 
     /// Send a command without waiting for its reply.
@@ -94,7 +105,10 @@ fn wait_blocked(c: &mut Client, n: i64) {
             return;
         }
         if Instant::now() >= deadline {
-            panic!("blocked_clients stayed at {got}, expected {n}");
+            panic!(
+                "blocked_clients stayed at {got}, expected {n}, on {}",
+                c.who
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
     }
