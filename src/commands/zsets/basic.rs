@@ -104,7 +104,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
         return w.error("ERR INCR option supports a single increment-element pair");
     }
     for pair in rest.chunks_exact(2) {
-        if args::parse_f64(&pair[0]).is_none() {
+        if args::strict_f64(&pair[0]).is_none() {
             return w.error(error::NOT_FLOAT);
         }
     }
@@ -132,7 +132,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = (AddOutcome::Skipped, 0.0);
     for pair in rest.chunks_exact(2) {
-        let score = args::parse_f64(&pair[0]).unwrap_or(0.0);
+        let score = args::strict_f64(&pair[0]).unwrap_or(0.0);
         match add_one(z, &pair[1], score, &f) {
             Err(e) => {
                 ctx.dirty += (added + updated) as u64;

@@ -257,8 +257,14 @@ pub fn zrangestore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
         Ok(None) => None,
         Ok(Some(z)) => {
             let (s, e) = select(z, &req, min, max);
-            let mut out = ZSet::with_expected(e - s, 0);
-            z.walk(s, e, false, |m, sc| {
+            // As Redis: a rank range knows its length up front, a score
+            // or lex range starts small and converts as it grows (a -0
+            // score added before that reads 0).
+            let mut out = match req.by {
+                RangeBy::Rank => ZSet::with_expected(e - s, 0),
+                _ => ZSet::new(),
+            };
+            z.walk(s, e, req.rev, |m, sc| {
                 out.insert_new(m, sc);
                 true
             });
