@@ -55,18 +55,36 @@ pub fn timeout_reply(ctx: &mut ConnCtx, spec: &BlockingSpec) {
 
 pub(super) async fn run(ctx: &mut ConnCtx, args: Vec<Bytes>, spec: &'static BlockingSpec) {
     let t = (spec.timeout_arg)(&args);
-    let Some(targ) = args.get(t) else {
-        return ctx.error(crate::error::SYNTAX);
-    };
-    let deadline = match parse_timeout(targ, now_ms()) {
-        Ok(d) => d,
-        Err(e) => return ctx.error(e),
-    };
     let mut key_idx = Vec::new();
     if let Some(c) = crate::commands::registry().lookup(&args[0]) {
         c.keys.key_indexes(&args, &mut key_idx);
     }
     let shard = ctx.shard.clone();
+    let Some(targ) = args.get(t) else {
+        // Arguments refused before the timeout is read (an index past the
+        // end): the attempt writes the error.
+        let before = ctx.out.len();
+        router::run_keyed(
+            &shard,
+            spec.attempt,
+            &args,
+            &key_idx,
+            ctx.db,
+            &[],
+            ctx.proto,
+            now_ms(),
+            &mut ctx.out,
+        )
+        .await;
+        if ctx.out.len() == before {
+            ctx.error(crate::error::SYNTAX);
+        }
+        return;
+    };
+    let deadline = match parse_timeout(targ, now_ms()) {
+        Ok(d) => d,
+        Err(e) => return ctx.error(e),
+    };
     loop {
         let before = ctx.out.len();
         router::run_keyed(

@@ -51,7 +51,9 @@ pub struct BlockingSpec {
     pub attempt: KeyedFn,
     /// Serves a waiting client from one ready key.
     pub serve: ServeFn,
-    /// Index of the timeout argument.
+    /// Index of the timeout argument; an index past the arguments when
+    /// they are refused before the timeout is read (the attempt then
+    /// writes the error).
     pub timeout_arg: fn(&[Bytes]) -> usize,
     /// Indexes of the keys the client waits on (called only after the
     /// attempt accepted the arguments).

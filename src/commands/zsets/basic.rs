@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::{read, reply_len, write, wrongtype};
+use super::{read, write, wrongtype};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
@@ -246,42 +246,26 @@ pub fn zcard(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
 }
 
 fn rank_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, rev: bool) {
-    if a.len() > 4 {
-        return w.error(&error::wrong_arity(if rev { "zrevrank" } else { "zrank" }));
-    }
-    let withscore = a.len() == 4;
-    if withscore && !is(&a[3], "withscore") {
-        return w.error(error::SYNTAX);
-    }
     let now = ctx.now;
     let found = match read(ctx.db(), &a[1], now) {
         Err(()) => return wrongtype(w),
         Ok(z) => z.and_then(|z| {
             z.rank(&a[2])
-                .map(|(r, s)| (if rev { z.len() - 1 - r } else { r }, s))
+                .map(|(r, _)| if rev { z.len() - 1 - r } else { r })
         }),
     };
     match found {
-        None if withscore => w.null_array(),
         None => w.null(),
-        Some((r, s)) => {
-            if withscore {
-                reply_len(w, 2, false);
-                w.int(r as i64);
-                super::reply_score(w, s);
-            } else {
-                w.int(r as i64);
-            }
-        }
+        Some(r) => w.int(r as i64),
     }
 }
 
-/// `ZRANK key member [WITHSCORE]`
+/// `ZRANK key member`
 pub fn zrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, false)
 }
 
-/// `ZREVRANK key member [WITHSCORE]`
+/// `ZREVRANK key member`
 pub fn zrevrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, true)
 }

@@ -269,6 +269,14 @@ fn bzpop_keys(a: &[Bytes]) -> Vec<usize> {
     (1..a.len() - 1).collect()
 }
 
+/// As Redis, BZMPOP reads its timeout after numkeys, MIN|MAX and COUNT.
+fn bzmpop_timeout_arg(a: &[Bytes]) -> usize {
+    match parse_mpop(a, 2) {
+        Ok(_) => 1,
+        Err(_) => usize::MAX,
+    }
+}
+
 fn bzmpop_keys(a: &[Bytes]) -> Vec<usize> {
     match parse_mpop(a, 2) {
         Ok(p) => (p.first_key..p.first_key + p.numkeys).collect(),
@@ -300,7 +308,7 @@ pub static BZPOPMAX: BlockingSpec = BlockingSpec {
 pub static BZMPOP: BlockingSpec = BlockingSpec {
     attempt: bzmpop_attempt,
     serve: serve_bzmpop,
-    timeout_arg: |_| 1,
+    timeout_arg: bzmpop_timeout_arg,
     wait_keys: bzmpop_keys,
     destination: None,
     timeout_reply: TimeoutReply::NullArray,
