@@ -290,6 +290,20 @@ impl<'a> Run<'a> {
                 }
                 lens[0] * lens[1] <= *max_cells
             }
+            Guard::LexNotSkiplist { key } => {
+                let args = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
+                let (ra, rb) = self.both(step, &args);
+                if ra != rb {
+                    self.fail(
+                        step,
+                        &args,
+                        "replies differ (guard of the next command)",
+                        &ra,
+                        &rb,
+                    );
+                }
+                rb != b"$8\r\nskiplist\r\n"
+            }
         }
     }
 

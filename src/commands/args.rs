@@ -51,7 +51,10 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
         } else {
             v
         }
-    } else if body.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.') {
+    } else if body
+        .first()
+        .is_some_and(|c| c.is_ascii_digit() || *c == b'.')
+    {
         s.parse::<f64>().ok()?
     } else {
         return None;

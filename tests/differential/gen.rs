@@ -234,6 +234,11 @@ pub enum Guard {
         b: Vec<u8>,
         max_cells: u64,
     },
+    /// A lex range over a skiplist-encoded sorted set whose members may
+    /// have different scores (any key but `LEX_KEY`): Redis' answer then
+    /// depends on its random skiplist levels. Skip when OBJECT ENCODING of
+    /// `key` says skiplist.
+    LexNotSkiplist { key: Vec<u8> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -458,6 +463,9 @@ impl Gen {
         op.family = fam;
         if !types::is_blocking(&op.args[0]) {
             self.mangle(&mut op);
+        }
+        if op.guard.is_none() {
+            op.guard = types::lex_guard(&op.args);
         }
         self.random_case_name(&mut op);
         op

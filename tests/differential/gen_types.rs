@@ -9,7 +9,7 @@
 //! Huge negative counts for SRANDMEMBER/HRANDFIELD/ZRANDMEMBER only go to a
 //! key that is never written (Redis would try to send that many elements).
 
-use super::{Builder, Check, Gen, Op, FLOATS, INTS};
+use super::{Builder, Check, Gen, Guard, Op, FLOATS, INTS};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -64,6 +64,24 @@ pub fn is_blocking(name: &[u8]) -> bool {
             | b"BZPOPMAX"
             | b"BZMPOP"
     )
+}
+
+/// The guard of a lex-range command whose source key is not `LEX_KEY`
+/// (see [`Guard::LexNotSkiplist`]).
+pub fn lex_guard(args: &[Vec<u8>]) -> Option<Guard> {
+    let name = args.first()?.to_ascii_lowercase();
+    let bylex = || {
+        args.iter()
+            .skip(1)
+            .any(|a| a.eq_ignore_ascii_case(b"bylex"))
+    };
+    let src = match name.as_slice() {
+        b"zlexcount" | b"zrangebylex" | b"zrevrangebylex" | b"zremrangebylex" => args.get(1)?,
+        b"zrange" if bylex() => args.get(1)?,
+        b"zrangestore" if bylex() => args.get(2)?,
+        _ => return None,
+    };
+    (src.as_slice() != LEX_KEY).then(|| Guard::LexNotSkiplist { key: src.clone() })
 }
 
 fn b(s: &str) -> Vec<u8> {

@@ -62,6 +62,14 @@ fn select(z: &ZSet, req: &Request, min: &[u8], max: &[u8]) -> (usize, usize) {
             Err(_) => (0, 0),
         },
         RangeBy::Lex => match LexRange::parse(min, max) {
+            Ok(r) if z.encoding() == "listpack" => {
+                if req.offset < 0 {
+                    return (0, 0);
+                }
+                let limit = usize::try_from(req.limit).ok();
+                let offset = usize::try_from(req.offset).unwrap_or(usize::MAX);
+                return r.walk_listpack(z, req.rev, offset, limit);
+            }
             Ok(r) => r.ranks(z),
             Err(_) => (0, 0),
         },

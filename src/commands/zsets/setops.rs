@@ -257,7 +257,10 @@ fn compute(op: Op, inputs: &[Input<'_>], weights: &[f64], agg: Aggregate) -> ZSe
             // here), which decides the order sums are made in.
             let mut order: Vec<usize> = (0..inputs.len()).collect();
             order.sort_by_key(|&i| inputs[i].len());
-            for (inp, &wt) in order.iter().filter_map(|&i| Some((inputs.get(i)?, weights.get(i)?))) {
+            for (inp, &wt) in order
+                .iter()
+                .filter_map(|&i| Some((inputs.get(i)?, weights.get(i)?)))
+            {
                 inp.for_each(|m, s| {
                     let v = weighted(s, wt);
                     match acc.get_mut(m) {

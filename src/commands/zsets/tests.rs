@@ -523,3 +523,40 @@ fn zscan_of_a_large_set_returns_members_present_throughout() {
         s.run("zscan z 0 match m29* count 1000")
     );
 }
+
+/// Lex ranges over members of different scores in a listpack: Redis walks
+/// the listpack linearly, which these replies (taken from Redis 7.0.15)
+/// pin down.
+#[test]
+fn lex_ranges_walk_a_listpack_as_redis() {
+    let mut s = Session::new();
+    s.run("zadd t 1 m5 2 a 3 z 4 b 5 m1");
+    let arr = |xs: &[&str]| {
+        let mut o = format!("*{}\\r\\n", xs.len());
+        for x in xs {
+            o += &format!("${}\\r\\n{}\\r\\n", x.len(), x);
+        }
+        o
+    };
+    assert_eq!(s.run("zlexcount t [b [y"), ":2\\r\\n");
+    assert_eq!(s.run("zlexcount t (a +"), ":5\\r\\n");
+    assert_eq!(s.run("zlexcount t - [c"), ":0\\r\\n");
+    assert_eq!(
+        s.run("zrangebylex t [b [z"),
+        arr(&["m5", "a", "z", "b", "m1"])
+    );
+    assert_eq!(s.run("zrangebylex t [b [z limit 1 2"), arr(&["a", "z"]));
+    assert_eq!(s.run("zrevrangebylex t [z [b"), arr(&["m1", "b", "z"]));
+    assert_eq!(
+        s.run("zrevrangebylex t [y [a"),
+        arr(&["m1", "b", "z", "a", "m5"])
+    );
+    assert_eq!(
+        s.run("zrevrangebylex t + [a limit 1 3"),
+        arr(&["b", "z", "a"])
+    );
+    assert_eq!(s.run("zrange t [a [m limit 2 5 bylex"), "*0\\r\\n");
+    assert_eq!(s.run("zrevrangebylex t (m2 - limit 0 10"), "*0\\r\\n");
+    assert_eq!(s.run("zremrangebylex t [b [y"), ":2\\r\\n");
+    assert_eq!(s.run("zrange t 0 -1"), arr(&["z", "b", "m1"]));
+}
