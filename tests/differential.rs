@@ -10,7 +10,11 @@
 //! - `DIFF_SEED`: one seed or a comma-separated list (default: `SEEDS`).
 //! - `DIFF_OPS`: commands per seed (default `DEFAULT_OPS`).
 //! - `DIFF_FAMILIES`: comma-separated families (strings, bits, keys, expire,
-//!   db, conn, types), `all` (adds the opt-in `types`) or `default`.
+//!   db, conn, types, lists, hashes, sets, zsets, hll, sort), `all` (every
+//!   family), `collections` (lists..sort) or `default` (strings..conn).
+//!   The collection families also run alone in `collections_vs_redis`
+//!   (1 and 4 shards), which takes `DIFF_SEED`/`DIFF_OPS` but not
+//!   `DIFF_FAMILIES`; `collections_vs_redis_resp3` runs them over RESP3.
 //! - `DIFF_STATS=1`: print, per command, how many replies of each kind came
 //!   back (to see what a run really covered).
 //! - `DIFF_TRACE=1`: print every command and redis's reply (use with
@@ -90,6 +94,8 @@ struct Run<'a> {
     history: VecDeque<Step>,
     stats: BTreeMap<String, BTreeMap<&'static str, u64>>,
     skipped: u64,
+    /// The families the sequence is drawn from (for the rerun hint).
+    families: Vec<Family>,
 }
 
 fn reply_kind(r: &[u8]) -> &'static str {
@@ -114,7 +120,7 @@ impl<'a> Run<'a> {
             self.seed,
             self.seed,
             step + 1,
-            env_families().iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+            self.families.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
             step + 1,
             format_command(args),
             what,
@@ -245,6 +251,12 @@ impl<'a> Run<'a> {
             } => check_ttl(&a, &b, *tol, Some((*exact_from, *exact_to))),
             Check::RandomKey => self.check_randomkey(step, &op.args, &a, &b),
             Check::ScanAll => self.check_scan(step, &op.args, &a, &b),
+            Check::SetOrder { keys, pairs } => {
+                self.check_set_order(step, &op.args, &a, &b, keys, *pairs)
+            }
+            Check::ScanMembers { pairs } => self.check_scan_members(step, &op.args, &a, &b, *pairs),
+            Check::Random => self.check_random(step, &op.args, &a, &b),
+            Check::Encoding { key } => self.check_encoding(step, &op.args, &a, &b, *key),
         };
         if let Err(what) = verdict {
             self.fail(step, &op.args, &what, &a, &b);
@@ -278,6 +290,20 @@ impl<'a> Run<'a> {
                 }
                 lens[0] * lens[1] <= *max_cells
             }
+            Guard::LexNotSkiplist { key } => {
+                let args = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
+                let (ra, rb) = self.both(step, &args);
+                if ra != rb {
+                    self.fail(
+                        step,
+                        &args,
+                        "replies differ (guard of the next command)",
+                        &ra,
+                        &rb,
+                    );
+                }
+                rb != b"$8\r\nskiplist\r\n"
+            }
         }
     }
 
@@ -310,6 +336,359 @@ impl<'a> Run<'a> {
             _ if a == b => Ok(()),
             _ => Err("RANDOMKEY replies differ in kind (nil/key/error)".into()),
         }
+    }
+
+    /// Orders that follow a hash table: exact unless redis says one of the
+    /// keys is hashtable-encoded, then as multisets.
+    fn check_set_order(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+        keys: &[usize],
+        pairs: bool,
+    ) -> Result<(), String> {
+        if a == b {
+            return Ok(());
+        }
+        let mut hashtable = false;
+        for &i in keys {
+            let Some(k) = args.get(i) else { continue };
+            let enc = self.one(
+                false,
+                step,
+                &[b"OBJECT".to_vec(), b"ENCODING".to_vec(), k.clone()],
+            );
+            if enc == bulk(b"hashtable") {
+                hashtable = true;
+            }
+        }
+        // SUNION/SDIFF build their result in a temporary set, which is a
+        // hash table once it holds more than set-max-intset-entries members.
+        let name = args[0].to_ascii_uppercase();
+        if !hashtable && (name == b"SUNION" || name == b"SDIFF") {
+            let n = flat_items(b).map(|v| v.len()).unwrap_or(0);
+            let conf = self.one(
+                false,
+                step,
+                &[
+                    b"CONFIG".to_vec(),
+                    b"GET".to_vec(),
+                    b"set-max-intset-entries".to_vec(),
+                ],
+            );
+            let max = flat_items(&conf)
+                .and_then(|v| v.get(1).cloned())
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(usize::MAX);
+            hashtable = n > max;
+        }
+        if !hashtable {
+            return Err(
+                "replies differ (no key is hashtable-encoded on redis: the order must match)"
+                    .into(),
+            );
+        }
+        same_multiset(a, b, pairs)
+    }
+
+    /// SSCAN/HSCAN/ZSCAN: iterate each server to cursor 0, compare the
+    /// elements returned as sets.
+    fn check_scan_members(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+        pairs: bool,
+    ) -> Result<(), String> {
+        if a == b && scan_page(a).map(|(c, _)| c == b"0").unwrap_or(true) {
+            return Ok(());
+        }
+        let (Some(first_a), Some(first_b)) = (scan_page(a), scan_page(b)) else {
+            return if a == b {
+                Ok(())
+            } else {
+                Err("replies differ".into())
+            };
+        };
+        let mut sets = Vec::new();
+        for (is_shardis, first) in [(true, first_a), (false, first_b)] {
+            let name = if is_shardis { "shardis" } else { "redis" };
+            let (mut cursor, page) = first;
+            let mut items = page;
+            let mut calls = 1;
+            while cursor != b"0" {
+                if calls >= MAX_SCAN_CALLS {
+                    return Err(format!("{name}: scan did not reach cursor 0"));
+                }
+                let mut next = args.to_vec();
+                next[2] = cursor.clone();
+                let r = self.one(is_shardis, step, &next);
+                let Some((c, page)) = scan_page(&r) else {
+                    return Err(format!(
+                        "{name}: cursor {} answered {}",
+                        escape_trunc(&cursor, 40),
+                        escape_trunc(&r, 200)
+                    ));
+                };
+                items.extend(page);
+                cursor = c;
+                calls += 1;
+            }
+            let set: BTreeSet<Vec<Vec<u8>>> = if pairs {
+                let Some(p) = pairs_of(items) else {
+                    return Err(format!("{name}: odd number of elements in scan pages"));
+                };
+                p.into_iter().map(|(k, v)| vec![k, v]).collect()
+            } else {
+                items.into_iter().map(|k| vec![k]).collect()
+            };
+            sets.push(set);
+        }
+        if sets[0] == sets[1] {
+            Ok(())
+        } else {
+            let only = |x: &BTreeSet<Vec<Vec<u8>>>, y: &BTreeSet<Vec<Vec<u8>>>| {
+                x.difference(y)
+                    .take(10)
+                    .map(|e| {
+                        e.iter()
+                            .map(|b| escape_trunc(b, 40))
+                            .collect::<Vec<_>>()
+                            .join("=")
+                    })
+                    .collect::<Vec<_>>()
+            };
+            Err(format!(
+                "full scans returned different elements: only on shardis: {:?}; only on redis: {:?}",
+                only(&sets[0], &sets[1]),
+                only(&sets[1], &sets[0])
+            ))
+        }
+    }
+
+    /// OBJECT ENCODING: exact, except a small set that redis 7.0 keeps in a
+    /// hashtable may be a listpack on shardis (Redis 7.2 behaviour).
+    fn check_encoding(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+        key: usize,
+    ) -> Result<(), String> {
+        if a == b {
+            return Ok(());
+        }
+        if a != bulk(b"listpack") || b != bulk(b"hashtable") {
+            return Err("encodings differ".into());
+        }
+        let Some(k) = args.get(key) else {
+            return Err("encodings differ".into());
+        };
+        for is_shardis in [true, false] {
+            let t = self.one(is_shardis, step, &[b"TYPE".to_vec(), k.clone()]);
+            if t != b"+set\r\n" {
+                return Err(format!(
+                    "listpack/hashtable is only accepted for sets; TYPE says {}",
+                    escape_trunc(&t, 40)
+                ));
+            }
+        }
+        let members = self.one(false, step, &[b"SMEMBERS".to_vec(), k.clone()]);
+        let members = flat_items(&members).unwrap_or_default();
+        if members.len() > 128 || members.iter().any(|m| m.len() > 64) {
+            return Err(format!(
+                "shardis says listpack for a set of {} members (longest {} bytes): too big for a listpack set",
+                members.len(),
+                members.iter().map(|m| m.len()).max().unwrap_or(0)
+            ));
+        }
+        Ok(())
+    }
+
+    /// SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER (see `Check::Random`).
+    fn check_random(
+        &mut self,
+        step: usize,
+        args: &[Vec<u8>],
+        a: &[u8],
+        b: &[u8],
+    ) -> Result<(), String> {
+        let name = args[0].to_ascii_uppercase();
+        let is_spop = name == b"SPOP";
+        let key = args.get(1).cloned().unwrap_or_default();
+        let count: Option<i64> = args
+            .get(2)
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .and_then(|c| c.parse().ok());
+        let with = args.len() > 3;
+        let (pa, pb) = (parse_reply(a), parse_reply(b));
+        let mut popped: Vec<(bool, Vec<Vec<u8>>)> = Vec::new();
+        match (pa, pb) {
+            (Ok(Reply::Bulk(x)), Ok(Reply::Bulk(y))) if count.is_none() => {
+                for (is_shardis, e) in [(true, x), (false, y)] {
+                    popped.push((is_shardis, vec![e]));
+                }
+            }
+            (Ok(x), Ok(y)) if x.as_array().is_some() && y.as_array().is_some() => {
+                if a.first() != b.first() {
+                    return Err("replies differ in type".into());
+                }
+                let (Some(x), Some(y)) = (flat_items(a), flat_items(b)) else {
+                    return Err("replies differ (unexpected shape)".into());
+                };
+                if x.len() != y.len() {
+                    return Err(format!(
+                        "different numbers of elements: shardis {}, redis {}",
+                        x.len(),
+                        y.len()
+                    ));
+                }
+                for (is_shardis, items) in [(true, x), (false, y)] {
+                    let side = if is_shardis { "shardis" } else { "redis" };
+                    let (elems, vals): (Vec<Vec<u8>>, Option<Vec<Vec<u8>>>) = if with {
+                        let Some(p) = pairs_of(items) else {
+                            return Err(format!("{side}: odd number of elements"));
+                        };
+                        let (e, v) = p.into_iter().unzip();
+                        (e, Some(v))
+                    } else {
+                        (items, None)
+                    };
+                    if count.unwrap_or(0) >= 0 {
+                        let distinct: BTreeSet<&Vec<u8>> = elems.iter().collect();
+                        if distinct.len() != elems.len() {
+                            return Err(format!("{side}: repeated elements with a positive count"));
+                        }
+                    }
+                    if !is_spop && !elems.is_empty() {
+                        self.check_members(step, is_shardis, &name, &key, &elems, vals)?;
+                    }
+                    popped.push((is_shardis, elems));
+                }
+            }
+            _ => {
+                return if a == b {
+                    Ok(())
+                } else {
+                    Err("replies differ (kind)".into())
+                };
+            }
+        }
+        if !is_spop {
+            if count.is_none() {
+                for (is_shardis, e) in popped {
+                    self.check_members(step, is_shardis, &name, &key, &e, None)?;
+                }
+            }
+            return Ok(());
+        }
+        // SPOP: what was popped is gone, the sizes agree, then the set is
+        // rewritten identically on both servers.
+        for (is_shardis, elems) in &popped {
+            if elems.is_empty() {
+                continue;
+            }
+            let mut q = vec![b"SMISMEMBER".to_vec(), key.clone()];
+            q.extend(elems.iter().cloned());
+            let r = self.one(*is_shardis, step, &q);
+            if flat_items(&r).is_some() || r.starts_with(b"*") {
+                let all_zero = parse_reply(&r)
+                    .ok()
+                    .and_then(|p| {
+                        p.as_array()
+                            .map(|v| v.iter().all(|x| x.as_int() == Some(0)))
+                    })
+                    .unwrap_or(false);
+                if !all_zero {
+                    return Err(format!(
+                        "{}: popped members still in the set (SMISMEMBER: {})",
+                        if *is_shardis { "shardis" } else { "redis" },
+                        escape_trunc(&r, 200)
+                    ));
+                }
+            }
+        }
+        let card = vec![b"SCARD".to_vec(), key.clone()];
+        let (ca, cb) = self.both(step, &card);
+        if ca != cb {
+            return Err(format!(
+                "SCARD after SPOP differs: shardis {}, redis {}",
+                escape_trunc(&ca, 40),
+                escape_trunc(&cb, 40)
+            ));
+        }
+        let members = self.one(false, step, &[b"SMEMBERS".to_vec(), key.clone()]);
+        let members = flat_items(&members).unwrap_or_default();
+        let mut cmds = vec![vec![b"DEL".to_vec(), key.clone()]];
+        if !members.is_empty() {
+            let mut sadd = vec![b"SADD".to_vec(), key.clone()];
+            sadd.extend(members);
+            cmds.push(sadd);
+        }
+        for c in cmds {
+            let (x, y) = self.both(step, &c);
+            if x != y {
+                return Err(format!(
+                    "re-syncing the set after SPOP: {} answered differently: shardis {}, redis {}",
+                    format_command(&c[..1]),
+                    escape_trunc(&x, 80),
+                    escape_trunc(&y, 80)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Each element sampled from `key` is in it on the server that
+    /// returned it (and has the value/score returned with it).
+    fn check_members(
+        &mut self,
+        step: usize,
+        is_shardis: bool,
+        name: &[u8],
+        key: &[u8],
+        elems: &[Vec<u8>],
+        vals: Option<Vec<Vec<u8>>>,
+    ) -> Result<(), String> {
+        let side = if is_shardis { "shardis" } else { "redis" };
+        let q = match name {
+            b"HRANDFIELD" => "HMGET",
+            b"ZRANDMEMBER" => "ZMSCORE",
+            _ => "SMISMEMBER",
+        };
+        let mut args = vec![q.as_bytes().to_vec(), key.to_vec()];
+        args.extend(elems.iter().cloned());
+        let r = self.one(is_shardis, step, &args);
+        let Ok(parsed) = parse_reply(&r) else {
+            return Err(format!("{side}: {q} answered {}", escape_trunc(&r, 100)));
+        };
+        let items = parsed.as_array().unwrap_or(&[]).to_vec();
+        if items.len() != elems.len() {
+            return Err(format!("{side}: {q} answered {}", escape_trunc(&r, 200)));
+        }
+        for (i, it) in items.iter().enumerate() {
+            let ok = match (q, it) {
+                ("SMISMEMBER", Reply::Int(1)) => true,
+                ("SMISMEMBER", _) => false,
+                (_, Reply::Bulk(v) | Reply::Other(_, v)) => {
+                    vals.as_ref().map(|vs| vs[i] == *v).unwrap_or(true)
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "{side}: sampled element {} is not in the key (or its value/score differs): {q} says {}",
+                    escape_trunc(&elems[i], 60),
+                    escape_trunc(&r, 200)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// SCAN: cursors and pages are implementation details. When the first
@@ -376,6 +755,89 @@ impl<'a> Run<'a> {
     }
 }
 
+/// The elements of an array reply as byte strings (None for another shape
+/// or nested arrays).
+///
+/// RESP3 shapes are flattened: a map gives key, value, key, value...; an
+/// array of pairs (HRANDFIELD/ZRANDMEMBER WITH...) gives the pairs' items;
+/// doubles give their text.
+fn flat_items(r: &[u8]) -> Option<Vec<Vec<u8>>> {
+    fn item(r: &Reply) -> Option<Vec<u8>> {
+        match r {
+            Reply::Bulk(b) | Reply::Simple(b) | Reply::Other(_, b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+    let parsed = parse_reply(r).ok()?;
+    let mut out = Vec::new();
+    if let Reply::Map(pairs) = &parsed {
+        for (k, v) in pairs {
+            out.push(item(k)?);
+            out.push(item(v)?);
+        }
+        return Some(out);
+    }
+    for x in parsed.as_array()? {
+        match x.as_array() {
+            Some(inner) => {
+                for y in inner {
+                    out.push(item(y)?);
+                }
+            }
+            None => out.push(item(x)?),
+        }
+    }
+    Some(out)
+}
+
+/// Group a flat list into (field, value) pairs (None if its length is odd).
+fn pairs_of(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    if !items.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut it = items.into_iter();
+    let mut out = Vec::new();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((k, v));
+    }
+    Some(out)
+}
+
+/// Compare two flat array replies as multisets (of pairs when `pairs`).
+fn same_multiset(a: &[u8], b: &[u8], pairs: bool) -> Result<(), String> {
+    if a.first() != b.first() {
+        return Err("replies differ in type".into());
+    }
+    let (Some(mut x), Some(mut y)) = (flat_items(a), flat_items(b)) else {
+        return Err("replies differ".into());
+    };
+    if pairs {
+        let (Some(mut px), Some(mut py)) = (pairs_of(x), pairs_of(y)) else {
+            return Err("replies differ (odd number of elements)".into());
+        };
+        px.sort();
+        py.sort();
+        if px == py {
+            return Ok(());
+        }
+        return Err("replies differ as sets of field/value pairs".into());
+    }
+    x.sort();
+    y.sort();
+    if x == y {
+        Ok(())
+    } else {
+        Err("replies differ as multisets".into())
+    }
+}
+
+fn bulk(s: &[u8]) -> Vec<u8> {
+    let mut v = format!("${}\r\n", s.len()).into_bytes();
+    v.extend_from_slice(s);
+    v.extend_from_slice(b"\r\n");
+    v
+}
+
 /// [cursor, [key...]] from a SCAN reply, or None if it has another shape.
 fn scan_page(r: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     let parsed = parse_reply(r).ok()?;
@@ -398,14 +860,13 @@ fn check_unordered(a: &[u8], b: &[u8]) -> Result<(), String> {
     if a == b {
         return Ok(());
     }
+    if a.first() != b.first() {
+        return Err("replies differ in type".into());
+    }
     let sorted = |r: &[u8]| -> Option<Vec<Reply>> {
-        match parse_reply(r).ok()? {
-            Reply::Array(mut v) => {
-                v.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
-                Some(v)
-            }
-            _ => None,
-        }
+        let mut v = parse_reply(r).ok()?.as_array()?.to_vec();
+        v.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+        Some(v)
     };
     match (sorted(a), sorted(b)) {
         (Some(x), Some(y)) if x == y => Ok(()),
@@ -475,6 +936,7 @@ fn new_run<'a>(label: &str, seed: u64, shardis: &'a Server, redis: &'a Server) -
         history: VecDeque::new(),
         stats: BTreeMap::new(),
         skipped: 0,
+        families: env_families(),
     };
     // Every seed starts from empty servers, in db 0.
     for args in [
@@ -489,22 +951,68 @@ fn new_run<'a>(label: &str, seed: u64, shardis: &'a Server, redis: &'a Server) -
     run
 }
 
+/// Restore the encoding thresholds the collection families change.
+fn restore_config(run: &mut Run, step: usize) {
+    for (name, value) in gen::types::CONFIG_DEFAULTS {
+        let args = vec![
+            b"CONFIG".to_vec(),
+            b"SET".to_vec(),
+            name.as_bytes().to_vec(),
+            value.as_bytes().to_vec(),
+        ];
+        let (a, b) = run.both(step, &args);
+        if a != b || a != b"+OK\r\n" {
+            run.fail(
+                step,
+                &args,
+                "restoring the default configuration failed",
+                &a,
+                &b,
+            );
+        }
+    }
+}
+
 fn run_differential(threads: usize) {
+    run_families(threads, &env_families(), &env_seeds(), env_ops(), false);
+}
+
+/// Switch both connections of a run to RESP3 (HELLO 3); the HELLO replies
+/// themselves (server name, version, client id) are not compared.
+fn hello3(run: &mut Run, step: usize) {
+    let args = vec![b"HELLO".to_vec(), b"3".to_vec()];
+    let (a, b) = run.both(step, &args);
+    if !a.starts_with(b"%") || !b.starts_with(b"%") {
+        run.fail(step, &args, "HELLO 3 did not answer a map", &a, &b);
+    }
+}
+
+fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize, resp3: bool) {
     let Some((shardis, redis)) = start_pair(threads) else {
         return;
     };
     let label = format!("shardis --threads {threads}");
-    let families = env_families();
-    let ops = env_ops();
+    let collections = families.iter().any(|f| Family::COLLECTIONS.contains(f));
     let t0 = Instant::now();
     let mut total = 0;
-    for seed in env_seeds() {
+    for &seed in seeds {
         let mut run = new_run(&label, seed, &shardis, &redis);
-        let mut g = gen::Gen::new(seed, &families);
+        run.families = families.to_vec();
+        if resp3 {
+            run.label = format!("{label}, RESP3");
+            hello3(&mut run, 0);
+        }
+        if collections {
+            restore_config(&mut run, 0);
+        }
+        let mut g = gen::Gen::new(seed, families);
         for step in 0..ops {
             let op = g.next_op();
             run.exec(step, &op);
             total += 1;
+        }
+        if collections {
+            restore_config(&mut run, ops);
         }
         if std::env::var_os("DIFF_STATS").is_some() {
             eprintln!("[{label}] seed {seed}: reply kinds per command (from redis):");
@@ -533,6 +1041,61 @@ fn differential_threads_1() {
 #[test]
 fn differential_threads_4() {
     run_differential(4);
+}
+
+/// Seeds of `collections_vs_redis` (unless DIFF_SEED is set).
+const COLLECTION_SEEDS: &[u64] = &[11, 22, 0xc011, 424242];
+/// Commands per seed of `collections_vs_redis` (unless DIFF_OPS is set).
+const COLLECTION_OPS: usize = 3000;
+
+/// The collection families alone (lists, hashes, sets, zsets, hll, sort),
+/// with 1 and 4 shards.
+#[test]
+fn collections_vs_redis() {
+    let seeds = if std::env::var("DIFF_SEED")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_seeds()
+    } else {
+        COLLECTION_SEEDS.to_vec()
+    };
+    let ops = if std::env::var("DIFF_OPS")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_ops()
+    } else {
+        COLLECTION_OPS
+    };
+    for threads in [1, 4] {
+        run_families(threads, &Family::COLLECTIONS, &seeds, ops, false);
+    }
+}
+
+/// The collection families over RESP3 connections (maps, sets, doubles,
+/// nested pairs), with 1 and 4 shards.
+#[test]
+fn collections_vs_redis_resp3() {
+    let seeds = if std::env::var("DIFF_SEED")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_seeds()
+    } else {
+        COLLECTION_SEEDS[..2].to_vec()
+    };
+    let ops = if std::env::var("DIFF_OPS")
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(false)
+    {
+        env_ops()
+    } else {
+        COLLECTION_OPS
+    };
+    for threads in [1, 4] {
+        run_families(threads, &Family::COLLECTIONS, &seeds, ops, true);
+    }
 }
 
 // ----- tiny expirations ------------------------------------------------------
@@ -839,4 +1402,49 @@ fn generator_covers_the_command_list() {
         .collect();
     assert!(missing.is_empty(), "never generated: {missing:?}");
     assert!(seen.contains("OBJECT ENCODING"));
+}
+
+/// Every collection command is generated by the collection families.
+#[test]
+fn generator_covers_the_collection_commands() {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for seed in 0..5u64 {
+        for op in gen::sequence(seed, &Family::COLLECTIONS, 5000) {
+            seen.insert(String::from_utf8_lossy(&op.args[0]).to_ascii_uppercase());
+        }
+    }
+    let want = "LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LRANGE LINDEX LSET LINSERT LLEN LREM LTRIM \
+        LPOS LMOVE RPOPLPUSH LMPOP BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP \
+        HSET HSETNX HMSET HGET HMGET HGETALL HDEL HEXISTS HLEN HKEYS HVALS HINCRBY HINCRBYFLOAT \
+        HSTRLEN HRANDFIELD HSCAN SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER \
+        SMOVE SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN ZADD \
+        ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT ZRANGE ZRANGESTORE ZREVRANGE \
+        ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZRANK ZREVRANK \
+        ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZMPOP ZUNION ZINTER \
+        ZDIFF ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZINTERCARD ZRANDMEMBER ZSCAN PFADD PFCOUNT \
+        PFMERGE GET SORT SORT_RO OBJECT TYPE CONFIG";
+    let missing: Vec<&str> = want
+        .split_whitespace()
+        .filter(|c| !seen.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}");
+    // No blocking command may carry a timeout that blocks for long.
+    for seed in 0..5u64 {
+        for op in gen::sequence(seed, &Family::COLLECTIONS, 5000) {
+            if gen::types::is_blocking(&op.args[0]) {
+                let name = op.args[0].to_ascii_uppercase();
+                let t = if name == b"BLMPOP" || name == b"BZMPOP" {
+                    &op.args[1]
+                } else {
+                    op.args.last().unwrap()
+                };
+                let v: Option<f64> = std::str::from_utf8(t).ok().and_then(|s| s.parse().ok());
+                assert!(
+                    !matches!(v, Some(x) if x == 0.0 || x > 0.05),
+                    "blocking command with a long timeout: {}",
+                    format_command(&op.args)
+                );
+            }
+        }
+    }
 }

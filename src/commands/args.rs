@@ -7,13 +7,28 @@ pub fn int(arg: &[u8]) -> Result<i64, &'static str> {
     crate::protocol::parse::parse_i64(arg).ok_or(error::NOT_INTEGER)
 }
 
-/// Parses a double as Redis' `getDoubleFromObject` (`strtod`, rejecting NaN
-/// and trailing garbage; `inf`/`-inf` accepted).
+/// Parses a double as Redis' `getDoubleFromObject` (`strtod` over the
+/// whole argument: no leading white space or trailing garbage, NaN
+/// refused, `inf`/`-inf` and hexadecimal floats accepted, and a finite
+/// number that overflows to infinity or underflows to zero refused as
+/// `strtod`'s ERANGE is).
 pub fn float(arg: &[u8]) -> Result<f64, &'static str> {
-    parse_f64(arg).ok_or(error::NOT_FLOAT)
+    strict_f64(arg).ok_or(error::NOT_FLOAT)
 }
 
-/// Like [`float`] but with the "long double" error INCRBYFLOAT gives.
+/// [`float`] without the error text.
+pub fn strict_f64(arg: &[u8]) -> Option<f64> {
+    let v = parse_f64(arg)?;
+    if (v.is_infinite() && !is_inf_literal(arg)) || (v == 0.0 && mantissa_nonzero(arg)) {
+        return None;
+    }
+    Some(v)
+}
+
+/// Parses a double like `strtod` over the whole argument (no leading white
+/// space or trailing garbage, NaN refused, hexadecimal floats accepted);
+/// out-of-range numbers read as infinity or zero, as a long double parse
+/// followed by a conversion would give (blocking timeouts).
 pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(arg).ok()?;
     if s.is_empty()
@@ -22,24 +37,131 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     {
         return None;
     }
-    let lower = s.to_ascii_lowercase();
-    let v = match lower.trim_start_matches(['+', '-']) {
-        "inf" | "infinity" => {
-            if lower.starts_with('-') {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            }
+    let (neg, body) = split_sign(arg);
+    let v = if is_inf_literal(arg) {
+        if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
         }
-        t if t.starts_with("nan") => return None,
-        t if t.starts_with("0x") => return None,
-        _ => s.parse::<f64>().ok()?,
+    } else if body.len() > 1 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
+        let v = parse_hex_float(&body[2..])?;
+        if neg {
+            -v
+        } else {
+            v
+        }
+    } else if body
+        .first()
+        .is_some_and(|c| c.is_ascii_digit() || *c == b'.')
+    {
+        s.parse::<f64>().ok()?
+    } else {
+        return None;
     };
     if v.is_nan() {
         None
     } else {
         Some(v)
     }
+}
+
+fn split_sign(arg: &[u8]) -> (bool, &[u8]) {
+    match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        _ => (false, arg),
+    }
+}
+
+/// Whether the argument spells infinity (`inf`, `-Infinity`, ...).
+fn is_inf_literal(arg: &[u8]) -> bool {
+    let body = split_sign(arg).1;
+    body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity")
+}
+
+/// Whether a number's digits (before its exponent) are not all zero.
+fn mantissa_nonzero(arg: &[u8]) -> bool {
+    let body = split_sign(arg).1;
+    if body.len() > 1 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
+        body[2..]
+            .iter()
+            .take_while(|c| (**c | 0x20) != b'p')
+            .any(|c| c.is_ascii_hexdigit() && *c != b'0')
+    } else {
+        body.iter()
+            .take_while(|c| (**c | 0x20) != b'e')
+            .any(|c| matches!(c, b'1'..=b'9'))
+    }
+}
+
+/// Parses the part of a C hexadecimal float after `0x`: hex digits with an
+/// optional point, then an optional binary exponent `p[+-]digits`; rounds
+/// to nearest.
+fn parse_hex_float(t: &[u8]) -> Option<f64> {
+    let mut mant: u64 = 0;
+    let mut exp2: i64 = 0;
+    let mut sticky = false;
+    let mut digits = 0usize;
+    let mut seen_point = false;
+    let mut i = 0;
+    while let Some(&c) = t.get(i) {
+        if c == b'.' && !seen_point {
+            seen_point = true;
+        } else if let Some(d) = (c as char).to_digit(16) {
+            digits += 1;
+            if mant < (1 << 60) {
+                mant = mant * 16 + u64::from(d);
+                if seen_point {
+                    exp2 -= 4;
+                }
+            } else {
+                sticky |= d != 0;
+                if !seen_point {
+                    exp2 += 4;
+                }
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(&c) = t.get(i) {
+        if (c | 0x20) != b'p' {
+            return None;
+        }
+        let (eneg, edigits) = split_sign(&t[i + 1..]);
+        if edigits.is_empty() || !edigits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut e: i64 = 0;
+        for d in edigits {
+            e = (e * 10 + i64::from(d - b'0')).min(1 << 20);
+        }
+        exp2 += if eneg { -e } else { e };
+    }
+    if mant == 0 {
+        return Some(0.0);
+    }
+    // The lowest bit stands for the dropped digits, below the rounding
+    // position once the mantissa holds more than 53 bits.
+    if sticky {
+        mant |= 1;
+    }
+    let mut v = mant as f64;
+    let mut e = exp2;
+    while e > 1000 {
+        v *= 2f64.powi(1000);
+        e -= 1000;
+    }
+    while e < -1000 {
+        v *= 2f64.powi(-1000);
+        e += 1000;
+    }
+    Some(v * 2f64.powi(e as i32))
 }
 
 /// Most elements a random-pick reply with repetitions may hold (a negative
@@ -200,6 +322,22 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"-0X1.8p1"), Some(-3.0));
+        assert_eq!(parse_f64(b"0x1p-2"), Some(0.25));
+        assert_eq!(parse_f64(b"0x"), None);
+        assert_eq!(parse_f64(b"0x1p"), None);
+        assert_eq!(parse_f64(b"+.5"), Some(0.5));
+        assert_eq!(parse_f64(b"e5"), None);
+        assert_eq!(float(b"1e400"), Err(crate::error::NOT_FLOAT));
+        assert_eq!(float(b"-1e400"), Err(crate::error::NOT_FLOAT));
+        assert_eq!(float(b"1e-400"), Err(crate::error::NOT_FLOAT));
+        assert_eq!(float(b"0e-400"), Ok(0.0));
+        assert_eq!(float(b"0x1p5000"), Err(crate::error::NOT_FLOAT));
+        assert_eq!(float(b"4e-320"), Ok(4e-320));
+        assert_eq!(float(b"-Infinity"), Ok(f64::NEG_INFINITY));
+        assert_eq!(float(b"1e308"), Ok(1e308));
     }
 
     /// The straightforward recursive matcher (exponential in the worst

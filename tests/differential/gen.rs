@@ -16,6 +16,9 @@
 //! (EXAT/PXAT/EXPIREAT/PEXPIREAT) are far in the future (after
 //! `ABS_EXACT_FROM_S`) or far in the past; they are compared exactly.
 
+#[path = "gen_types.rs"]
+pub mod types;
+
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -41,10 +44,22 @@ pub enum Family {
     /// key space, so string commands meet WRONGTYPE keys and TYPE/OBJECT
     /// ENCODING/SCAN TYPE see other types.
     Types,
+    /// Lists, blocking list pops included (10 ms timeouts).
+    Lists,
+    /// Hashes.
+    Hashes,
+    /// Sets.
+    Sets,
+    /// Sorted sets, BZPOPMIN/BZPOPMAX/BZMPOP included.
+    Zsets,
+    /// HyperLogLog (PFADD PFCOUNT PFMERGE, GET of the HLL strings).
+    Hll,
+    /// SORT and SORT_RO.
+    Sort,
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 13] = [
         Family::Strings,
         Family::Bits,
         Family::Keys,
@@ -52,6 +67,22 @@ impl Family {
         Family::Db,
         Family::Conn,
         Family::Types,
+        Family::Lists,
+        Family::Hashes,
+        Family::Sets,
+        Family::Zsets,
+        Family::Hll,
+        Family::Sort,
+    ];
+    /// The collection families (`DIFF_FAMILIES=collections`), run by the
+    /// `collections_vs_redis` test.
+    pub const COLLECTIONS: [Family; 6] = [
+        Family::Lists,
+        Family::Hashes,
+        Family::Sets,
+        Family::Zsets,
+        Family::Hll,
+        Family::Sort,
     ];
     /// The default set: every family but the opt-in `types`.
     pub const DEFAULT: [Family; 6] = [
@@ -72,6 +103,12 @@ impl Family {
             Family::Db => "db",
             Family::Conn => "conn",
             Family::Types => "types",
+            Family::Lists => "lists",
+            Family::Hashes => "hashes",
+            Family::Sets => "sets",
+            Family::Zsets => "zsets",
+            Family::Hll => "hll",
+            Family::Sort => "sort",
         }
     }
 
@@ -92,6 +129,12 @@ impl Family {
             Family::Db => 4,
             Family::Conn => 3,
             Family::Types => 6,
+            Family::Lists => 20,
+            Family::Hashes => 15,
+            Family::Sets => 15,
+            Family::Zsets => 25,
+            Family::Hll => 6,
+            Family::Sort => 6,
         }
     }
 }
@@ -105,6 +148,9 @@ pub fn parse_families(spec: &str) -> Result<Vec<Family>, String> {
     }
     if spec.eq_ignore_ascii_case("all") {
         return Ok(Family::ALL.to_vec());
+    }
+    if spec.eq_ignore_ascii_case("collections") {
+        return Ok(Family::COLLECTIONS.to_vec());
     }
     let mut out = Vec::new();
     for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
@@ -147,6 +193,25 @@ pub enum Check {
     /// TTL/PTTL: negative replies (-1, -2) exact, positive ones within `tol`
     /// (the two servers set and read the expiry at slightly different times).
     Ttl { tol: i64 },
+    /// Replies whose order follows a hash table when a key is
+    /// hashtable-encoded (SMEMBERS, SINTER, SUNION, SDIFF, HGETALL, HKEYS,
+    /// HVALS): exact, unless redis reports "hashtable" for one of the keys
+    /// at these argument positions; then compared as multisets (of
+    /// field/value pairs when `pairs`).
+    SetOrder { keys: Vec<usize>, pairs: bool },
+    /// SSCAN/HSCAN/ZSCAN: iterate to cursor 0 on both servers (same key and
+    /// options), compare the sets of elements (pairs when `pairs`).
+    ScanMembers { pairs: bool },
+    /// SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER: errors and nil exact;
+    /// otherwise the same shape and count on both, distinct elements where
+    /// Redis guarantees it, each element (and value/score) present on the
+    /// server that returned it. After SPOP the popped elements must be gone
+    /// and the set is rewritten identically on both servers.
+    Random,
+    /// OBJECT ENCODING of the key at `key`: exact, except that a set redis
+    /// 7.0 reports as "hashtable" may be "listpack" on shardis (as in Redis
+    /// 7.2) when it is small enough for a listpack set.
+    Encoding { key: usize },
     /// EXPIRETIME/PEXPIRETIME: negative replies exact; times in
     /// `exact_from..=exact_to` come from absolute times the generator set
     /// (EXAT/PXAT/EXPIREAT/PEXPIREAT) and must be equal; others come from
@@ -169,6 +234,11 @@ pub enum Guard {
         b: Vec<u8>,
         max_cells: u64,
     },
+    /// A lex range over a skiplist-encoded sorted set whose members may
+    /// have different scores (any key but `LEX_KEY`): Redis' answer then
+    /// depends on its random skiplist levels. Skip when OBJECT ENCODING of
+    /// `key` says skiplist.
+    LexNotSkiplist { key: Vec<u8> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -372,6 +442,12 @@ impl Gen {
             Family::Db => DB,
             Family::Conn => CONN,
             Family::Types => TYPES,
+            Family::Lists => types::LISTS,
+            Family::Hashes => types::HASHES,
+            Family::Sets => types::SETS,
+            Family::Zsets => types::ZSETS,
+            Family::Hll => types::HLL,
+            Family::Sort => types::SORT,
         };
         let total: u32 = table.iter().map(|(w, _)| *w).sum();
         let mut x = self.rng.gen_range(0..total);
@@ -385,7 +461,12 @@ impl Gen {
         }
         let mut op = build(self);
         op.family = fam;
-        self.mangle(&mut op);
+        if !types::is_blocking(&op.args[0]) {
+            self.mangle(&mut op);
+        }
+        if op.guard.is_none() {
+            op.guard = types::lex_guard(&op.args);
+        }
         self.random_case_name(&mut op);
         op
     }
@@ -1288,7 +1369,9 @@ impl Gen {
             return self.cmd("OBJECT", vec![sub.as_bytes().to_vec(), k]);
         }
         let sub = self.opt("ENCODING");
-        self.cmd("OBJECT", vec![sub, k])
+        let mut op = self.cmd("OBJECT", vec![sub, k]);
+        op.check = Check::Encoding { key: 2 };
+        op
     }
 
     fn g_dbsize(&mut self) -> Op {

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::{read, reply_len, write, wrongtype};
+use super::{read, write, wrongtype};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
@@ -104,7 +104,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
         return w.error("ERR INCR option supports a single increment-element pair");
     }
     for pair in rest.chunks_exact(2) {
-        if args::parse_f64(&pair[0]).is_none() {
+        if args::strict_f64(&pair[0]).is_none() {
             return w.error(error::NOT_FLOAT);
         }
     }
@@ -132,7 +132,7 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = (AddOutcome::Skipped, 0.0);
     for pair in rest.chunks_exact(2) {
-        let score = args::parse_f64(&pair[0]).unwrap_or(0.0);
+        let score = args::strict_f64(&pair[0]).unwrap_or(0.0);
         match add_one(z, &pair[1], score, &f) {
             Err(e) => {
                 ctx.dirty += (added + updated) as u64;
@@ -246,42 +246,26 @@ pub fn zcard(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
 }
 
 fn rank_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, rev: bool) {
-    if a.len() > 4 {
-        return w.error(&error::wrong_arity(if rev { "zrevrank" } else { "zrank" }));
-    }
-    let withscore = a.len() == 4;
-    if withscore && !is(&a[3], "withscore") {
-        return w.error(error::SYNTAX);
-    }
     let now = ctx.now;
     let found = match read(ctx.db(), &a[1], now) {
         Err(()) => return wrongtype(w),
         Ok(z) => z.and_then(|z| {
             z.rank(&a[2])
-                .map(|(r, s)| (if rev { z.len() - 1 - r } else { r }, s))
+                .map(|(r, _)| if rev { z.len() - 1 - r } else { r })
         }),
     };
     match found {
-        None if withscore => w.null_array(),
         None => w.null(),
-        Some((r, s)) => {
-            if withscore {
-                reply_len(w, 2, false);
-                w.int(r as i64);
-                super::reply_score(w, s);
-            } else {
-                w.int(r as i64);
-            }
-        }
+        Some(r) => w.int(r as i64),
     }
 }
 
-/// `ZRANK key member [WITHSCORE]`
+/// `ZRANK key member`
 pub fn zrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, false)
 }
 
-/// `ZREVRANK key member [WITHSCORE]`
+/// `ZREVRANK key member`
 pub fn zrevrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, true)
 }

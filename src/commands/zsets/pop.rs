@@ -269,6 +269,7 @@ fn bzpop_keys(a: &[Bytes]) -> Vec<usize> {
     (1..a.len() - 1).collect()
 }
 
+/// As Redis, BZMPOP reads its timeout after numkeys, MIN|MAX and COUNT.
 fn bzmpop_keys(a: &[Bytes]) -> Vec<usize> {
     match parse_mpop(a, 2) {
         Ok(p) => (p.first_key..p.first_key + p.numkeys).collect(),

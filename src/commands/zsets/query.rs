@@ -62,6 +62,14 @@ fn select(z: &ZSet, req: &Request, min: &[u8], max: &[u8]) -> (usize, usize) {
             Err(_) => (0, 0),
         },
         RangeBy::Lex => match LexRange::parse(min, max) {
+            Ok(r) if z.encoding() == "listpack" => {
+                if req.offset < 0 {
+                    return (0, 0);
+                }
+                let limit = usize::try_from(req.limit).ok();
+                let offset = usize::try_from(req.offset).unwrap_or(usize::MAX);
+                return r.walk_listpack(z, req.rev, offset, limit);
+            }
             Ok(r) => r.ranks(z),
             Err(_) => (0, 0),
         },
@@ -257,8 +265,14 @@ pub fn zrangestore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
         Ok(None) => None,
         Ok(Some(z)) => {
             let (s, e) = select(z, &req, min, max);
-            let mut out = ZSet::with_expected(e - s, 0);
-            z.walk(s, e, false, |m, sc| {
+            // As Redis: a rank range knows its length up front, a score
+            // or lex range starts small and converts as it grows (a -0
+            // score added before that reads 0).
+            let mut out = match req.by {
+                RangeBy::Rank => ZSet::with_expected(e - s, 0),
+                _ => ZSet::new(),
+            };
+            z.walk(s, e, req.rev, |m, sc| {
                 out.insert_new(m, sc);
                 true
             });

@@ -8,7 +8,6 @@ use super::{read, reply_len, reply_pair, wrongtype};
 use crate::commands::args::{self, glob_match, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
-use crate::protocol::encode::format_double;
 use crate::protocol::ReplyWriter;
 
 /// A per-thread xorshift64* generator (not cryptographic).
@@ -136,12 +135,19 @@ pub fn zrandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
 /// A small (listpack) set is returned whole with cursor 0, as Redis does;
 /// a large one is walked in its slot order (see [`crate::types::ZSet::scan`]).
 pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
-    let cursor = match std::str::from_utf8(&a[2])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    {
-        Some(c) => c,
-        None => return w.error("ERR invalid cursor"),
+    let Some(cursor) = parse_cursor(&a[2]) else {
+        return w.error("ERR invalid cursor");
+    };
+    // As Redis: the key is looked up before the options are parsed.
+    let now = ctx.now;
+    let z = match read(ctx.db(), &a[1], now) {
+        Err(()) => return wrongtype(w),
+        Ok(None) => {
+            w.array(2);
+            w.bulk(b"0");
+            return w.array(0);
+        }
+        Ok(Some(z)) => z,
     };
     let mut count = 10usize;
     let mut pattern: Option<&[u8]> = None;
@@ -164,16 +170,6 @@ pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         }
         j += 2;
     }
-    let now = ctx.now;
-    let z = match read(ctx.db(), &a[1], now) {
-        Err(()) => return wrongtype(w),
-        Ok(None) => {
-            w.array(2);
-            w.bulk(b"0");
-            return w.array(0);
-        }
-        Ok(Some(z)) => z,
-    };
     let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m, false));
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let next = z.scan(cursor, count, |m, s| {
@@ -186,6 +182,26 @@ pub fn zscan(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     w.array(found.len() * 2);
     for (m, s) in &found {
         w.bulk(m);
-        w.bulk(format_double(*s).as_bytes());
+        w.bulk(z.scan_score_text(*s).as_bytes());
     }
+}
+
+/// A scan cursor as Redis' `parseScanCursorOrReply` reads it with
+/// `strtoul`: an optional sign then digits (a negative number wraps
+/// around), nothing else; the empty string reads 0; overflow is refused.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let (neg, digits) = match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        None => return Some(0),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }

@@ -171,14 +171,96 @@ impl<'a> LexRange<'a> {
     }
 
     /// The ranks `start..end` of `z`'s members in the interval (members
-    /// are assumed to share one score, as the commands require).
+    /// are assumed to share one score, as the commands require; a listpack
+    /// is walked as Redis walks it, see [`LexRange::walk_listpack`]).
     pub fn ranks(&self, z: &ZSet) -> (usize, usize) {
         if self.is_empty() {
             return (0, 0);
         }
+        if z.encoding() == "listpack" {
+            return self.walk_listpack(z, false, 0, None);
+        }
         let start = z.partition_point(|m, _| self.below_min(m));
         let end = z.partition_point(|m, _| self.within_max(m));
         (start, end.max(start))
+    }
+}
+
+impl LexRange<'_> {
+    /// The ranks `start..end` a lex range with `LIMIT offset limit`
+    /// selects in a listpack, found by the linear walk Redis makes there,
+    /// which gives the same answer as a search when the members share a
+    /// score and a well-defined one otherwise: nothing when the last member
+    /// is below the lower end or the first past the upper end; else from
+    /// the first member not below the lower end (the last one not past the
+    /// upper end for `rev`), which must itself be in the range, skip
+    /// `offset` members unchecked, then take members while they stay on the
+    /// inner side of the other end, at most `limit`.
+    pub fn walk_listpack(
+        &self,
+        z: &ZSet,
+        rev: bool,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> (usize, usize) {
+        let len = z.len();
+        if self.is_empty() || len == 0 {
+            return (0, 0);
+        }
+        let (Some((first, _)), Some((last, _))) = (z.get(0), z.get(len - 1)) else {
+            return (0, 0);
+        };
+        if self.below_min(last) || !self.within_max(first) {
+            return (0, 0);
+        }
+        // Ranks counted from the walk's start (from the end for `rev`).
+        let mut anchor = None;
+        let mut n = 0usize;
+        z.walk(0, len, rev, |m, _| {
+            let found = if rev {
+                self.within_max(m)
+            } else {
+                !self.below_min(m)
+            };
+            if found {
+                anchor = Some((
+                    n,
+                    if rev {
+                        !self.below_min(m)
+                    } else {
+                        self.within_max(m)
+                    },
+                ));
+                return false;
+            }
+            n += 1;
+            true
+        });
+        let Some((at, true)) = anchor else {
+            return (0, 0);
+        };
+        let from = at.saturating_add(offset).min(len);
+        let mut taken = 0usize;
+        let (ws, we) = if rev { (0, len - from) } else { (from, len) };
+        z.walk(ws, we, rev, |m, _| {
+            if limit.is_some_and(|l| taken >= l) {
+                return false;
+            }
+            let inside = if rev {
+                !self.below_min(m)
+            } else {
+                self.within_max(m)
+            };
+            if inside {
+                taken += 1;
+            }
+            inside
+        });
+        if rev {
+            (len - from - taken, len - from)
+        } else {
+            (from, from + taken)
+        }
     }
 }
 

@@ -38,8 +38,18 @@ impl Aggregate {
                     *acc = 0.0;
                 }
             }
-            Aggregate::Min => *acc = acc.min(v),
-            Aggregate::Max => *acc = acc.max(v),
+            // As C's `v < acc ? v : acc`: a tie (0 and -0) or a NaN keeps
+            // what was there.
+            Aggregate::Min => {
+                if v < *acc {
+                    *acc = v;
+                }
+            }
+            Aggregate::Max => {
+                if v > *acc {
+                    *acc = v;
+                }
+            }
         }
     }
 }
@@ -134,7 +144,7 @@ fn run(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, call: Call<'
         let left = a.len() - j;
         if call.op != Op::Diff && !call.card && left > n && is(&a[j], "weights") {
             for (i, wt) in weights.iter_mut().enumerate() {
-                match args::parse_f64(&a[j + 1 + i]) {
+                match args::strict_f64(&a[j + 1 + i]) {
                     Some(v) => *wt = v,
                     None => return w.error("ERR weight value is not a float"),
                 }
@@ -243,7 +253,14 @@ fn compute(op: Op, inputs: &[Input<'_>], weights: &[f64], agg: Aggregate) -> ZSe
     let mut acc: HashMap<Vec<u8>, f64> = HashMap::new();
     match op {
         Op::Union => {
-            for (inp, &wt) in inputs.iter().zip(weights) {
+            // Smallest input first (a stable sort, as Redis' qsort is
+            // here), which decides the order sums are made in.
+            let mut order: Vec<usize> = (0..inputs.len()).collect();
+            order.sort_by_key(|&i| inputs[i].len());
+            for (inp, &wt) in order
+                .iter()
+                .filter_map(|&i| Some((inputs.get(i)?, weights.get(i)?)))
+            {
                 inp.for_each(|m, s| {
                     let v = weighted(s, wt);
                     match acc.get_mut(m) {
@@ -265,8 +282,10 @@ fn compute(op: Op, inputs: &[Input<'_>], weights: &[f64], agg: Aggregate) -> ZSe
             inputs[first].for_each(|m, s| {
                 let mut score = weighted(s, weights[first]);
                 for &o in &order[1..] {
+                    // Only the first input's products are cleared of NaN
+                    // (inf * 0), as in Redis.
                     match inputs[o].score(m) {
-                        Some(x) => agg.apply(&mut score, weighted(x, weights[o])),
+                        Some(x) => agg.apply(&mut score, x * weights[o]),
                         None => return,
                     }
                 }
@@ -281,8 +300,9 @@ fn compute(op: Op, inputs: &[Input<'_>], weights: &[f64], agg: Aggregate) -> ZSe
             });
         }
     }
-    let maxlen = acc.keys().map(|k| k.len()).max().unwrap_or(0);
-    let mut z = ZSet::with_expected(acc.len(), maxlen);
+    // The full form, as Redis builds it: a reply shows a -0 score as such
+    // (a store converts afterwards, see `ZSet::shrink_if_small`).
+    let mut z = ZSet::new_full(acc.len());
     for (m, s) in acc {
         z.insert_new(&m, s);
     }

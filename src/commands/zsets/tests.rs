@@ -1,5 +1,5 @@
 //! Command tests; expected replies are those of Redis 7.0.15 for the same
-//! command sequence (ZRANK/ZREVRANK WITHSCORE: Redis 7.2's replies).
+//! command sequence.
 
 use crate::commands::testutil::Session;
 use crate::protocol::Protocol;
@@ -294,27 +294,20 @@ fn pop_setop_random_commands_as_redis() {
 }
 
 #[test]
-fn rank_withscore_as_redis_7_2() {
+fn rank_takes_no_options() {
     let mut s = Session::new();
     s.run("zadd z 1 a 2.5 b 3 c");
+    assert_eq!(s.run("zrank z b"), ":1\\r\\n");
+    assert_eq!(s.run("zrevrank z a"), ":2\\r\\n");
+    assert_eq!(s.run("zrank z x"), "$-1\\r\\n");
     assert_eq!(
         s.run("zrank z b withscore"),
-        "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n"
-    );
-    assert_eq!(
-        s.run("zrevrank z b WITHSCORE"),
-        "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n"
-    );
-    assert_eq!(s.run("zrank z x withscore"), "*-1\\r\\n");
-    assert_eq!(s.run("zrank z x"), "$-1\\r\\n");
-    assert_eq!(s.run("zrank z b foo"), "-ERR syntax error\\r\\n");
-    assert_eq!(
-        s.run("zrank z b withscore x"),
         "-ERR wrong number of arguments for 'zrank' command\\r\\n"
     );
-    s.proto = Protocol::Resp3;
-    assert_eq!(s.run("zrank z c withscore"), "*2\\r\\n:2\\r\\n,3\\r\\n");
-    assert_eq!(s.run("zrank z x withscore"), "_\\r\\n");
+    assert_eq!(
+        s.run("zrevrank z b withscore"),
+        "-ERR wrong number of arguments for 'zrevrank' command\\r\\n"
+    );
 }
 
 /// Runs a blocking command's `attempt` (or `serve` on key index `serve`)
@@ -528,5 +521,144 @@ fn zscan_of_a_large_set_returns_members_present_throughout() {
     assert_eq!(
         s.run("zscan z 0 match m29* count 1000"),
         s.run("zscan z 0 match m29* count 1000")
+    );
+}
+
+/// Lex ranges over members of different scores in a listpack: Redis walks
+/// the listpack linearly, which these replies (taken from Redis 7.0.15)
+/// pin down.
+#[test]
+fn lex_ranges_walk_a_listpack_as_redis() {
+    let mut s = Session::new();
+    s.run("zadd t 1 m5 2 a 3 z 4 b 5 m1");
+    let arr = |xs: &[&str]| {
+        let mut o = format!("*{}\\r\\n", xs.len());
+        for x in xs {
+            o += &format!("${}\\r\\n{}\\r\\n", x.len(), x);
+        }
+        o
+    };
+    assert_eq!(s.run("zlexcount t [b [y"), ":2\\r\\n");
+    assert_eq!(s.run("zlexcount t (a +"), ":5\\r\\n");
+    assert_eq!(s.run("zlexcount t - [c"), ":0\\r\\n");
+    assert_eq!(
+        s.run("zrangebylex t [b [z"),
+        arr(&["m5", "a", "z", "b", "m1"])
+    );
+    assert_eq!(s.run("zrangebylex t [b [z limit 1 2"), arr(&["a", "z"]));
+    assert_eq!(s.run("zrevrangebylex t [z [b"), arr(&["m1", "b", "z"]));
+    assert_eq!(
+        s.run("zrevrangebylex t [y [a"),
+        arr(&["m1", "b", "z", "a", "m5"])
+    );
+    assert_eq!(
+        s.run("zrevrangebylex t + [a limit 1 3"),
+        arr(&["b", "z", "a"])
+    );
+    assert_eq!(s.run("zrange t [a [m limit 2 5 bylex"), "*0\\r\\n");
+    assert_eq!(s.run("zrevrangebylex t (m2 - limit 0 10"), "*0\\r\\n");
+    assert_eq!(s.run("zremrangebylex t [b [y"), ":2\\r\\n");
+    assert_eq!(s.run("zrange t 0 -1"), arr(&["z", "b", "m1"]));
+}
+
+/// ZSCAN prints scores as the encoding stores them (Redis 7.0.15 replies).
+#[test]
+fn zscan_score_text_per_encoding() {
+    let mut s = Session::new();
+    s.run("zadd z 123456789012345680 a 1.5 b -0 c 4611686018427387904 d 9223372036854775807 e");
+    assert_eq!(s.encoding("z"), Some("listpack"));
+    assert_eq!(
+        s.run("zscan z 0"),
+        "*2\\r\\n$1\\r\\n0\\r\\n*10\\r\\n$1\\r\\nc\\r\\n$1\\r\\n0\\r\\n$1\\r\\nb\\r\\n$3\\r\\n1.5\\r\\n\
+$1\\r\\na\\r\\n$18\\r\\n123456789012345680\\r\\n$1\\r\\nd\\r\\n$19\\r\\n4611686018427387904\\r\\n\
+$1\\r\\ne\\r\\n$22\\r\\n9.2233720368547758e+18\\r\\n"
+    );
+    // A first member past zset-max-listpack-value makes it a skiplist.
+    let long = "x".repeat(70);
+    s.run(&format!(
+        "zadd y 1 {long} 123456789012345680 a -0 c 4503599627370495 e"
+    ));
+    assert_eq!(s.encoding("y"), Some("skiplist"));
+    let r = s.run("zscan y 0 count 100");
+    assert!(
+        r.contains("$1\\r\\na\\r\\n$22\\r\\n1.2345678901234568e+17\\r\\n"),
+        "{r}"
+    );
+    assert!(r.contains("$1\\r\\nc\\r\\n$2\\r\\n-0\\r\\n"), "{r}");
+    assert!(
+        r.contains("$1\\r\\ne\\r\\n$16\\r\\n4503599627370495\\r\\n"),
+        "{r}"
+    );
+}
+
+/// ZSCAN looks the key up before it parses its options.
+#[test]
+fn zscan_missing_key_before_options() {
+    let mut s = Session::new();
+    assert_eq!(
+        s.run("zscan nokey 0 count 0"),
+        "*2\\r\\n$1\\r\\n0\\r\\n*0\\r\\n"
+    );
+    s.run("zadd z 1 a");
+    assert_eq!(s.run("zscan z 0 count 0"), "-ERR syntax error\\r\\n");
+    assert_eq!(s.run("zscan z x"), "-ERR invalid cursor\\r\\n");
+    assert_eq!(s.run("zscan nokey x"), "-ERR invalid cursor\\r\\n");
+    assert_eq!(
+        s.run("zscan z -1"),
+        "*2\\r\\n$1\\r\\n0\\r\\n*2\\r\\n$1\\r\\na\\r\\n$1\\r\\n1\\r\\n"
+    );
+}
+
+/// Scores out of a double's range are refused as Redis' strtod check does.
+#[test]
+fn out_of_range_scores_are_refused() {
+    let mut s = Session::new();
+    let e = "-ERR value is not a valid float\\r\\n";
+    assert_eq!(s.run("zincrby z 1e400 a"), e);
+    assert_eq!(s.run("zadd z -1e400 a"), e);
+    assert_eq!(s.run("zadd z 1e-400 a"), e);
+    assert_eq!(s.run("zadd z 0x10 a"), ":1\\r\\n");
+    assert_eq!(s.run("zscore z a"), "$2\\r\\n16\\r\\n");
+    assert_eq!(
+        s.run("zunion 1 z weights 1e400"),
+        "-ERR weight value is not a float\\r\\n"
+    );
+    // Range ends take strtod's overflow to infinity.
+    assert_eq!(s.run("zcount z -1e400 1e400"), ":1\\r\\n");
+}
+
+/// ZUNION/ZINTER aggregates as C compares: ties and NaN keep the value
+/// there, only the first input's products are cleared of NaN, and a reply
+/// keeps a -0 score (Redis 7.0.15 replies).
+#[test]
+fn aggregate_edge_cases_as_redis() {
+    let mut s = Session::new();
+    s.run("zadd w -3 a 2 b");
+    s.run("zadd w2 -3 a");
+    s.run("zadd v inf a 1 b");
+    assert_eq!(
+        s.run("zinter 2 w w aggregate max weights 3 0 withscores"),
+        "*4\\r\\n$1\\r\\na\\r\\n$2\\r\\n-0\\r\\n$1\\r\\nb\\r\\n$1\\r\\n6\\r\\n"
+    );
+    assert_eq!(
+        s.run("zinter 2 w2 v aggregate max weights 1 0 withscores"),
+        "*2\\r\\n$1\\r\\na\\r\\n$2\\r\\n-3\\r\\n"
+    );
+    assert_eq!(
+        s.run("zinter 2 w2 v aggregate sum weights 1 0 withscores"),
+        "*2\\r\\n$1\\r\\na\\r\\n$1\\r\\n0\\r\\n"
+    );
+    assert_eq!(
+        s.run("zunion 2 w2 v aggregate max weights 1 0 withscores"),
+        "*4\\r\\n$1\\r\\na\\r\\n$1\\r\\n0\\r\\n$1\\r\\nb\\r\\n$1\\r\\n0\\r\\n"
+    );
+    // Stored small, the listpack keeps -0 as 0.
+    assert_eq!(
+        s.run("zinterstore st 2 w w weights 3 0 aggregate max"),
+        ":2\\r\\n"
+    );
+    assert_eq!(
+        s.run("zrange st 0 -1 withscores"),
+        "*4\\r\\n$1\\r\\na\\r\\n$1\\r\\n0\\r\\n$1\\r\\nb\\r\\n$1\\r\\n6\\r\\n"
     );
 }

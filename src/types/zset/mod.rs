@@ -87,6 +87,14 @@ impl ZSet {
         }
     }
 
+    /// An empty sorted set in the full ("skiplist") form, with room for
+    /// about `n` members.
+    pub fn new_full(n: usize) -> Self {
+        ZSet {
+            repr: Repr::Skiplist(Box::new(Sorted::with_capacity(n.min(4096)))),
+        }
+    }
+
     /// A new sorted set for a first member of `member_len` bytes, as ZADD
     /// creates it.
     pub fn for_first_member(member_len: usize) -> Self {
@@ -293,6 +301,16 @@ impl ZSet {
         }
     }
 
+    /// How ZSCAN prints `score` for this set's encoding: a listpack stores
+    /// an integral score within ±2^62 as an integer and everything else as
+    /// Redis' `d2string` text, the full form prints `d2string`'s.
+    pub fn scan_score_text(&self, score: f64) -> String {
+        match &self.repr {
+            Repr::Listpack(_) => listpack_score_text(score),
+            Repr::Skiplist(_) => d2string(score),
+        }
+    }
+
     /// One ZSCAN step from `cursor`: a listpack is returned whole (cursor
     /// 0 next), the full form about `count` members at a time. Returns the
     /// next cursor.
@@ -347,6 +365,28 @@ impl ZSet {
             }
             Repr::Skiplist(s) => s.pop(last, f),
         }
+    }
+}
+
+/// Redis' `d2string`: an integral value strictly within ±(2^52 - 1) as an
+/// integer, infinities as `inf`/`-inf`, zero as `0`/`-0`, else `%.17g`.
+pub fn d2string(v: f64) -> String {
+    const LIM: f64 = 4503599627370495.0;
+    if v != 0.0 && v > -LIM && v < LIM && v.fract() == 0.0 {
+        (v as i64).to_string()
+    } else {
+        crate::protocol::encode::format_double(v)
+    }
+}
+
+/// The text of a score as a listpack stores it: integral values within
+/// ±2^62 as integers (`-0` included, as `0`), others as [`d2string`].
+pub fn listpack_score_text(v: f64) -> String {
+    const LIM: f64 = 4611686018427387904.0;
+    if (-LIM..=LIM).contains(&v) && v.fract() == 0.0 {
+        (v as i64).to_string()
+    } else {
+        d2string(v)
     }
 }
 
