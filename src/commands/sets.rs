@@ -555,7 +555,9 @@ fn srandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         return w.array(0);
     }
     if count >= size as u64 {
-        return reply_members(w, s);
+        // An array even in RESP3 (Redis 7.0 replies a set only for SPOP).
+        w.array(size);
+        return s.for_each(|m| w.bulk(m));
     }
     let mut picks = sample_distinct(size, count as usize);
     if s.encoding() == "listpack" {
