@@ -120,6 +120,61 @@ fn compare_with_redis(threads: &str) {
     }
 }
 
+/// Commands compared over RESP3 (after `HELLO 3`), where Redis picks
+/// between arrays, sets and maps per command.
+const EXACT_RESP3: &[&str] = &[
+    "sadd {a} 1 2 3 4",
+    "srandmember {a} 100",
+    "srandmember {a} 0",
+    "srandmember nokey 3",
+    "smembers {a}",
+    "smembers nokey",
+    "sinter {a} nokey",
+    "sunion {a}",
+    "sdiff {a}",
+    "spop {a} 0",
+    "spop nokey 2",
+    "hset h a 1",
+    "hgetall h",
+    "hgetall nokey",
+    "hrandfield h 5",
+    "hrandfield h 5 withvalues",
+    "hrandfield h -1 withvalues",
+    "hrandfield nokey 2 withvalues",
+    "hscan nokey 0 count 0",
+    "sscan nokey 0 garbage",
+    "spop {a} 100",
+];
+
+fn compare_with_redis_resp3(threads: &str) {
+    if !common::redis_available() {
+        eprintln!("no reference redis-server; skipped");
+        return;
+    }
+    let shardis = common::start_shardis(&["--threads", threads]);
+    let redis = common::start_redis(&[]);
+    let (mut s, mut r) = (shardis.raw(), redis.raw());
+    let hello = vec!["HELLO".to_string(), "3".to_string()];
+    s.cmd(&hello);
+    r.cmd(&hello);
+    let keys = spread_keys(threads.parse().unwrap());
+    for line in EXACT_RESP3 {
+        let args = expand(line, &keys);
+        let (got, want) = (s.cmd(&args), r.cmd(&args));
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "{line} (RESP3, {threads} shards)"
+        );
+    }
+}
+
+#[test]
+fn resp3_replies_match_redis() {
+    compare_with_redis_resp3("1");
+    compare_with_redis_resp3("4");
+}
+
 #[test]
 fn replies_match_redis_one_shard() {
     compare_with_redis("1");

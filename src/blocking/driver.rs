@@ -152,7 +152,10 @@ async fn wait(
     {
         let mut info = ctx.info.borrow_mut();
         info.blocked = true;
-        if let Some(c) = args.first().and_then(|n| crate::commands::registry().lookup(n)) {
+        if let Some(c) = args
+            .first()
+            .and_then(|n| crate::commands::registry().lookup(n))
+        {
             info.last_cmd = c.name;
         }
     }

@@ -422,17 +422,23 @@ fn scard(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
 }
 
+/// SPOP with a count keeps the rest in a new set once the count is at
+/// least this many times the number of members left (as Redis does).
+const SPOP_MOVE_STRATEGY_MUL: usize = 5;
+
 fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
-    let count = match a.get(2) {
-        None => None,
-        Some(c) => match args::int(c) {
-            Ok(n) if n >= 0 => Some(n as u64),
-            _ => return w.error("ERR value is out of range, must be positive"),
-        },
-    };
     if a.len() > 3 {
         return w.error(error::SYNTAX);
     }
+    let count = match a.get(2) {
+        None => None,
+        // Redis 7.0 reads the count as a range-checked long: anything but
+        // an integer >= 0 gets the same error.
+        Some(c) => match args::int(c).map(u64::try_from) {
+            Ok(Ok(n)) => Some(n),
+            _ => return w.error("ERR value is out of range, must be positive"),
+        },
+    };
     let now = ctx.now;
     let db = ctx.db();
     let s = match db.get_mut(&a[1], now) {
@@ -452,17 +458,36 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Some(c) if c >= size as u64 => {
             reply_members(w, s);
             db.remove(&a[1], now);
-            ctx.dirty = ctx.dirty.saturating_add(c).saturating_add(1);
+            // Redis counts the requested count; the members really removed
+            // are what matters (and a huge count must not overflow).
+            ctx.dirty += size as u64 + 1;
             return;
         }
         Some(c) => {
-            w.set(c as usize);
-            for _ in 0..c {
-                if let Some(m) = s.remove_at(rand_below(s.len())) {
-                    w.bulk(&m);
+            let c = c as usize;
+            let remaining = size - c;
+            w.set(c);
+            if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > c {
+                for _ in 0..c {
+                    if let Some(m) = s.remove_at(rand_below(s.len())) {
+                        w.bulk(&m);
+                    }
                 }
+            } else {
+                // Few members stay: they go into a new set, built member by
+                // member (so an all-integer rest becomes an intset again),
+                // and the old set's members are the reply.
+                let kept: Vec<Vec<u8>> = sample_distinct(size, remaining)
+                    .into_iter()
+                    .filter_map(|i| s.with_member_at(i, |m| m.to_vec()))
+                    .collect();
+                for m in &kept {
+                    s.remove(m);
+                }
+                s.for_each(|m| w.bulk(m));
+                **s = Set::from_members(kept.iter().map(|m| &m[..]));
             }
-            c
+            c as u64 + 1
         }
     };
     if s.is_empty() {
@@ -530,7 +555,9 @@ fn srandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         return w.array(0);
     }
     if count >= size as u64 {
-        return reply_members(w, s);
+        // An array even in RESP3 (Redis 7.0 replies a set only for SPOP).
+        w.array(size);
+        return s.for_each(|m| w.bulk(m));
     }
     let mut picks = sample_distinct(size, count as usize);
     if s.encoding() == "listpack" {

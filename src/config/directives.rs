@@ -804,8 +804,24 @@ pub static DIRECTIVES: &[Directive] = &[
     ),
     u("set-max-intset-entries", None, M, 0, LONG_MAX, 512, Int),
     // Redis 7.2: small sets of strings as a listpack.
-    u("set-max-listpack-entries", None, M | SHARDIS_ONLY, 0, LONG_MAX, 128, Int),
-    u("set-max-listpack-value", None, M | SHARDIS_ONLY, 0, LONG_MAX, 64, Memory),
+    u(
+        "set-max-listpack-entries",
+        None,
+        M | SHARDIS_ONLY,
+        0,
+        LONG_MAX,
+        128,
+        Int,
+    ),
+    u(
+        "set-max-listpack-value",
+        None,
+        M | SHARDIS_ONLY,
+        0,
+        LONG_MAX,
+        64,
+        Memory,
+    ),
     u(
         "zset-max-listpack-entries",
         Some("zset-max-ziplist-entries"),

@@ -190,3 +190,55 @@ fn sscan_as_redis() {
     assert_eq!(s.run("sscan nokey 0 foo"), r"*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(s.run("sscan a 0 foo"), r"-ERR syntax error\r\n");
 }
+
+#[test]
+fn spop_checks_arguments_in_redis_order() {
+    let mut s = Session::new();
+    s.run("sadd s a b");
+    // The argument count is checked before the count itself.
+    assert_eq!(s.run("spop nokey -4 1"), r"-ERR syntax error\r\n");
+    assert_eq!(s.run("spop s x junk"), r"-ERR syntax error\r\n");
+    // A huge count pops everything (and must not overflow counters).
+    assert_eq!(
+        s.run("spop s 9223372036854775807").len(),
+        r"*2\r\n$1\r\na\r\n$1\r\nb\r\n".len()
+    );
+    assert_eq!(s.exists("s"), 0);
+}
+
+#[test]
+fn spop_keeping_few_members_rebuilds_the_set() {
+    let mut s = Session::new();
+    // A hashtable of integers and one string: when most of it is popped,
+    // the members kept form a new set, an intset again if they are all
+    // integers (as in Redis 7.0).
+    for i in 0..600 {
+        s.runv(&["sadd", "h", &i.to_string()]);
+    }
+    assert_eq!(s.encoding("h"), Some("hashtable"));
+    let r = s.run("spop h 590");
+    assert!(r.starts_with(r"*590\r\n"), "{r}");
+    assert_eq!(s.run("scard h"), r":10\r\n");
+    assert_eq!(s.encoding("h"), Some("intset"));
+    // Fewer popped: members are removed one by one, the encoding stays.
+    for i in 0..600 {
+        s.runv(&["sadd", "g", &i.to_string()]);
+    }
+    s.run("spop g 100");
+    assert_eq!(s.encoding("g"), Some("hashtable"));
+    assert_eq!(s.run("scard g"), r":500\r\n");
+}
+
+#[test]
+fn sadd_of_many_integers_starts_as_intset() {
+    let mut s = Session::new();
+    // 600 arguments, 400 distinct integers: Redis 7.0 starts an intset and
+    // only converts past set-max-intset-entries distinct members.
+    let mut cmd = vec!["sadd".to_string(), "k".to_string()];
+    for i in 0..600 {
+        cmd.push((i % 400).to_string());
+    }
+    let v: Vec<&str> = cmd.iter().map(|x| x.as_str()).collect();
+    assert_eq!(s.runv(&v), r":400\r\n");
+    assert_eq!(s.encoding("k"), Some("intset"));
+}

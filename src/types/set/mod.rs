@@ -88,11 +88,14 @@ impl Set {
         }
     }
 
-    /// An empty set in the encoding Redis 7.2 picks for a set about to get
-    /// `size_hint` members, the first being `first` (`setTypeCreate`).
+    /// An empty set in the encoding picked for a set about to get
+    /// `size_hint` members, the first being `first`: an intset when `first`
+    /// is an integer (as Redis 7.0), else a listpack or a hashtable by size.
     pub fn with_hint(first: &[u8], size_hint: usize) -> Self {
         let l = limits();
-        if as_int(first).is_some() && size_hint <= l.set_max_intset_entries() {
+        if as_int(first).is_some() {
+            // Redis 7.0 starts every set whose first member is an integer
+            // as an intset, however many members follow.
             Self::new()
         } else if size_hint <= l.set_max_listpack_entries() {
             Set {
