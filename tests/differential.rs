@@ -291,9 +291,13 @@ impl<'a> Run<'a> {
                 lens[0] * lens[1] <= *max_cells
             }
             Guard::LexNotSkiplist { key } => {
+                // Only "is it a skiplist" must agree: a small set of strings
+                // is a listpack here and a hashtable in Redis 7.0, which the
+                // lex command that follows (a WRONGTYPE) does not care about.
                 let args = vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), key.clone()];
                 let (ra, rb) = self.both(step, &args);
-                if ra != rb {
+                let skiplist: &[u8] = b"$8\r\nskiplist\r\n";
+                if (ra == skiplist) != (rb == skiplist) {
                     self.fail(
                         step,
                         &args,

@@ -28,6 +28,9 @@ use crate::server::connection::ConnCtx;
 /// returns `true`.
 pub type ServeFn = fn(&mut ExecCtx<'_>, &[Bytes], usize, &mut ReplyWriter<'_>) -> bool;
 
+/// Checks arguments before the timeout is read; the error is Redis' text.
+pub type CheckArgsFn = fn(&[Bytes]) -> Result<(), &'static str>;
+
 /// The reply a blocking command gives when its timeout passes (Redis 7.0
 /// answers a null array for every blocking list and sorted set command,
 /// BLMOVE and BRPOPLPUSH included; only their non-blocking run inside MULTI
@@ -64,7 +67,7 @@ pub struct BlockingSpec {
     /// Argument checks Redis makes before it reads the timeout (BLMPOP and
     /// BZMPOP parse numkeys, direction and COUNT first; BLMOVE its
     /// directions); `None` when the timeout is read first.
-    pub check_args: Option<fn(&[Bytes]) -> Result<(), &'static str>>,
+    pub check_args: Option<CheckArgsFn>,
 }
 
 /// Runs blocking command `args` described by `spec` for client `ctx`.

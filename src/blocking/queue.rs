@@ -220,7 +220,7 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
             continue;
         };
         let mut reply = BytesMut::new();
-        let mut dirty = 0;
+        let dirty;
         let served = {
             let mut store = shard.store.borrow_mut();
             let mut ctx = ExecCtx {
@@ -233,7 +233,7 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
                 let mut wr = ReplyWriter::new(&mut reply, w.proto);
                 (w.spec.serve)(&mut ctx, args, key_arg, &mut wr)
             }));
-            dirty += ctx.dirty;
+            dirty = ctx.dirty;
             match r {
                 Ok(s) => s,
                 Err(_) => {
@@ -249,7 +249,10 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
             continue;
         }
         shard.blocked.borrow_mut().remove_waiter(db, key, &w);
-        shard.stats.borrow_mut().dirty += dirty;
+        {
+            let mut st = shard.stats.borrow_mut();
+            st.dirty = st.dirty.saturating_add(dirty);
+        }
         if let Some(dst) = w.spec.destination.and_then(|d| args.get(d(args))) {
             let pair = (db, dst.clone());
             if !ready.contains(&pair) && shard.blocked.borrow().by_key.contains_key(&pair) {

@@ -861,7 +861,8 @@ pub fn scan_slots(
         if let Some(t) = db.slot_table(s) {
             for (k, v) in t.keys.iter() {
                 step.visited += 1;
-                if !t.expires.is_empty() && t.expires.get(k.as_slice()).is_some_and(|&at| at <= now) {
+                if !t.expires.is_empty() && t.expires.get(k.as_slice()).is_some_and(|&at| at <= now)
+                {
                     step.expired.push(k.clone());
                     continue;
                 }

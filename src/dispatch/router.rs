@@ -97,7 +97,10 @@ pub async fn run_keyed(
             run_guarded(f, &mut ctx, args, out, proto);
             ctx.dirty
         };
-        shard.stats.borrow_mut().dirty += dirty;
+        {
+            let mut st = shard.stats.borrow_mut();
+            st.dirty = st.dirty.saturating_add(dirty);
+        }
         if dirty > 0 {
             signal_written(shard, db, extra_dbs, args, key_idx);
         }
@@ -132,7 +135,10 @@ pub async fn run_keyed(
         {
             Some(r) => {
                 out.extend_from_slice(&r.bytes);
-                shard.stats.borrow_mut().dirty += r.dirty;
+                {
+                    let mut st = shard.stats.borrow_mut();
+                    st.dirty = st.dirty.saturating_add(r.dirty);
+                }
             }
             None => ReplyWriter::new(out, proto).error("ERR shard unavailable"),
         }
@@ -224,7 +230,10 @@ async fn run_across_shards(
             run_guarded(f, &mut ctx, args, out, proto);
             ctx.dirty
         };
-        shard.stats.borrow_mut().dirty += dirty;
+        {
+            let mut st = shard.stats.borrow_mut();
+            st.dirty = st.dirty.saturating_add(dirty);
+        }
     } else {
         ReplyWriter::new(out, proto).error("ERR shard unavailable");
     }
