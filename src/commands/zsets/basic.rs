@@ -245,27 +245,44 @@ pub fn zcard(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
 }
 
+/// ZRANK/ZREVRANK, with Redis 7.2's optional WITHSCORE (a 7.0 server
+/// answers a wrong-arity error there; the issue this serves asks for it).
 fn rank_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, rev: bool) {
+    if a.len() > 4 {
+        let name = if rev { "zrevrank" } else { "zrank" };
+        return w.error(&error::wrong_arity(name));
+    }
+    let withscore = match a.get(3) {
+        None => false,
+        Some(o) if is(o, "withscore") => true,
+        Some(_) => return w.error(error::SYNTAX),
+    };
     let now = ctx.now;
     let found = match read(ctx.db(), &a[1], now) {
         Err(()) => return wrongtype(w),
         Ok(z) => z.and_then(|z| {
             z.rank(&a[2])
-                .map(|(r, _)| if rev { z.len() - 1 - r } else { r })
+                .map(|(r, s)| (if rev { z.len() - 1 - r } else { r }, s))
         }),
     };
     match found {
+        None if withscore => w.null_array(),
         None => w.null(),
-        Some(r) => w.int(r as i64),
+        Some((r, s)) if withscore => {
+            w.array(2);
+            w.int(r as i64);
+            w.double(s);
+        }
+        Some((r, _)) => w.int(r as i64),
     }
 }
 
-/// `ZRANK key member`
+/// `ZRANK key member [WITHSCORE]`
 pub fn zrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, false)
 }
 
-/// `ZREVRANK key member`
+/// `ZREVRANK key member [WITHSCORE]`
 pub fn zrevrank(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     rank_generic(ctx, a, w, true)
 }

@@ -208,7 +208,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     cmd(
         "zrank",
-        3,
+        -3,
         READONLY | FAST,
         1,
         1,
@@ -219,7 +219,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     cmd(
         "zrevrank",
-        3,
+        -3,
         READONLY | FAST,
         1,
         1,

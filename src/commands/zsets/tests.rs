@@ -294,19 +294,20 @@ fn pop_setop_random_commands_as_redis() {
 }
 
 #[test]
-fn rank_takes_no_options() {
+fn rank_with_score_as_redis_7_2() {
     let mut s = Session::new();
     s.run("zadd z 1 a 2.5 b 3 c");
     assert_eq!(s.run("zrank z b"), ":1\\r\\n");
     assert_eq!(s.run("zrevrank z a"), ":2\\r\\n");
     assert_eq!(s.run("zrank z x"), "$-1\\r\\n");
+    assert_eq!(s.run("zrank z b withscore"), "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n");
+    assert_eq!(s.run("zrevrank z b WITHSCORE"), "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n");
+    assert_eq!(s.run("zrank z x withscore"), "*-1\\r\\n");
+    assert_eq!(s.run("zrank missing x withscore"), "*-1\\r\\n");
+    assert_eq!(s.run("zrank z b withscores"), "-ERR syntax error\\r\\n");
     assert_eq!(
-        s.run("zrank z b withscore"),
+        s.run("zrank z b withscore x"),
         "-ERR wrong number of arguments for 'zrank' command\\r\\n"
-    );
-    assert_eq!(
-        s.run("zrevrank z b withscore"),
-        "-ERR wrong number of arguments for 'zrevrank' command\\r\\n"
     );
 }
 
