@@ -300,8 +300,14 @@ fn rank_with_score_as_redis_7_2() {
     assert_eq!(s.run("zrank z b"), ":1\\r\\n");
     assert_eq!(s.run("zrevrank z a"), ":2\\r\\n");
     assert_eq!(s.run("zrank z x"), "$-1\\r\\n");
-    assert_eq!(s.run("zrank z b withscore"), "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n");
-    assert_eq!(s.run("zrevrank z b WITHSCORE"), "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n");
+    assert_eq!(
+        s.run("zrank z b withscore"),
+        "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n"
+    );
+    assert_eq!(
+        s.run("zrevrank z b WITHSCORE"),
+        "*2\\r\\n:1\\r\\n$3\\r\\n2.5\\r\\n"
+    );
     assert_eq!(s.run("zrank z x withscore"), "*-1\\r\\n");
     assert_eq!(s.run("zrank missing x withscore"), "*-1\\r\\n");
     assert_eq!(s.run("zrank z b withscores"), "-ERR syntax error\\r\\n");
