@@ -858,8 +858,20 @@ pub fn scan_slots(
         if s >= end {
             break;
         }
+        // The table holds a whole group of slots: take the part of it in
+        // [s, stop), which is all of it unless the scan starts inside the
+        // group or the shard's range ends inside it.
+        let stop = crate::shard::keyspace::group_end(s).min(end);
+        let whole = s & ((1 << crate::shard::keyspace::GROUP_SHIFT) - 1) == 0
+            && stop == crate::shard::keyspace::group_end(s);
         if let Some(t) = db.slot_table(s) {
             for (k, v) in t.keys.iter() {
+                if !whole {
+                    let ks = crate::shard::slots::key_slot(k.as_slice()) as usize;
+                    if ks < s || ks >= stop {
+                        continue;
+                    }
+                }
                 step.visited += 1;
                 if !t.expires.is_empty() && t.expires.get(k.as_slice()).is_some_and(|&at| at <= now)
                 {
@@ -871,7 +883,7 @@ pub fn scan_slots(
                 }
             }
         }
-        slot = s + 1;
+        slot = stop;
         if step.visited >= count {
             step.next = slot;
             break;
@@ -1694,7 +1706,7 @@ mod tests {
         assert_eq!(step.visited, 50);
         assert_eq!(
             step.next,
-            crate::shard::slots::key_slot(b"tag") as usize + 1
+            crate::shard::keyspace::group_end(crate::shard::slots::key_slot(b"tag") as usize)
         );
         // An empty range ends at its end.
         let step = scan_slots(&Db::default(), 100, 200, 5, NOW, &ScanFilter::default());

@@ -1,19 +1,42 @@
-//! The keyspace one shard owns: per database, one table per hash slot.
+//! The keyspace one shard owns: per database, one table per group of 64
+//! hash slots.
 //!
-//! Keeping a table per slot (as Redis 7.2's kvstore does in cluster mode)
-//! gives three things cheaply: a SCAN cursor that is simply a slot number
-//! and never misses a key that exists for the whole scan (a slot's keys are
-//! returned together), per-slot key counts for Cluster, and slot migration.
-//! Slot tables are allocated when a slot gets its first key and dropped when
-//! it loses its last, so an empty database costs one vector of pointers.
+//! Keeping keys grouped by slot (as Redis 7.2's kvstore does per slot in
+//! cluster mode) gives three things cheaply: a SCAN cursor that is simply a
+//! slot number and never misses a key that exists for the whole scan (a
+//! group's keys are returned together), per-slot walks for Cluster, and
+//! slot migration. Tables are allocated when a group gets its first key and
+//! dropped when it loses its last, so an empty database costs one vector of
+//! 256 pointers.
 //!
-//! Expiry times live in a second map per slot that only volatile keys enter,
-//! as Redis' `expires` dict. Reads go through [`Db::get`] / [`Db::get_mut`],
-//! which expire a key lazily when its time has passed.
+//! Expiry times live in a second map per table that only volatile keys
+//! enter, as Redis' `expires` dict. Reads go through [`Db::get`] /
+//! [`Db::get_mut`], which expire a key lazily when its time has passed.
 
 use hashbrown::{HashMap, HashTable};
 
 use super::slots::{key_slot, SLOTS};
+
+/// Slots per key table: 2^6 = 64, so a database has at most 256 tables.
+/// One table per slot would make SCAN's unit smaller, but with a few
+/// hundred thousand keys its fixed cost (the table header and a mostly
+/// empty bucket array per slot) came to about 38 bytes per key; groups of
+/// 64 slots keep that near the cost of one big table.
+pub const GROUP_SHIFT: u32 = 6;
+/// Number of slot groups (key tables) per database.
+pub const GROUPS: usize = SLOTS >> GROUP_SHIFT;
+
+/// The group (table index) of `slot`.
+#[inline]
+pub fn group_of(slot: usize) -> usize {
+    slot >> GROUP_SHIFT
+}
+
+/// The first slot after the group of `slot`.
+#[inline]
+pub fn group_end(slot: usize) -> usize {
+    (group_of(slot) + 1) << GROUP_SHIFT
+}
 use crate::types::{CompactBytes, Value};
 
 /// A key as stored.
@@ -125,7 +148,7 @@ impl KeyTable {
     }
 }
 
-/// The keys and expiry times of one hash slot.
+/// The keys and expiry times of one group of hash slots.
 ///
 /// Kept small (40 bytes) because a database has up to 16384 of them and,
 /// with few keys, their fixed cost is shared by few keys.
@@ -205,24 +228,26 @@ pub fn now_ms() -> u64 {
 
 impl Db {
     fn table(&self, slot: u16) -> Option<&SlotTable> {
-        self.slots.get(slot as usize).and_then(|t| t.as_deref())
+        self.slots
+            .get(group_of(slot as usize))
+            .and_then(|t| t.as_deref())
     }
 
     fn table_mut(&mut self, slot: u16) -> Option<&mut SlotTable> {
         self.slots
-            .get_mut(slot as usize)
+            .get_mut(group_of(slot as usize))
             .and_then(|t| t.as_deref_mut())
     }
 
     fn table_or_create(&mut self, slot: u16) -> &mut SlotTable {
         if self.slots.is_empty() {
-            self.slots.resize_with(SLOTS, || None);
+            self.slots.resize_with(GROUPS, || None);
         }
-        self.slots[slot as usize].get_or_insert_with(Default::default)
+        self.slots[group_of(slot as usize)].get_or_insert_with(Default::default)
     }
 
     fn drop_table_if_empty(&mut self, slot: u16) {
-        if let Some(t) = self.slots.get_mut(slot as usize) {
+        if let Some(t) = self.slots.get_mut(group_of(slot as usize)) {
             if t.as_ref().is_some_and(|t| t.keys.is_empty()) {
                 *t = None;
             }
@@ -269,7 +294,7 @@ impl Db {
         self.expire_if_needed(slot, key, now);
         let found = self
             .slots
-            .get(slot as usize)
+            .get(group_of(slot as usize))
             .and_then(|t| t.as_deref())
             .and_then(|t| t.keys.get(key));
         if found.is_some() {
@@ -389,14 +414,23 @@ impl Db {
         self.volatile = 0;
     }
 
-    /// The first slot at or after `from` that has keys, if any.
+    /// The first slot at or after `from` whose table has keys: `from`
+    /// itself when its group has keys, else the first slot of the next
+    /// group that has.
     pub fn next_nonempty_slot(&self, from: usize) -> Option<usize> {
-        (from..self.slots.len()).find(|&s| self.slots[s].is_some())
+        let g = group_of(from);
+        if self.slots.get(g).is_some_and(|t| t.is_some()) {
+            return Some(from);
+        }
+        (g + 1..self.slots.len())
+            .find(|&g| self.slots[g].is_some())
+            .map(|g| g << GROUP_SHIFT)
     }
 
-    /// The keys of `slot` (expired ones included; callers filter by time).
+    /// The table holding the keys of `slot`: those of its whole group of
+    /// slots (expired ones included; callers filter by time).
     pub fn slot_table(&self, slot: usize) -> Option<&SlotTable> {
-        self.slots.get(slot).and_then(|t| t.as_deref())
+        self.slots.get(group_of(slot)).and_then(|t| t.as_deref())
     }
 
     /// Every key of the database, with its table (slot order).
@@ -423,11 +457,12 @@ impl Db {
         let mut removed = 0;
         let mut visited = 0;
         let mut due: Vec<Key> = Vec::new();
-        while examined < budget && visited < SLOTS {
-            let slot = *cursor % SLOTS;
-            *cursor = (slot + 1) % SLOTS;
+        while examined < budget && visited < GROUPS {
+            let group = *cursor % GROUPS;
+            *cursor = (group + 1) % GROUPS;
             visited += 1;
-            let Some(t) = self.slots[slot].as_deref() else {
+            let slot = group << GROUP_SHIFT;
+            let Some(t) = self.slots[group].as_deref() else {
                 continue;
             };
             if t.expires.is_empty() {
@@ -457,9 +492,9 @@ impl Db {
         if self.len == 0 || self.slots.is_empty() {
             return None;
         }
-        let start = (rand() % SLOTS as u64) as usize;
-        for i in 0..SLOTS {
-            let s = (start + i) % SLOTS;
+        let start = (rand() % GROUPS as u64) as usize;
+        for i in 0..GROUPS {
+            let s = (start + i) % GROUPS;
             if let Some(t) = self.slots[s].as_deref() {
                 let n = t.keys.len();
                 if n == 0 {
