@@ -246,7 +246,7 @@ async fn run_across_shards(
             })
             .collect();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
-            let touched: Vec<(usize, Bytes)> = if dirty > 0 {
+            let touched: Vec<(usize, Bytes)> = if dirty > 0 && !s.blocked.borrow().is_empty() {
                 back.iter().map(|(d, k, _)| (*d, k.clone())).collect()
             } else {
                 Vec::new()
