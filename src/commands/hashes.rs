@@ -207,7 +207,7 @@ fn write_or_create<'a>(ctx: &'a mut ExecCtx<'_>, key: &[u8]) -> Result<&'a mut H
     let now = ctx.now;
     let db = ctx.db();
     match db.get(key, now) {
-        None => db.insert(key, Value::Hash(Box::default()), None),
+        None => db.insert(key, Value::Hash(Hash::default()), None),
         Some(Value::Hash(_)) => {}
         Some(_) => return Err(error::WRONGTYPE),
     }

@@ -2,8 +2,8 @@
 //!
 //! [`CompactBytes`] keeps short keys and values inline (no heap allocation up
 //! to 22 bytes). [`Value`] is what a key maps to: a string in one of three
-//! forms, or a boxed collection (so that `Value` stays 24 bytes and a key
-//! table entry 48).
+//! forms, or a collection (boxed, except the 16-byte hash handle, so that
+//! `Value` stays 24 bytes and a key table entry 48).
 //!
 //! One file per type: [`list`], [`hash`], [`set`], [`zset`]. Each type owns
 //! its compact and full encodings and converts between them past the
@@ -41,7 +41,7 @@ pub enum Value {
     /// A list.
     List(Box<List>),
     /// A hash.
-    Hash(Box<Hash>),
+    Hash(Hash),
     /// A set.
     Set(Box<Set>),
     /// A sorted set.
