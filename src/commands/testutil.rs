@@ -137,3 +137,49 @@ impl Session {
         self.store.db(0).contains(key.as_bytes(), now) as i64
     }
 }
+
+impl Session {
+    /// Runs blocking command `line`'s attempt (see
+    /// [`crate::blocking::BlockingSpec`]); returns the escaped reply, empty
+    /// when the client would wait.
+    pub fn blocking_attempt(&mut self, spec: &crate::blocking::BlockingSpec, line: &str) -> String {
+        self.blocking_run(spec, line, None).1
+    }
+
+    /// Runs blocking command `line`'s serve on the key at `key_arg`;
+    /// returns whether it served and the escaped reply.
+    pub fn blocking_serve(
+        &mut self,
+        spec: &crate::blocking::BlockingSpec,
+        line: &str,
+        key_arg: usize,
+    ) -> (bool, String) {
+        self.blocking_run(spec, line, Some(key_arg))
+    }
+
+    fn blocking_run(
+        &mut self,
+        spec: &crate::blocking::BlockingSpec,
+        line: &str,
+        serve: Option<usize>,
+    ) -> (bool, String) {
+        let args: Vec<Bytes> = line.split(' ').map(|t| Bytes::from(unescape(t))).collect();
+        let mut buf = BytesMut::new();
+        let mut w = ReplyWriter::new(&mut buf, self.proto);
+        let mut ctx = ExecCtx {
+            store: &mut self.store,
+            db: 0,
+            now: self.now,
+            dirty: 0,
+        };
+        let served = match serve {
+            None => {
+                (spec.attempt)(&mut ctx, &args, &mut w);
+                true
+            }
+            Some(k) => (spec.serve)(&mut ctx, &args, k, &mut w),
+        };
+        self.dirty += ctx.dirty;
+        (served, escape(&buf))
+    }
+}

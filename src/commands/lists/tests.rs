@@ -1,13 +1,12 @@
 //! Unit tests of the list commands. Expected replies were captured from
 //! Redis 7.0.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::blocking::{BLMOVE, BLMPOP, BLPOP, BRPOP, BRPOPLPUSH};
 use crate::blocking::{BlockingSpec, TimeoutReply};
-use crate::commands::spec::ExecCtx;
-use crate::commands::testutil::{escape, Session};
-use crate::protocol::{Protocol, ReplyWriter};
+use crate::commands::testutil::Session;
+use crate::protocol::Protocol;
 
 fn argv(line: &str) -> Vec<Bytes> {
     line.split(' ')
@@ -17,34 +16,12 @@ fn argv(line: &str) -> Vec<Bytes> {
 
 /// Runs a blocking spec's attempt; returns the escaped reply ("" = blocks).
 fn attempt(s: &mut Session, spec: &BlockingSpec, line: &str) -> String {
-    let a = argv(line);
-    let mut buf = BytesMut::new();
-    let mut w = ReplyWriter::new(&mut buf, s.proto);
-    let mut ctx = ExecCtx {
-        store: &mut s.store,
-        db: 0,
-        now: s.now,
-        dirty: 0,
-    };
-    (spec.attempt)(&mut ctx, &a, &mut w);
-    s.dirty += ctx.dirty;
-    escape(&buf)
+    s.blocking_attempt(spec, line)
 }
 
 /// Runs a blocking spec's serve for the key at `key_arg`.
 fn serve(s: &mut Session, spec: &BlockingSpec, line: &str, key_arg: usize) -> (bool, String) {
-    let a = argv(line);
-    let mut buf = BytesMut::new();
-    let mut w = ReplyWriter::new(&mut buf, s.proto);
-    let mut ctx = ExecCtx {
-        store: &mut s.store,
-        db: 0,
-        now: s.now,
-        dirty: 0,
-    };
-    let done = (spec.serve)(&mut ctx, &a, key_arg, &mut w);
-    s.dirty += ctx.dirty;
-    (done, escape(&buf))
+    s.blocking_serve(spec, line, key_arg)
 }
 
 #[test]

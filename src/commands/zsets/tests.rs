@@ -325,28 +325,11 @@ fn blocking(
     line: &str,
     serve: Option<usize>,
 ) -> (String, bool) {
-    use crate::commands::spec::ExecCtx;
-    use crate::protocol::ReplyWriter;
-    let args: Vec<bytes::Bytes> = line
-        .split(' ')
-        .map(|t| bytes::Bytes::from(t.as_bytes().to_vec()))
-        .collect();
-    let mut buf = bytes::BytesMut::new();
-    let mut w = ReplyWriter::new(&mut buf, s.proto);
-    let mut ctx = ExecCtx {
-        store: &mut s.store,
-        db: 0,
-        now: s.now,
-        dirty: 0,
+    let (served, reply) = match serve {
+        None => (true, s.blocking_attempt(spec, line)),
+        Some(k) => s.blocking_serve(spec, line, k),
     };
-    let served = match serve {
-        None => {
-            (spec.attempt)(&mut ctx, &args, &mut w);
-            true
-        }
-        Some(k) => (spec.serve)(&mut ctx, &args, k, &mut w),
-    };
-    (crate::commands::testutil::escape(&buf), served)
+    (reply, served)
 }
 
 #[test]
