@@ -12,6 +12,8 @@
 //! - [`types`]: value representations: strings and the collection types
 //!   with their compact and full encodings.
 //! - [`blocking`]: clients waiting on keys (BLPOP and friends).
+//! - [`notify`]: keyspace events (notifications, WATCH).
+//! - [`pubsub`]: publish/subscribe across cores.
 //! - [`config`]: redis.conf parsing, the directive table, CONFIG REWRITE.
 //! - [`info`]: statistics and INFO.
 //! - [`error`]: Redis error texts.
@@ -40,7 +42,9 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod info;
+pub mod notify;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod shard;
 pub mod types;

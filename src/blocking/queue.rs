@@ -228,6 +228,7 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
                 db,
                 now,
                 dirty: 0,
+                events: crate::notify::Events::new(crate::notify::wanted(&shard.shared)),
             };
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut wr = ReplyWriter::new(&mut reply, w.proto);

@@ -1333,6 +1333,7 @@ mod tests {
             db,
             now: NOW,
             dirty: 0,
+            events: crate::notify::Events::new(true),
         };
         let mut w = ReplyWriter::new(&mut out, Protocol::Resp2);
         f(&mut ctx, &a, &mut w);

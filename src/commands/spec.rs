@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 
+use crate::notify::Events;
 use crate::protocol::ReplyWriter;
 use crate::server::connection::ConnCtx;
 use crate::shard::keyspace::{Db, Store};
@@ -136,12 +137,41 @@ pub struct ExecCtx<'a> {
     pub now: u64,
     /// Number of keyspace changes made (added to the server's dirty count).
     pub dirty: u64,
+    /// Keyspace events of this command (see [`crate::notify`]).
+    pub events: Events,
 }
 
 impl<'a> ExecCtx<'a> {
+    /// A context for a command on database `db` of `store` at `now`;
+    /// `events_on` says whether keyspace events are collected
+    /// ([`crate::notify::wanted`]).
+    pub fn new(store: &'a mut Store, db: usize, now: u64, events_on: bool) -> Self {
+        ExecCtx {
+            store,
+            db,
+            now,
+            dirty: 0,
+            events: Events::new(events_on),
+        }
+    }
+
     /// The client's database.
     pub fn db(&mut self) -> &mut Db {
         self.store.db(self.db)
+    }
+
+    /// Reports that `event` (Redis' name, e.g. `"set"`) of class `class`
+    /// (a [`crate::notify::class`] bit) happened to `key` in the client's
+    /// database, as Redis' `notifyKeyspaceEvent`.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        self.events.push(class, event, self.db, key);
+    }
+
+    /// [`ExecCtx::notify`] for a key of another database (MOVE, COPY ... DB).
+    #[inline]
+    pub fn notify_db(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
+        self.events.push(class, event, db, key);
     }
 }
 

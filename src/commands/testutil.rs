@@ -59,6 +59,7 @@ impl Session {
             db: 0,
             now: self.now,
             dirty: 0,
+            events: crate::notify::Events::new(true),
         };
         f(&mut ctx, &args, &mut w);
         self.dirty += ctx.dirty;
@@ -171,6 +172,7 @@ impl Session {
             db: 0,
             now: self.now,
             dirty: 0,
+            events: crate::notify::Events::new(true),
         };
         let served = match serve {
             None => {

@@ -86,24 +86,9 @@ pub async fn run_keyed(
         }
     }
     if single && target == shard.id && shard.gate.borrow().is_open() {
-        let dirty = {
-            let mut store = shard.store.borrow_mut();
-            let mut ctx = ExecCtx {
-                store: &mut store,
-                db,
-                now,
-                dirty: 0,
-            };
-            run_guarded(f, &mut ctx, args, out, proto);
-            ctx.dirty
-        };
-        {
-            let mut st = shard.stats.borrow_mut();
-            st.dirty = st.dirty.saturating_add(dirty);
-        }
-        if dirty > 0 {
-            signal_written(shard, db, extra_dbs, args, key_idx);
-        }
+        let dirty = run_here(shard, f, args, key_idx, db, extra_dbs, proto, now, out);
+        let mut st = shard.stats.borrow_mut();
+        st.dirty = st.dirty.saturating_add(dirty);
         return;
     }
     if single {
@@ -112,20 +97,7 @@ pub async fn run_keyed(
         let extra: Vec<usize> = extra_dbs.to_vec();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let mut bytes = BytesMut::new();
-            let dirty = {
-                let mut store = s.store.borrow_mut();
-                let mut ctx = ExecCtx {
-                    store: &mut store,
-                    db,
-                    now: now_ms(),
-                    dirty: 0,
-                };
-                run_guarded(f, &mut ctx, &owned, &mut bytes, proto);
-                ctx.dirty
-            };
-            if dirty > 0 {
-                signal_written(s, db, &extra, &owned, &idx);
-            }
+            let dirty = run_here(s, f, &owned, &idx, db, &extra, proto, now_ms(), &mut bytes);
             Box::new(RemoteReply { bytes, dirty })
         });
         match shard
@@ -220,16 +192,15 @@ async fn run_across_shards(
     let mut dirty = 0;
     if complete {
         let now = now_ms();
-        dirty = {
-            let mut ctx = ExecCtx {
-                store: &mut scratch,
-                db,
-                now,
-                dirty: 0,
-            };
+        let events;
+        (dirty, events) = {
+            let mut ctx = ExecCtx::new(&mut scratch, db, now, crate::notify::wanted(&shard.shared));
             run_guarded(f, &mut ctx, args, out, proto);
-            ctx.dirty
+            (ctx.dirty, ctx.events)
         };
+        if !events.is_empty() {
+            crate::notify::dispatch(shard, events.list());
+        }
         {
             let mut st = shard.stats.borrow_mut();
             st.dirty = st.dirty.saturating_add(dirty);
@@ -266,6 +237,37 @@ async fn run_across_shards(
         });
         let _ = shard.call(owner, LockOp::Release(txid), job).await;
     }
+}
+
+/// Runs keyed handler `f` against shard `s`'s own store (the caller made
+/// sure the keys live there and the gate lets it run), then acts on what
+/// the command changed: keyspace events and blocked clients. Returns the
+/// dirty count.
+#[allow(clippy::too_many_arguments)]
+pub fn run_here(
+    s: &ShardState,
+    f: KeyedFn,
+    args: &[Bytes],
+    key_idx: &[usize],
+    db: usize,
+    extra_dbs: &[usize],
+    proto: Protocol,
+    now: u64,
+    out: &mut BytesMut,
+) -> u64 {
+    let (dirty, events) = {
+        let mut store = s.store.borrow_mut();
+        let mut ctx = ExecCtx::new(&mut store, db, now, crate::notify::wanted(&s.shared));
+        run_guarded(f, &mut ctx, args, out, proto);
+        (ctx.dirty, ctx.events)
+    };
+    if !events.is_empty() {
+        crate::notify::dispatch(s, events.list());
+    }
+    if dirty > 0 {
+        signal_written(s, db, extra_dbs, args, key_idx);
+    }
+    dirty
 }
 
 /// After a write, offers the command's keys (in every database it touched)

@@ -1,7 +1,7 @@
 //! State shared by every shard: the configuration (cold, behind a mutex) and
 //! hot settings and counters as atomics, so no request path takes a lock.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -69,6 +69,10 @@ pub struct ServerShared {
     pub hz: AtomicU64,
     /// Path of the executable (INFO executable).
     pub executable: String,
+    /// `notify-keyspace-events` as [`crate::notify::class`] bits.
+    pub notify_flags: AtomicU32,
+    /// Number of (client, key) WATCH registrations on all shards.
+    pub watched_keys: AtomicUsize,
 }
 
 impl ServerShared {
@@ -111,6 +115,8 @@ impl ServerShared {
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            notify_flags: AtomicU32::new(config.notify_keyspace_events()),
+            watched_keys: AtomicUsize::new(0),
             config: Mutex::new(config),
         }
     }
@@ -136,6 +142,8 @@ impl ServerShared {
             .store(c.hz().clamp(1, 500) as u64, Ordering::Relaxed);
         crate::server::log::set_level(c.loglevel());
         crate::types::limits::apply(c);
+        self.notify_flags
+            .store(c.notify_keyspace_events(), Ordering::Relaxed);
     }
 
     /// Seconds since start.
