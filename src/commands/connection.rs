@@ -89,7 +89,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         0,
         "connection",
         "Resets the connection.",
-        Handler::Conn(reset),
+        Handler::Async(reset_async),
     ),
     cmd(
         "client",
@@ -105,6 +105,14 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 fn ping(ctx: &mut ConnCtx, a: &[Bytes]) {
+    // RESP2 subscribed context: PING answers as a push-style pair.
+    if ctx.proto == Protocol::Resp2 && crate::pubsub::in_context(&ctx.subs) && a.len() <= 2 {
+        let msg = a.get(1).cloned().unwrap_or_default();
+        let mut w = ctx.writer();
+        w.array(2);
+        w.bulk(b"pong");
+        return w.bulk(&msg);
+    }
     match a.len() {
         1 => ctx.out.extend_from_slice(b"+PONG\r\n"),
         2 => {
@@ -243,6 +251,16 @@ fn select(ctx: &mut ConnCtx, a: &[Bytes]) {
     }
     ctx.db = n as usize;
     ctx.writer().ok();
+}
+
+fn reset_async(
+    ctx: &mut ConnCtx,
+    a: Vec<Bytes>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+    Box::pin(async move {
+        crate::pubsub::unsubscribe_all(ctx).await;
+        reset(ctx, &a)
+    })
 }
 
 fn reset(ctx: &mut ConnCtx, _a: &[Bytes]) {

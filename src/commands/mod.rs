@@ -13,6 +13,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -49,6 +50,7 @@ impl Registry {
             hyperloglog::COMMANDS,
             sort::COMMANDS,
             connection::COMMANDS,
+            pubsub::COMMANDS,
             server::COMMANDS,
         ];
         let mut by_name = HashMap::new();

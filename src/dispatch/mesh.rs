@@ -34,6 +34,16 @@ pub enum ShardMsg {
         /// The job's output.
         out: Out,
     },
+    /// A published message for the receiving shard's subscribers
+    /// (fire-and-forget; see [`crate::pubsub::publish`]).
+    Publish {
+        /// Channel or shard-channel namespace.
+        kind: crate::pubsub::Kind,
+        /// The channel.
+        channel: bytes::Bytes,
+        /// The message.
+        message: bytes::Bytes,
+    },
     /// The outcome of a blocked client of the receiving shard.
     Deliver {
         /// Delivery token on the receiving shard.
@@ -49,6 +59,7 @@ impl std::fmt::Debug for ShardMsg {
             ShardMsg::Call { req, lock, .. } => write!(f, "Call({req}, {lock:?})"),
             ShardMsg::Reply { req, .. } => write!(f, "Reply({req})"),
             ShardMsg::Deliver { token, .. } => write!(f, "Deliver({token})"),
+            ShardMsg::Publish { kind, .. } => write!(f, "Publish({kind:?})"),
         }
     }
 }
@@ -57,6 +68,9 @@ impl std::fmt::Debug for ShardMsg {
 pub struct Mesh {
     senders: Rc<Senders<ShardMsg>>,
     outboxes: Vec<Option<LocalSender<ShardMsg>>>,
+    /// Messages waiting in each peer's outbox: while any wait, later ones
+    /// queue behind them, so messages to a peer keep their order.
+    backlog: Vec<Rc<Cell<usize>>>,
     pending: RefCell<HashMap<u64, Rc<Oneshot>>>,
     next_req: Cell<u64>,
 }
@@ -76,7 +90,10 @@ impl Mesh {
         let n = senders.nr_consumers();
         let me = senders.peer_id();
         let mut outboxes = Vec::with_capacity(n);
+        let mut backlog = Vec::with_capacity(n);
         for peer in 0..n {
+            let waiting = Rc::new(Cell::new(0usize));
+            backlog.push(waiting.clone());
             if peer == me {
                 outboxes.push(None);
                 continue;
@@ -85,7 +102,9 @@ impl Mesh {
             let s = senders.clone();
             glommio::spawn_local(async move {
                 while let Some(msg) = rx.recv().await {
-                    if s.send_to(peer, msg).await.is_err() {
+                    let sent = s.send_to(peer, msg).await;
+                    waiting.set(waiting.get().saturating_sub(1));
+                    if sent.is_err() {
                         break;
                     }
                 }
@@ -96,6 +115,7 @@ impl Mesh {
         Mesh {
             senders,
             outboxes,
+            backlog,
             pending: RefCell::new(HashMap::new()),
             next_req: Cell::new(1),
         }
@@ -120,15 +140,45 @@ impl Mesh {
         self.send_async(peer, ShardMsg::Deliver { token, out });
     }
 
+    /// Posts a published message to `peer`'s subscribers (never awaits;
+    /// messages to one peer arrive in the order they were posted).
+    pub fn send_publish(
+        &self,
+        peer: usize,
+        kind: crate::pubsub::Kind,
+        channel: bytes::Bytes,
+        message: bytes::Bytes,
+    ) {
+        self.send_async(
+            peer,
+            ShardMsg::Publish {
+                kind,
+                channel,
+                message,
+            },
+        );
+    }
+
+    /// Sends without awaiting, in order: straight into the channel when it
+    /// has room and nothing waits in the outbox, else into the outbox.
     fn send_async(&self, peer: usize, msg: ShardMsg) {
-        let msg = match self.senders.try_send_to(peer, msg) {
-            Ok(()) => return,
-            Err(GlommioError::WouldBlock(ResourceType::Channel(msg))) => msg,
-            // The peer is gone (shutdown): nobody waits for the reply.
-            Err(_) => return,
+        let Some(waiting) = self.backlog.get(peer) else {
+            return;
+        };
+        let msg = if waiting.get() > 0 {
+            msg
+        } else {
+            match self.senders.try_send_to(peer, msg) {
+                Ok(()) => return,
+                Err(GlommioError::WouldBlock(ResourceType::Channel(msg))) => msg,
+                // The peer is gone (shutdown): nobody waits for the message.
+                Err(_) => return,
+            }
         };
         if let Some(Some(tx)) = self.outboxes.get(peer) {
-            let _ = tx.try_send(msg);
+            if tx.try_send(msg).is_ok() {
+                waiting.set(waiting.get() + 1);
+            }
         }
     }
 
@@ -179,6 +229,13 @@ pub fn spawn_receivers(shard: Rc<ShardState>, mut receivers: Receivers<ShardMsg>
                         if let Some(m) = shard.mesh.as_ref() {
                             m.complete(req, out);
                         }
+                    }
+                    ShardMsg::Publish {
+                        kind,
+                        channel,
+                        message,
+                    } => {
+                        crate::pubsub::deliver_remote(&shard, kind, &channel, &message);
                     }
                     ShardMsg::Deliver { token, out } => {
                         crate::blocking::queue::complete(&shard, token, out);

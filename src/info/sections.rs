@@ -419,9 +419,18 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ("current_eviction_exceeded_time", "0".into()),
                 ("keyspace_hits", snap.hits.to_string()),
                 ("keyspace_misses", snap.misses.to_string()),
-                ("pubsub_channels", "0".into()),
-                ("pubsub_patterns", "0".into()),
-                ("pubsubshard_channels", "0".into()),
+                (
+                    "pubsub_channels",
+                    shared.pubsub_names[0].load(Ordering::Relaxed).to_string(),
+                ),
+                (
+                    "pubsub_patterns",
+                    shared.pubsub_names[1].load(Ordering::Relaxed).to_string(),
+                ),
+                (
+                    "pubsubshard_channels",
+                    shared.pubsub_names[2].load(Ordering::Relaxed).to_string(),
+                ),
                 ("latest_fork_usec", "0".into()),
                 ("total_forks", "0".into()),
                 ("migrate_cached_sockets", "0".into()),

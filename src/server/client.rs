@@ -65,6 +65,12 @@ pub struct ClientInfo {
     pub reply_mode: ReplyMode,
     /// Waiting in a blocking command.
     pub blocked: bool,
+    /// Channel subscriptions.
+    pub sub: usize,
+    /// Pattern subscriptions.
+    pub psub: usize,
+    /// Shard channel subscriptions.
+    pub ssub: usize,
 }
 
 impl ClientInfo {
@@ -76,11 +82,13 @@ impl ClientInfo {
             "O"
         } else if self.blocked {
             "b"
+        } else if self.has_subscriptions() {
+            "P"
         } else {
             "N"
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -90,6 +98,9 @@ impl ClientInfo {
             idle,
             flags,
             self.db,
+            self.sub,
+            self.psub,
+            self.ssub,
             self.qbuf,
             self.obuf,
             if self.last_cmd.is_empty() { "NULL" } else { self.last_cmd },
@@ -97,6 +108,11 @@ impl ClientInfo {
             String::from_utf8_lossy(&self.lib_name),
             String::from_utf8_lossy(&self.lib_ver),
         )
+    }
+
+    /// Whether the client has any Pub/Sub subscription.
+    pub fn has_subscriptions(&self) -> bool {
+        self.sub + self.psub + self.ssub > 0
     }
 
     /// Closes the socket so the connection task ends (CLIENT KILL, timeout).

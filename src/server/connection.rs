@@ -66,6 +66,11 @@ pub struct ConnCtx {
     /// Set by MONITOR: after this batch the connection only streams
     /// monitored commands.
     pub monitor: Option<glommio::channels::local_channel::LocalReceiver<Bytes>>,
+    /// Pub/Sub subscriptions (present while the client has any): the
+    /// connection then also waits for pushed messages.
+    pub subs: Option<Box<crate::pubsub::ClientSubs>>,
+    /// Since when pending output has been over the soft output limit.
+    pub obuf_soft_since: Option<Instant>,
 }
 
 impl ConnCtx {
@@ -125,6 +130,9 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         lib_ver: Bytes::new(),
         reply_mode: ReplyMode::On,
         blocked: false,
+        sub: 0,
+        psub: 0,
+        ssub: 0,
     }));
     shard.clients.borrow_mut().clients.insert(id, info.clone());
     shard.stats.borrow_mut().connections += 1;
@@ -143,9 +151,15 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         now_ms: now,
         clock: Instant::now(),
         monitor: None,
+        subs: None,
+        obuf_soft_since: None,
     };
     let _ = connection_loop(&mut ctx, &mut stream).await;
     shard.clients.borrow_mut().clients.remove(&id);
+    // Drop any messages still waiting before telling other shards.
+    ctx.out = BytesMut::new();
+    crate::pubsub::unsubscribe_all(&mut ctx).await;
+    ctx.out = BytesMut::new();
     if info.borrow().monitor {
         shared.monitors.fetch_sub(1, Ordering::Relaxed);
     }
@@ -175,7 +189,32 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
         // SAFETY: the socket read only writes into the slice; the length is
         // advanced by exactly the number of bytes it reports written.
         let spare: &mut [u8] = unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
-        let n = stream.read(spare).await?;
+        let n = match ctx.subs.as_ref().map(|s| s.push.clone()) {
+            None => stream.read(spare).await?,
+            Some(push) => {
+                // Subscribed: wait for a request or for pushed messages,
+                // whichever comes first. The socket read is readiness-based
+                // (the bytes are copied only when it completes), so dropping
+                // it when a message wins loses no input.
+                if push.is_closed() {
+                    return Ok(());
+                }
+                if !push.is_empty() {
+                    push.take_into(&mut ctx.out);
+                    write_out(ctx, stream).await?;
+                    continue;
+                }
+                let r = futures_lite::future::or(async { Some(stream.read(spare).await) }, async {
+                    push.ready().await;
+                    None
+                })
+                .await;
+                match r {
+                    Some(r) => r?,
+                    None => continue,
+                }
+            }
+        };
         if n == 0 || ctx.info.borrow().killed {
             return Ok(());
         }
@@ -218,9 +257,10 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
                         // as they accumulate, so a client that does not read
                         // stalls its own requests instead of growing memory.
                         if ctx.out.len() >= FLUSH_THRESHOLD {
-                            ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
-                            stream.write_all(&ctx.out).await?;
-                            ctx.out.clear();
+                            if over_output_limit(ctx) {
+                                return Ok(());
+                            }
+                            write_out(ctx, stream).await?;
                         }
                     }
                     Ok(false) => break,
@@ -247,13 +287,14 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
         if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
             rbuf = BytesMut::with_capacity(READ_CHUNK);
         }
+        if let Some(s) = &ctx.subs {
+            s.push.take_into(&mut ctx.out);
+        }
+        if ctx.out.len() > READ_CHUNK && over_output_limit(ctx) {
+            return Ok(());
+        }
         if !ctx.out.is_empty() {
-            ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
-            stream.write_all(&ctx.out).await?;
-            ctx.out.clear();
-            if ctx.out.capacity() > 4 * 1024 * 1024 {
-                ctx.out = BytesMut::with_capacity(READ_CHUNK);
-            }
+            write_out(ctx, stream).await?;
         }
         if ctx.close {
             let _ = stream.flush().await;
@@ -273,6 +314,59 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             return Ok(());
         }
     }
+}
+
+/// Writes and clears the pending output. For a subscribed client the write
+/// counts against its output limit and is abandoned as soon as the client
+/// is closed for exceeding it (it may never read).
+async fn write_out(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result<()> {
+    ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
+    match ctx.subs.as_ref().map(|s| s.push.clone()) {
+        None => stream.write_all(&ctx.out).await?,
+        Some(push) => {
+            push.set_in_flight(ctx.out.len());
+            let out = &ctx.out;
+            let r = futures_lite::future::or(async { Some(stream.write_all(out).await) }, async {
+                push.closed().await;
+                None
+            })
+            .await;
+            push.set_in_flight(0);
+            match r {
+                Some(r) => r?,
+                None => {
+                    ctx.out = BytesMut::new();
+                    return Err(std::io::Error::other("output buffer limit reached"));
+                }
+            }
+        }
+    }
+    ctx.out.clear();
+    if ctx.out.capacity() > 4 * 1024 * 1024 {
+        ctx.out = BytesMut::with_capacity(READ_CHUNK);
+    }
+    Ok(())
+}
+
+/// Whether the pending output is over the client's output buffer limit
+/// (`normal` class, or `pubsub` for a subscribed client); logs Redis' line
+/// when it is. Only called once the output is large, off the hot path.
+fn over_output_limit(ctx: &mut ConnCtx) -> bool {
+    let (class, pending) = match &ctx.subs {
+        Some(s) => (2, ctx.out.len() + s.push.len()),
+        None => (0, ctx.out.len()),
+    };
+    let limit = ctx.shard.shared.output_limit(class);
+    let r = limit.check(pending as u64, &mut ctx.obuf_soft_since, Instant::now());
+    if r == crate::pubsub::push::LimitCheck::Ok {
+        return false;
+    }
+    ctx.out = BytesMut::new();
+    crate::warning!(
+        "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+        ctx.info.borrow().list_line(now_ms())
+    );
+    true
 }
 
 /// Streams monitored commands to a MONITOR client until it goes away.
@@ -365,6 +459,19 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         count_rejected(ctx, index, error::NOAUTH);
         return;
     }
+    if ctx.subs.is_some()
+        && ctx.proto == Protocol::Resp2
+        && crate::pubsub::in_context(&ctx.subs)
+        && !commands::pubsub::ALLOWED_IN_CONTEXT.contains(&spec.name)
+    {
+        let text = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            full_name(spec, args)
+        );
+        ctx.error(&text);
+        count_rejected(ctx, index, &text);
+        return;
+    }
     wait_if_paused(ctx, spec).await;
     if ctx.shard.shared.monitors.load(Ordering::Relaxed) > 0
         && !spec.has(flags::SKIP_MONITOR)
@@ -372,12 +479,46 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     {
         feed_monitors(ctx, args).await;
     }
+    // Messages that arrived before this command go out before its reply.
+    if let Some(s) = &ctx.subs {
+        s.push.take_into(&mut ctx.out);
+    }
     let mark = ctx.out.len();
     run_handler(ctx, spec, args).await;
     let end = Instant::now();
     let micros = end.saturating_duration_since(ctx.clock).as_micros() as u64;
     ctx.clock = end;
     after_command(ctx, index, spec, args, mark, micros);
+    if let Some(s) = &ctx.subs {
+        s.push.set_proto(ctx.proto);
+        // Messages this command caused to reach its own client (PUBLISH to
+        // a channel it listens to, keyspace notifications) precede its
+        // reply, as in Redis; a confirmation always precedes messages.
+        if !s.push.is_empty() && !commands::pubsub::is_subscription_command(spec.name) {
+            let tail = ctx.out.split_off(mark.min(ctx.out.len()));
+            s.push.take_into(&mut ctx.out);
+            ctx.out.unsplit(tail);
+        }
+    }
+}
+
+/// Commands whose first argument names a subcommand (Redis reports them as
+/// `container|subcommand`).
+const CONTAINERS: &[&str] = &[
+    "acl", "client", "cluster", "command", "config", "function", "latency", "memory", "module",
+    "object", "pubsub", "script", "slowlog", "xgroup", "xinfo",
+];
+
+/// The full name of a command as Redis prints it (`client|info`).
+fn full_name(spec: &CommandSpec, args: &[Bytes]) -> String {
+    match args.get(1) {
+        Some(sub) if CONTAINERS.contains(&spec.name) => format!(
+            "{}|{}",
+            spec.name,
+            String::from_utf8_lossy(sub).to_ascii_lowercase()
+        ),
+        _ => spec.name.to_string(),
+    }
 }
 
 /// Runs the handler of `spec` for `args` (also used by DEBUG and tests).

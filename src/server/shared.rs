@@ -73,6 +73,12 @@ pub struct ServerShared {
     pub notify_flags: AtomicU32,
     /// Number of (client, key) WATCH registrations on all shards.
     pub watched_keys: AtomicUsize,
+    /// Channels, patterns and shard channels with subscribers (INFO
+    /// `pubsub_channels`, `pubsub_patterns`, `pubsubshard_channels`).
+    pub pubsub_names: [AtomicUsize; 3],
+    /// `client-output-buffer-limit` (normal, replica, pubsub): hard, soft,
+    /// soft seconds.
+    pub obuf_limits: [[AtomicU64; 3]; 3],
 }
 
 impl ServerShared {
@@ -84,7 +90,7 @@ impl ServerShared {
             .as_secs();
         let requirepass = config.requirepass();
         crate::types::limits::apply(&config);
-        ServerShared {
+        let shared = ServerShared {
             databases: config.databases().max(1),
             nshards,
             port: config.port(),
@@ -117,7 +123,33 @@ impl ServerShared {
                 .unwrap_or_default(),
             notify_flags: AtomicU32::new(config.notify_keyspace_events()),
             watched_keys: AtomicUsize::new(0),
+            pubsub_names: Default::default(),
+            obuf_limits: Default::default(),
             config: Mutex::new(config),
+        };
+        shared.store_output_limits(&shared.config());
+        shared
+    }
+
+    fn store_output_limits(&self, c: &Config) {
+        for (slot, l) in self.obuf_limits.iter().zip(c.client_output_buffer_limits()) {
+            slot[0].store(l.hard, Ordering::Relaxed);
+            slot[1].store(l.soft, Ordering::Relaxed);
+            slot[2].store(l.soft_seconds.max(0) as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// The output buffer limit of class `class` (0 normal, 1 replica, 2
+    /// pubsub).
+    #[inline]
+    pub fn output_limit(&self, class: usize) -> crate::pubsub::OutputLimit {
+        match self.obuf_limits.get(class) {
+            Some(l) => crate::pubsub::OutputLimit {
+                hard: l[0].load(Ordering::Relaxed),
+                soft: l[1].load(Ordering::Relaxed),
+                soft_seconds: l[2].load(Ordering::Relaxed),
+            },
+            None => crate::pubsub::OutputLimit::default(),
         }
     }
 
@@ -144,6 +176,7 @@ impl ServerShared {
         crate::types::limits::apply(c);
         self.notify_flags
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
+        self.store_output_limits(c);
     }
 
     /// Seconds since start.

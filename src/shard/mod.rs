@@ -46,6 +46,9 @@ pub struct ShardState {
     /// Clients blocked on this shard's keys, and outcomes awaited by this
     /// shard's blocked clients.
     pub blocked: RefCell<crate::blocking::queue::BlockedKeys>,
+    /// Pub/Sub subscriptions of this shard's clients, and the view of all
+    /// shards' subscriptions.
+    pub pubsub: RefCell<crate::pubsub::Registry>,
     next_txid: Cell<u64>,
 }
 
@@ -77,6 +80,7 @@ impl ShardState {
             clients: RefCell::new(ClientRegistry::default()),
             monitors: RefCell::new(Vec::new()),
             blocked: RefCell::new(Default::default()),
+            pubsub: RefCell::new(crate::pubsub::Registry::new(id, nshards)),
             next_txid: Cell::new(1),
         }
     }
