@@ -92,7 +92,10 @@ fn info_field(c: &mut RawConn, section: &str, field: &str) -> String {
         other => panic!("INFO: {other:?}"),
     };
     text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_string())
+        })
         .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
 }
 
@@ -117,34 +120,94 @@ fn resp2_script(port: u16) -> Transcript {
     step(&mut t, "unsubscribe none", s1, &[b"UNSUBSCRIBE"], 1);
     step(&mut t, "punsubscribe none", s1, &[b"PUNSUBSCRIBE"], 1);
     step(&mut t, "sunsubscribe none", s1, &[b"SUNSUBSCRIBE"], 1);
-    step(&mut t, "subscribe a b a", s1, &[b"SUBSCRIBE", b"a", b"b", b"a"], 3);
-    step(&mut t, "psubscribe", s2, &[b"PSUBSCRIBE", b"a*", b"h?llo"], 2);
-    step(&mut t, "ssubscribe", s3, &[b"SSUBSCRIBE", b"s1", b"s2", b"s1"], 3);
+    step(
+        &mut t,
+        "subscribe a b a",
+        s1,
+        &[b"SUBSCRIBE", b"a", b"b", b"a"],
+        3,
+    );
+    step(
+        &mut t,
+        "psubscribe",
+        s2,
+        &[b"PSUBSCRIBE", b"a*", b"h?llo"],
+        2,
+    );
+    step(
+        &mut t,
+        "ssubscribe",
+        s3,
+        &[b"SSUBSCRIBE", b"s1", b"s2", b"s1"],
+        3,
+    );
     step(&mut t, "s3 subscribe a", s3, &[b"subscribe", b"a"], 1);
     step(&mut t, "ping", s1, &[b"PING"], 1);
     step(&mut t, "ping x", s1, &[b"PING", b"x"], 1);
     step(&mut t, "get in context", s1, &[b"GET", b"k"], 1);
-    step(&mut t, "publish in context", s1, &[b"PUBLISH", b"a", b"x"], 1);
-    step(&mut t, "client info in context", s1, &[b"CLIENT", b"INFO"], 1);
+    step(
+        &mut t,
+        "publish in context",
+        s1,
+        &[b"PUBLISH", b"a", b"x"],
+        1,
+    );
+    step(
+        &mut t,
+        "client info in context",
+        s1,
+        &[b"CLIENT", b"INFO"],
+        1,
+    );
     step(&mut t, "ssub-only context", s3, &[b"SET", b"k", b"v"], 1);
     step(&mut t, "subscribe arity", s1, &[b"SUBSCRIBE"], 1);
     step(&mut t, "publish a", p, &[b"PUBLISH", b"a", b"m1"], 1);
     read_n(&mut t, "s1 gets message", s1, 1);
     read_n(&mut t, "s2 gets pmessage", s2, 1);
     read_n(&mut t, "s3 gets message", s3, 1);
-    step(&mut t, "publish hello", p, &[b"PUBLISH", b"hello", b"m2"], 1);
+    step(
+        &mut t,
+        "publish hello",
+        p,
+        &[b"PUBLISH", b"hello", b"m2"],
+        1,
+    );
     read_n(&mut t, "s2 gets pmessage", s2, 1);
     step(&mut t, "publish nobody", p, &[b"PUBLISH", b"zz", b"m"], 1);
     step(&mut t, "spublish s1", p, &[b"SPUBLISH", b"s1", b"m3"], 1);
     read_n(&mut t, "s3 gets smessage", s3, 1);
     step(&mut t, "spublish a", p, &[b"SPUBLISH", b"a", b"m"], 1);
-    step(&mut t, "numsub", p, &[b"PUBSUB", b"NUMSUB", b"a", b"b", b"zz"], 1);
+    step(
+        &mut t,
+        "numsub",
+        p,
+        &[b"PUBSUB", b"NUMSUB", b"a", b"b", b"zz"],
+        1,
+    );
     step(&mut t, "numsub none", p, &[b"PUBSUB", b"numsub"], 1);
     step(&mut t, "numpat", p, &[b"PUBSUB", b"NUMPAT"], 1);
-    step(&mut t, "shardnumsub", p, &[b"PUBSUB", b"SHARDNUMSUB", b"s1", b"s2", b"a"], 1);
+    step(
+        &mut t,
+        "shardnumsub",
+        p,
+        &[b"PUBSUB", b"SHARDNUMSUB", b"s1", b"s2", b"a"],
+        1,
+    );
     step(&mut t, "channels b", p, &[b"PUBSUB", b"CHANNELS", b"b"], 1);
-    step(&mut t, "channels none", p, &[b"PUBSUB", b"CHANNELS", b"nothing*"], 1);
-    step(&mut t, "shardchannels s1", p, &[b"PUBSUB", b"SHARDCHANNELS", b"s1"], 1);
+    step(
+        &mut t,
+        "channels none",
+        p,
+        &[b"PUBSUB", b"CHANNELS", b"nothing*"],
+        1,
+    );
+    step(
+        &mut t,
+        "shardchannels s1",
+        p,
+        &[b"PUBSUB", b"SHARDCHANNELS", b"s1"],
+        1,
+    );
     let all = p.cmd(&[b"PUBSUB".as_slice(), b"CHANNELS"]);
     t.push(("channels (sorted)".into(), sorted_bulks(&all).concat()));
     let all = p.cmd(&[b"PUBSUB".as_slice(), b"SHARDCHANNELS", b"*"]);
@@ -153,22 +216,52 @@ fn resp2_script(port: u16) -> Transcript {
         t.push((f.into(), info_field(p, "stats", f).into_bytes()));
     }
     step(&mut t, "pubsub foo", p, &[b"PUBSUB", b"FOO", b"x"], 1);
-    step(&mut t, "pubsub channels x y", p, &[b"PUBSUB", b"Channels", b"x", b"y"], 1);
-    step(&mut t, "pubsub numpat x", p, &[b"PUBSUB", b"NUMPAT", b"x"], 1);
+    step(
+        &mut t,
+        "pubsub channels x y",
+        p,
+        &[b"PUBSUB", b"Channels", b"x", b"y"],
+        1,
+    );
+    step(
+        &mut t,
+        "pubsub numpat x",
+        p,
+        &[b"PUBSUB", b"NUMPAT", b"x"],
+        1,
+    );
     step(&mut t, "pubsub help", p, &[b"PUBSUB", b"HELP"], 1);
     step(&mut t, "pubsub help x", p, &[b"PUBSUB", b"help", b"x"], 1);
     step(&mut t, "pubsub arity", p, &[b"PUBSUB"], 1);
     step(&mut t, "publish arity", p, &[b"PUBLISH", b"a"], 1);
-    step(&mut t, "unsubscribe b zz", s1, &[b"UNSUBSCRIBE", b"b", b"zz"], 2);
+    step(
+        &mut t,
+        "unsubscribe b zz",
+        s1,
+        &[b"UNSUBSCRIBE", b"b", b"zz"],
+        2,
+    );
     step(&mut t, "unsubscribe rest", s1, &[b"UNSUBSCRIBE"], 1);
     step(&mut t, "out of context", s1, &[b"GET", b"k"], 1);
-    step(&mut t, "punsubscribe one", s2, &[b"PUNSUBSCRIBE", b"h?llo"], 1);
+    step(
+        &mut t,
+        "punsubscribe one",
+        s2,
+        &[b"PUNSUBSCRIBE", b"h?llo"],
+        1,
+    );
     step(&mut t, "reset", s2, &[b"RESET"], 1);
     step(&mut t, "after reset", s2, &[b"GET", b"k"], 1);
     step(&mut t, "numpat after reset", p, &[b"PUBSUB", b"NUMPAT"], 1);
     step(&mut t, "publish a again", p, &[b"PUBLISH", b"a", b"m4"], 1);
     read_n(&mut t, "s3 gets message", s3, 1);
-    step(&mut t, "sunsubscribe", s3, &[b"SUNSUBSCRIBE", b"s2", b"s1"], 2);
+    step(
+        &mut t,
+        "sunsubscribe",
+        s3,
+        &[b"SUNSUBSCRIBE", b"s2", b"s1"],
+        2,
+    );
     step(&mut t, "sunsubscribe none", s3, &[b"SUNSUBSCRIBE"], 1);
     step(&mut t, "still in context", s3, &[b"GET", b"k"], 1);
     step(&mut t, "unsubscribe all", s3, &[b"UNSUBSCRIBE"], 1);
@@ -247,7 +340,11 @@ fn receiver_counts(port: u16) -> Vec<i64> {
     let mut counts = Vec::new();
     for (i, p) in pubs.iter_mut().enumerate() {
         let msg = format!("m{i}");
-        counts.push(int_of(&p.cmd(&[b"PUBLISH".as_slice(), b"news", msg.as_bytes()])));
+        counts.push(int_of(&p.cmd(&[
+            b"PUBLISH".as_slice(),
+            b"news",
+            msg.as_bytes(),
+        ])));
         counts.push(int_of(&p.cmd(&[b"PUBLISH".as_slice(), b"nope", b"x"])));
         counts.push(int_of(&p.cmd(&[b"PUBLISH".as_slice(), b"other", b"x"])));
         for c in chan.iter_mut() {
@@ -262,7 +359,9 @@ fn receiver_counts(port: u16) -> Vec<i64> {
         }
         for c in both.iter_mut() {
             assert!(c.read_reply().starts_with(b"*3\r\n$7\r\nmessage\r\n"));
-            assert!(c.read_reply().starts_with(b"*4\r\n$8\r\npmessage\r\n$4\r\nnew?"));
+            assert!(c
+                .read_reply()
+                .starts_with(b"*4\r\n$8\r\npmessage\r\n$4\r\nnew?"));
         }
     }
     let numsub = pubs[0].cmd(&[b"PUBSUB".as_slice(), b"NUMSUB", b"news"]);
@@ -322,8 +421,8 @@ fn per_publisher_order_is_kept() {
                     let Ok(Reply::Array(v)) = parse_reply(&m) else {
                         panic!("not a message: {}", escape(&m));
                     };
-                    let body = String::from_utf8_lossy(v[2].as_bytes().unwrap_or_default())
-                        .into_owned();
+                    let body =
+                        String::from_utf8_lossy(v[2].as_bytes().unwrap_or_default()).into_owned();
                     let (p, n) = body.split_once(':').expect("p:n");
                     let (p, n): (usize, usize) = (p.parse().unwrap(), n.parse().unwrap());
                     assert_eq!(n, last[p] + 1, "publisher {p}: {n} after {}", last[p]);
@@ -359,8 +458,14 @@ fn odd_input_does_not_break_anything() {
     for _ in 0..n {
         last = c[2].read_reply();
     }
-    assert_eq!(last, format!("*3\r\n$9\r\nsubscribe\r\n$7\r\nch{}\r\n:{n}\r\n", n - 1).into_bytes());
-    assert_eq!(int_of(&c[0].cmd(&[b"PUBLISH".as_slice(), b"ch777", b"x"])), 2);
+    assert_eq!(
+        last,
+        format!("*3\r\n$9\r\nsubscribe\r\n$7\r\nch{}\r\n:{n}\r\n", n - 1).into_bytes()
+    );
+    assert_eq!(
+        int_of(&c[0].cmd(&[b"PUBLISH".as_slice(), b"ch777", b"x"])),
+        2
+    );
     assert_eq!(
         c[2].read_reply(),
         b"*3\r\n$7\r\nmessage\r\n$5\r\nch777\r\n$1\r\nx\r\n".to_vec()
@@ -398,7 +503,13 @@ fn subscriber_listed(c: &mut RawConn) -> bool {
 
 #[test]
 fn slow_subscriber_is_dropped_and_memory_freed() {
-    let s = shardis4(&["--client-output-buffer-limit", "pubsub", "1mb", "256kb", "5"]);
+    let s = shardis4(&[
+        "--client-output-buffer-limit",
+        "pubsub",
+        "1mb",
+        "256kb",
+        "5",
+    ]);
     let mut sub = RawConn::connect(s.port).unwrap();
     sub.cmd(&[b"SUBSCRIBE".as_slice(), b"flood"]);
     let mut p = RawConn::connect(s.port).unwrap();

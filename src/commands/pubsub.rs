@@ -139,27 +139,33 @@ pub fn is_subscription_command(name: &str) -> bool {
 type Fut<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 fn subscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
-    Box::pin(async move { pubsub::subscribe(ctx, Kind::Channel, a.get(1..).unwrap_or_default()).await })
+    Box::pin(
+        async move { pubsub::subscribe(ctx, Kind::Channel, a.get(1..).unwrap_or_default()).await },
+    )
 }
 
 fn psubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
-    Box::pin(async move { pubsub::subscribe(ctx, Kind::Pattern, a.get(1..).unwrap_or_default()).await })
+    Box::pin(
+        async move { pubsub::subscribe(ctx, Kind::Pattern, a.get(1..).unwrap_or_default()).await },
+    )
 }
 
 fn ssubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
-    Box::pin(async move { pubsub::subscribe(ctx, Kind::Shard, a.get(1..).unwrap_or_default()).await })
+    Box::pin(
+        async move { pubsub::subscribe(ctx, Kind::Shard, a.get(1..).unwrap_or_default()).await },
+    )
 }
 
 fn unsubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
-    Box::pin(
-        async move { pubsub::unsubscribe(ctx, Kind::Channel, a.get(1..).unwrap_or_default()).await },
-    )
+    Box::pin(async move {
+        pubsub::unsubscribe(ctx, Kind::Channel, a.get(1..).unwrap_or_default()).await
+    })
 }
 
 fn punsubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
-    Box::pin(
-        async move { pubsub::unsubscribe(ctx, Kind::Pattern, a.get(1..).unwrap_or_default()).await },
-    )
+    Box::pin(async move {
+        pubsub::unsubscribe(ctx, Kind::Pattern, a.get(1..).unwrap_or_default()).await
+    })
 }
 
 fn sunsubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {

@@ -45,7 +45,12 @@ pub enum LimitCheck {
 impl OutputLimit {
     /// Checks `pending` bytes against the limit; `soft_since` keeps when the
     /// soft limit was first exceeded (cleared when back under it).
-    pub fn check(&self, pending: u64, soft_since: &mut Option<Instant>, now: Instant) -> LimitCheck {
+    pub fn check(
+        &self,
+        pending: u64,
+        soft_since: &mut Option<Instant>,
+        now: Instant,
+    ) -> LimitCheck {
         if self.hard > 0 && pending >= self.hard {
             return LimitCheck::Exceeded;
         }

@@ -42,7 +42,11 @@ fn close_idle_clients(shard: &ShardState) {
     let now = now_ms();
     for c in shard.clients.borrow().clients.values() {
         let mut c = c.borrow_mut();
-        if !c.monitor && !c.blocked && !c.has_subscriptions() && now.saturating_sub(c.last_ms) / 1000 > timeout {
+        if !c.monitor
+            && !c.blocked
+            && !c.has_subscriptions()
+            && now.saturating_sub(c.last_ms) / 1000 > timeout
+        {
             crate::verbose!("Closing idle client");
             c.kill();
         }
