@@ -392,7 +392,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                                     }
                                 }
                                 if let Some(t) = &ctype {
-                                    if t != "normal" {
+                                    if t != c.client_type() {
                                         continue;
                                     }
                                 }
@@ -621,7 +621,7 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
                         if f.laddr.as_ref().is_some_and(|ad| *ad != c.laddr) {
                             continue;
                         }
-                        if f.ctype.as_ref().is_some_and(|t| t != "normal") {
+                        if f.ctype.as_ref().is_some_and(|t| t != c.client_type()) {
                             continue;
                         }
                         if c.id == f.me {

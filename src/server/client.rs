@@ -115,6 +115,16 @@ impl ClientInfo {
         self.sub + self.psub + self.ssub > 0
     }
 
+    /// The class CLIENT LIST/KILL TYPE and the output limits see:
+    /// `pubsub` while subscribed, else `normal`.
+    pub fn client_type(&self) -> &'static str {
+        if self.has_subscriptions() {
+            "pubsub"
+        } else {
+            "normal"
+        }
+    }
+
     /// Closes the socket so the connection task ends (CLIENT KILL, timeout).
     pub fn kill(&mut self) {
         self.killed = true;
