@@ -591,3 +591,57 @@ fn slow_subscriber_is_dropped_and_memory_freed() {
     }
     assert!(subscriber_listed(&mut admin));
 }
+
+/// A subscribed connection waits for requests and pushed messages at once;
+/// requests that arrive while messages are being pushed are all served.
+#[test]
+fn requests_are_not_lost_while_messages_arrive() {
+    const MSGS: usize = 5000;
+    const PINGS: usize = 2000;
+    let s = shardis4(&[]);
+    let mut sub = RawConn::connect(s.port).unwrap();
+    sub.cmd(&[b"SUBSCRIBE".as_slice(), b"x"]);
+    let mut writer = sub.stream().try_clone().unwrap();
+    let mut p = RawConn::connect(s.port).unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for i in 0..MSGS {
+                p.send_cmd(&[b"PUBLISH".as_slice(), b"x", format!("{i}").as_bytes()]);
+                if i % 64 == 63 {
+                    for _ in 0..64 {
+                        p.read_reply();
+                    }
+                }
+            }
+        });
+        scope.spawn(move || {
+            use std::io::Write;
+            for i in 0..PINGS {
+                writer
+                    .write_all(&encode_command(&[
+                        b"PING".as_slice(),
+                        format!("{i}").as_bytes(),
+                    ]))
+                    .unwrap();
+            }
+        });
+        let (mut pongs, mut msgs) = (0usize, 0usize);
+        while pongs < PINGS || msgs < MSGS {
+            let r = sub.read_reply();
+            let Ok(Reply::Array(v)) = parse_reply(&r) else {
+                panic!("unexpected {}", escape(&r));
+            };
+            match v[0].as_bytes() {
+                Some(b"pong") => {
+                    assert_eq!(v[1].as_bytes(), Some(format!("{pongs}").as_bytes()));
+                    pongs += 1;
+                }
+                Some(b"message") => {
+                    assert_eq!(v[2].as_bytes(), Some(format!("{msgs}").as_bytes()));
+                    msgs += 1;
+                }
+                _ => panic!("unexpected {}", escape(&r)),
+            }
+        }
+    });
+}

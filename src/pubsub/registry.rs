@@ -329,6 +329,21 @@ mod tests {
     }
 
     #[test]
+    fn patterns_use_glob_rules() {
+        let mut r = Registry::new(0, 2);
+        for (i, p) in ["news.[ab]?", "x\\*", "[^z]*", "*"].iter().enumerate() {
+            r.apply(Kind::Pattern, i % 2, p.as_bytes(), 1);
+        }
+        assert_eq!(r.plan(Kind::Channel, b"news.ax"), 3);
+        assert_eq!(r.plan(Kind::Channel, b"news.cx"), 2);
+        assert_eq!(r.plan(Kind::Channel, b"x*"), 3);
+        assert_eq!(r.plan(Kind::Channel, b"xy"), 2);
+        assert_eq!(r.plan(Kind::Channel, b"zz"), 1);
+        assert_eq!(r.targets(), &[1]);
+        assert_eq!(r.plan(Kind::Channel, b""), 1);
+    }
+
+    #[test]
     fn deliver_local_frames() {
         let mut r = Registry::new(0, 1);
         let s = sub(1);
