@@ -182,6 +182,19 @@ impl Mesh {
         }
     }
 
+    /// Messages waiting in the outboxes, all peers together.
+    #[inline]
+    pub fn backlog_total(&self) -> usize {
+        self.backlog.iter().map(|c| c.get()).sum()
+    }
+
+    /// Waits until no more than `low` messages wait in the outboxes.
+    pub async fn wait_backlog_below(&self, low: usize) {
+        while self.backlog_total() > low {
+            glommio::timer::sleep(std::time::Duration::from_micros(200)).await;
+        }
+    }
+
     /// Sends `job` to `peer` and waits for its output.
     pub async fn call(&self, peer: usize, lock: LockOp, job: Job) -> Option<Out> {
         let req = self.next_req.get();

@@ -49,12 +49,13 @@ impl OutputLimit {
         &self,
         pending: u64,
         soft_since: &mut Option<Instant>,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
     ) -> LimitCheck {
         if self.hard > 0 && pending >= self.hard {
             return LimitCheck::Exceeded;
         }
         if self.soft > 0 && pending >= self.soft {
+            let now = now();
             match *soft_since {
                 None => *soft_since = Some(now),
                 Some(t) => {
@@ -125,7 +126,7 @@ impl PushBox {
             }
             let pending = (st.buf.len() + st.in_flight) as u64;
             let mut since = st.soft_since;
-            let r = limit.check(pending, &mut since, Instant::now());
+            let r = limit.check(pending, &mut since, Instant::now);
             st.soft_since = since;
             if let Some(w) = st.waker.take() {
                 w.wake();
@@ -276,17 +277,19 @@ mod tests {
         };
         let t0 = Instant::now();
         let mut since = None;
-        assert_eq!(lim.check(20, &mut since, t0), LimitCheck::Ok);
+        assert_eq!(lim.check(20, &mut since, || t0), LimitCheck::Ok);
         assert_eq!(since, Some(t0));
         assert_eq!(
-            lim.check(20, &mut since, t0 + std::time::Duration::from_millis(500)),
+            lim.check(20, &mut since, || t0
+                + std::time::Duration::from_millis(500)),
             LimitCheck::Ok
         );
         assert_eq!(
-            lim.check(20, &mut since, t0 + std::time::Duration::from_millis(2500)),
+            lim.check(20, &mut since, || t0
+                + std::time::Duration::from_millis(2500)),
             LimitCheck::Exceeded
         );
-        assert_eq!(lim.check(5, &mut since, t0), LimitCheck::Ok);
+        assert_eq!(lim.check(5, &mut since, || t0), LimitCheck::Ok);
         assert_eq!(since, None);
     }
 }

@@ -34,6 +34,12 @@ const READ_CHUNK: usize = 16 * 1024;
 /// a batch runs.
 const FLUSH_THRESHOLD: usize = 64 * 1024;
 
+/// Messages queued between shards (behind full mesh channels) past which a
+/// connection waits before reading its next batch...
+const MESH_BACKLOG_HIGH: usize = 16 * 1024;
+/// ...until they are down to this many.
+const MESH_BACKLOG_LOW: usize = 1024;
+
 /// The state a command handler sees of its client.
 #[derive(Debug)]
 pub struct ConnCtx {
@@ -300,6 +306,13 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             let _ = stream.flush().await;
             return Ok(());
         }
+        // Publishers outrunning the cores they post to wait here, between
+        // batches, so messages queued between shards stay bounded.
+        if let Some(m) = &ctx.shard.mesh {
+            if m.backlog_total() > MESH_BACKLOG_HIGH {
+                m.wait_backlog_below(MESH_BACKLOG_LOW).await;
+            }
+        }
         if let Some(rx) = ctx.monitor.take() {
             return monitor_loop(ctx, stream, rx).await;
         }
@@ -357,7 +370,7 @@ fn over_output_limit(ctx: &mut ConnCtx) -> bool {
         None => (0, ctx.out.len()),
     };
     let limit = ctx.shard.shared.output_limit(class);
-    let r = limit.check(pending as u64, &mut ctx.obuf_soft_since, Instant::now());
+    let r = limit.check(pending as u64, &mut ctx.obuf_soft_since, Instant::now);
     if r == crate::pubsub::push::LimitCheck::Ok {
         return false;
     }
