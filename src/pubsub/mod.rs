@@ -223,6 +223,9 @@ pub async fn subscribe(ctx: &mut ConnCtx, kind: Kind, names: &[Bytes]) {
         for name in names {
             let set = &mut subs.sets[kind.index()];
             if !set.contains_key(name) {
+                // Arguments are slices of the read buffer: keep a copy, not
+                // the whole buffer, for as long as the subscription lives.
+                let name = &Bytes::copy_from_slice(name);
                 set.insert(name.clone(), subs.next);
                 subs.next += 1;
                 let change = reg.add_local(
