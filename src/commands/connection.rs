@@ -246,6 +246,7 @@ fn select(ctx: &mut ConnCtx, a: &[Bytes]) {
 }
 
 fn reset(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    crate::transaction::discard_state(ctx);
     // Leaving MONITOR mode: dropping the receiver unregisters the monitor.
     ctx.monitor = None;
     ctx.db = 0;
@@ -359,7 +360,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             }
             let lines = ctx
                 .shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     let ids = ids.clone();
                     let ctype = ctype.clone();
                     Box::new(
@@ -419,7 +420,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             if id > 0 {
                 let outs = ctx
                     .shard
-                    .call_all(move |_| {
+                    .call_all(ctx.txn, move |_| {
                         Box::new(move |s: &crate::shard::ShardState| {
                             Box::new(crate::blocking::driver::unblock_local(s, id as u64, error))
                                 as crate::dispatch::Out
@@ -584,7 +585,7 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
     }
     let outs = ctx
         .shard
-        .call_all(|_| {
+        .call_all(ctx.txn, |_| {
             let f = f.clone();
             Box::new(
                 move |s: &crate::shard::ShardState| -> crate::dispatch::Out {

@@ -20,6 +20,7 @@ pub mod spec;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod transactions;
 pub mod zsets;
 
 use std::sync::OnceLock;
@@ -48,6 +49,7 @@ impl Registry {
             zsets::COMMANDS,
             hyperloglog::COMMANDS,
             sort::COMMANDS,
+            transactions::COMMANDS,
             connection::COMMANDS,
             server::COMMANDS,
         ];

@@ -65,6 +65,8 @@ pub struct ClientInfo {
     pub reply_mode: ReplyMode,
     /// Waiting in a blocking command.
     pub blocked: bool,
+    /// Commands queued in an open MULTI, or -1 outside one.
+    pub multi: i64,
 }
 
 impl ClientInfo {
@@ -76,11 +78,13 @@ impl ClientInfo {
             "O"
         } else if self.blocked {
             "b"
+        } else if self.multi >= 0 {
+            "x"
         } else {
             "N"
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -90,6 +94,7 @@ impl ClientInfo {
             idle,
             flags,
             self.db,
+            self.multi,
             self.qbuf,
             self.obuf,
             if self.last_cmd.is_empty() { "NULL" } else { self.last_cmd },

@@ -66,6 +66,18 @@ pub struct ConnCtx {
     /// Set by MONITOR: after this batch the connection only streams
     /// monitored commands.
     pub monitor: Option<glommio::channels::local_channel::LocalReceiver<Bytes>>,
+    /// The open transaction (between MULTI and EXEC/DISCARD).
+    pub multi: Option<Box<crate::transaction::MultiState>>,
+    /// The keys this client WATCHes.
+    pub watching: Option<Box<crate::transaction::watch::Watching>>,
+    /// The transaction id EXEC holds shards with while it runs the queue:
+    /// shard calls made meanwhile run within it ([`LockOp::plain`]).
+    ///
+    /// [`LockOp::plain`]: crate::dispatch::LockOp::plain
+    pub txn: Option<u64>,
+    /// Whether a queued command is running inside EXEC (blocking commands
+    /// then never wait).
+    pub in_exec: bool,
 }
 
 impl ConnCtx {
@@ -125,6 +137,7 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         lib_ver: Bytes::new(),
         reply_mode: ReplyMode::On,
         blocked: false,
+        multi: -1,
     }));
     shard.clients.borrow_mut().clients.insert(id, info.clone());
     shard.stats.borrow_mut().connections += 1;
@@ -143,8 +156,13 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         now_ms: now,
         clock: Instant::now(),
         monitor: None,
+        multi: None,
+        watching: None,
+        txn: None,
+        in_exec: false,
     };
     let _ = connection_loop(&mut ctx, &mut stream).await;
+    crate::transaction::discard_state(&mut ctx);
     shard.clients.borrow_mut().clients.remove(&id);
     if info.borrow().monitor {
         shared.monitors.fetch_sub(1, Ordering::Relaxed);
@@ -352,17 +370,20 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         let text = error::unknown_command(args);
         ctx.writer().error_bytes(&text);
         count_error(ctx, "ERR");
+        crate::transaction::flag(ctx);
         return;
     };
     if !spec.arity_ok(args.len()) {
         let text = error::wrong_arity(spec.name);
         ctx.error(&text);
         count_rejected(ctx, index, &text);
+        crate::transaction::flag(ctx);
         return;
     }
     if !ctx.authenticated && !spec.has(flags::NO_AUTH) {
         ctx.error(error::NOAUTH);
         count_rejected(ctx, index, error::NOAUTH);
+        crate::transaction::flag(ctx);
         return;
     }
     wait_if_paused(ctx, spec).await;
@@ -371,6 +392,10 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         && !spec.has(flags::ADMIN)
     {
         feed_monitors(ctx, args).await;
+    }
+    if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
+        crate::transaction::queue(ctx, index, spec, args);
+        return;
     }
     let mark = ctx.out.len();
     run_handler(ctx, spec, args).await;
@@ -397,6 +422,7 @@ pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[
                 ctx.proto,
                 ctx.now_ms,
                 &mut ctx.out,
+                ctx.txn,
             )
             .await;
         }
@@ -524,6 +550,18 @@ fn after_command(
     info.last_cmd = spec.name;
     info.db = ctx.db;
     info.proto = ctx.proto;
+}
+
+/// Counts a command EXEC ran from its queue (`reply` is its reply), in the
+/// per-command and error statistics.
+pub fn count_queued(stats: &mut crate::info::stats::ShardStats, index: usize, reply: &[u8]) {
+    stats.commands += 1;
+    let e = stats.command(index);
+    e.calls += 1;
+    if reply.first() == Some(&b'-') {
+        e.failed += 1;
+        *stats.errors.entry(error_code(reply)).or_default() += 1;
+    }
 }
 
 fn error_code(reply: &[u8]) -> String {
