@@ -39,7 +39,9 @@ fn parse() -> Result<Opts, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
-        let v = args.get(i + 1).ok_or(format!("{} needs a value", args[i]))?;
+        let v = args
+            .get(i + 1)
+            .ok_or(format!("{} needs a value", args[i]))?;
         let bad = |_: std::num::ParseIntError| format!("bad value for {}: {v}", args[i]);
         match args[i].as_str() {
             "--port" => o.port = v.parse().map_err(bad)?,
@@ -47,7 +49,11 @@ fn parse() -> Result<Opts, String> {
             "--connections" => o.connections = v.parse().map_err(bad)?,
             "--pipeline" => o.pipeline = v.parse().map_err(bad)?,
             "--sets" => o.sets = v.parse().map_err(bad)?,
-            "--seconds" => o.seconds = v.parse().map_err(|_| format!("bad value for --seconds: {v}"))?,
+            "--seconds" => {
+                o.seconds = v
+                    .parse()
+                    .map_err(|_| format!("bad value for --seconds: {v}"))?
+            }
             "--max-tx" => o.max_tx = v.parse().map_err(bad)?,
             other => return Err(format!("unknown option {other}")),
         }

@@ -126,6 +126,18 @@ fn queueing(server: &Server) -> Transcript {
         // An empty transaction.
         &["MULTI"],
         &["EXEC"],
+        // Connection commands run in place, in order.
+        &["MULTI"],
+        &["MONITOR"],
+        &["CLIENT", "SETNAME", "txclient"],
+        &["CLIENT", "GETNAME"],
+        &["CONFIG", "SET", "maxmemory-samples", "7"],
+        &["CONFIG", "GET", "maxmemory-samples"],
+        &["EXEC"],
+        &["CONFIG", "SET", "maxmemory-samples", "5"],
+        &["MULTI"],
+        &["RESET"],
+        &["EXEC"],
         &["UNWATCH"],
         &["WATCH"],
     ] {

@@ -430,6 +430,10 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
 }
 
 fn monitor(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    // Inside EXEC the client expects one reply per command.
+    if ctx.in_exec {
+        return ctx.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
     if ctx.monitor.is_some() || ctx.info.borrow().monitor {
         return ctx.writer().ok();
     }
