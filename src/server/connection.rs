@@ -386,6 +386,16 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         crate::transaction::flag(ctx);
         return;
     }
+    // Inside MULTI a container command's subcommand is checked before it
+    // is queued, as Redis' lookup does.
+    if ctx.multi.is_some() {
+        if let Some(text) = crate::commands::spec::subcommand_error(spec, args) {
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+            crate::transaction::flag(ctx);
+            return;
+        }
+    }
     wait_if_paused(ctx, spec).await;
     if ctx.shard.shared.monitors.load(Ordering::Relaxed) > 0
         && !spec.has(flags::SKIP_MONITOR)

@@ -335,6 +335,9 @@ pub async fn exec(ctx: &mut ConnCtx) {
         )
         .await;
     } else {
+        // The client's own shard too: a command with no keys (or whose
+        // arguments name none, as `LMPOP -1 ...`) runs there.
+        shards.insert(shard.id);
         let all: Vec<usize> = if global {
             (0..shard.nshards).collect()
         } else {
