@@ -14,6 +14,7 @@
 //! - [`blocking`]: clients waiting on keys (BLPOP and friends).
 //! - [`notify`]: keyspace events (notifications, WATCH).
 //! - [`pubsub`]: publish/subscribe across cores.
+//! - [`transaction`]: MULTI/EXEC and WATCH, atomic across shards.
 //! - [`config`]: redis.conf parsing, the directive table, CONFIG REWRITE.
 //! - [`info`]: statistics and INFO.
 //! - [`error`]: Redis error texts.
@@ -47,4 +48,5 @@ pub mod protocol;
 pub mod pubsub;
 pub mod server;
 pub mod shard;
+pub mod transaction;
 pub mod types;

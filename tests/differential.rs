@@ -264,6 +264,34 @@ impl<'a> Run<'a> {
         self.remember(step + 1, &op.args, &a, &b);
     }
 
+    /// Runs `ops` (all compared exactly) as one transaction on both
+    /// servers: MULTI, each op (+QUEUED or a queueing error), EXEC; every
+    /// reply must be the same.
+    fn exec_tx(&mut self, step: usize, ops: &[Op]) {
+        let multi = vec![b"MULTI".to_vec()];
+        let (a, b) = self.both(step, &multi);
+        if a != b {
+            self.fail(step, &multi, "MULTI replies differ", &a, &b);
+        }
+        for (i, op) in ops.iter().enumerate() {
+            let (a, b) = self.both(step + i, &op.args);
+            if a != b {
+                self.fail(step + i, &op.args, "replies differ while queueing", &a, &b);
+            }
+            self.remember(step + i + 1, &op.args, &a, &b);
+        }
+        let exec = vec![b"EXEC".to_vec()];
+        let (a, b) = self.both(step + ops.len(), &exec);
+        if a != b {
+            let cmds: Vec<String> = ops.iter().map(|o| format_command(&o.args)).collect();
+            let what = format!(
+                "EXEC replies differ; the transaction was: {}",
+                cmds.join(" ; ")
+            );
+            self.fail(step + ops.len(), &exec, &what, &a, &b);
+        }
+    }
+
     /// Guards use read-only commands on both servers; their replies must
     /// agree too.
     fn guard_allows(&mut self, step: usize, g: &Guard) -> bool {
@@ -991,7 +1019,46 @@ fn hello3(run: &mut Run, step: usize) {
     }
 }
 
+/// Whether `op` may run inside a transaction of the transactional
+/// differential run: compared exactly, unguarded, and not a command that
+/// changes the connection or the transaction itself.
+fn batchable(op: &Op) -> bool {
+    let name = String::from_utf8_lossy(&op.args[0]).to_ascii_lowercase();
+    matches!(op.check, Check::Exact)
+        && op.guard.is_none()
+        && !matches!(
+            name.as_str(),
+            "multi"
+                | "exec"
+                | "discard"
+                | "watch"
+                | "unwatch"
+                | "quit"
+                | "reset"
+                | "hello"
+                | "client"
+                | "monitor"
+                | "auth"
+                | "zrank"
+                | "zrevrank"
+                | "debug"
+        )
+}
+
 fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize, resp3: bool) {
+    run_families_tx(threads, families, seeds, ops, resp3, false)
+}
+
+/// [`run_families`]; with `tx`, consecutive exactly-compared commands are
+/// grouped into MULTI/EXEC transactions of 1 to 8 commands.
+fn run_families_tx(
+    threads: usize,
+    families: &[Family],
+    seeds: &[u64],
+    ops: usize,
+    resp3: bool,
+    tx: bool,
+) {
     let Some((shardis, redis)) = start_pair(threads) else {
         return;
     };
@@ -1010,10 +1077,36 @@ fn run_families(threads: usize, families: &[Family], seeds: &[u64], ops: usize, 
             restore_config(&mut run, 0);
         }
         let mut g = gen::Gen::new(seed, families);
+        let mut batch: Vec<Op> = Vec::new();
+        let mut batch_start = 0;
+        let mut target = 1 + (seed as usize % 8);
         for step in 0..ops {
             let op = g.next_op();
-            run.exec(step, &op);
             total += 1;
+            if !tx {
+                run.exec(step, &op);
+                continue;
+            }
+            if batchable(&op) {
+                if batch.is_empty() {
+                    batch_start = step;
+                }
+                batch.push(op);
+                if batch.len() >= target {
+                    run.exec_tx(batch_start, &batch);
+                    batch.clear();
+                    target = 1 + (step.wrapping_mul(2654435761) >> 7) % 8;
+                }
+            } else {
+                if !batch.is_empty() {
+                    run.exec_tx(batch_start, &batch);
+                    batch.clear();
+                }
+                run.exec(step, &op);
+            }
+        }
+        if !batch.is_empty() {
+            run.exec_tx(batch_start, &batch);
         }
         if collections {
             restore_config(&mut run, ops);
@@ -1045,6 +1138,26 @@ fn differential_threads_1() {
 #[test]
 fn differential_threads_4() {
     run_differential(4);
+}
+
+/// Every family, with runs of commands grouped into MULTI/EXEC
+/// transactions, on 4 shards (so transactions span shards): each queueing
+/// reply and each EXEC reply must match redis byte for byte.
+#[test]
+fn transactions_vs_redis() {
+    let families = gen::parse_families("all").unwrap_or_else(|e| panic!("{e}"));
+    let set = |v: &str| {
+        std::env::var(v)
+            .map(|s| !s.trim().is_empty())
+            .unwrap_or(false)
+    };
+    let seeds = if set("DIFF_SEED") {
+        env_seeds()
+    } else {
+        vec![5, 0x7a, 0x7b]
+    };
+    let ops = if set("DIFF_OPS") { env_ops() } else { 4000 };
+    run_families_tx(4, &families, &seeds, ops, false, true);
 }
 
 /// Seeds of `collections_vs_redis` (unless DIFF_SEED is set).

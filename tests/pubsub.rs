@@ -267,6 +267,16 @@ fn resp2_script(port: u16) -> Transcript {
     step(&mut t, "unsubscribe all", s3, &[b"UNSUBSCRIBE"], 1);
     step(&mut t, "free again", s3, &[b"GET", b"k"], 1);
     step(&mut t, "numsub after", p, &[b"PUBSUB", b"NUMSUB", b"a"], 1);
+    // SUBSCRIBE and a PUBLISH to oneself inside MULTI/EXEC: the message
+    // sits inside EXEC's array, as Redis writes it.
+    step(&mut t, "multi", s2, &[b"MULTI"], 1);
+    step(&mut t, "queue subscribe", s2, &[b"SUBSCRIBE", b"tx"], 1);
+    step(&mut t, "queue publish", s2, &[b"PUBLISH", b"tx", b"hi"], 1);
+    step(&mut t, "exec", s2, &[b"EXEC"], 2);
+    step(&mut t, "context after exec", s2, &[b"GET", b"k"], 1);
+    step(&mut t, "publish to tx", p, &[b"PUBLISH", b"tx", b"m"], 1);
+    read_n(&mut t, "s2 gets message", s2, 1);
+    step(&mut t, "reset after exec", s2, &[b"RESET"], 1);
     step(&mut t, "subscribe then quit", s1, &[b"SUBSCRIBE", b"q"], 1);
     step(&mut t, "quit", s1, &[b"QUIT"], 1);
     t
@@ -290,6 +300,9 @@ fn resp3_script(port: u16) -> Transcript {
     step(&mut t, "self publish", s, &[b"PUBLISH", b"a", b"self"], 3);
     step(&mut t, "spublish", p, &[b"SPUBLISH", b"sa", b"y"], 1);
     read_n(&mut t, "smessage", s, 1);
+    step(&mut t, "multi", s, &[b"MULTI"], 1);
+    step(&mut t, "queue publish", s, &[b"PUBLISH", b"a", b"tx"], 1);
+    step(&mut t, "exec", s, &[b"EXEC"], 3);
     step(&mut t, "unsubscribe b", s, &[b"UNSUBSCRIBE", b"b"], 1);
     step(&mut t, "unsubscribe a", s, &[b"UNSUBSCRIBE"], 1);
     step(&mut t, "punsubscribe zz", s, &[b"PUNSUBSCRIBE", b"zz"], 1);

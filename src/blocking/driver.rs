@@ -87,9 +87,21 @@ pub(super) async fn run(ctx: &mut ConnCtx, args: Vec<Bytes>, spec: &'static Bloc
             ctx.proto,
             now_ms(),
             &mut ctx.out,
+            ctx.txn,
         )
         .await;
         if ctx.out.len() != before {
+            return;
+        }
+        // Inside MULTI a blocking command never waits: with nothing to
+        // pop it answers a null, as Redis does.
+        if ctx.in_exec {
+            let mut w = ctx.writer();
+            if spec.destination.is_some() {
+                w.null();
+            } else {
+                w.null_array();
+            }
             return;
         }
         match wait(ctx, &args, spec, deadline).await {

@@ -264,6 +264,7 @@ fn reset_async(
 }
 
 fn reset(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    crate::transaction::discard_state(ctx);
     // Leaving MONITOR mode: dropping the receiver unregisters the monitor.
     ctx.monitor = None;
     ctx.db = 0;
@@ -377,7 +378,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             }
             let lines = ctx
                 .shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     let ids = ids.clone();
                     let ctype = ctype.clone();
                     Box::new(
@@ -437,7 +438,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             if id > 0 {
                 let outs = ctx
                     .shard
-                    .call_all(move |_| {
+                    .call_all(ctx.txn, move |_| {
                         Box::new(move |s: &crate::shard::ShardState| {
                             Box::new(crate::blocking::driver::unblock_local(s, id as u64, error))
                                 as crate::dispatch::Out
@@ -602,7 +603,7 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
     }
     let outs = ctx
         .shard
-        .call_all(|_| {
+        .call_all(ctx.txn, |_| {
             let f = f.clone();
             Box::new(
                 move |s: &crate::shard::ShardState| -> crate::dispatch::Out {

@@ -1054,7 +1054,7 @@ async fn keys_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
     let (dbi, proto) = (ctx.db, ctx.proto);
     let outs = ctx
         .shard
-        .call_all(|_| {
+        .call_all(ctx.txn, |_| {
             let pattern = pattern.clone();
             Box::new(move |s: &ShardState| -> Out {
                 let mut buf = BytesMut::new();
@@ -1150,7 +1150,7 @@ async fn scan_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         let end = owner_range_end(&shard.slot_map, cursor);
         let job = scan_job(dbi, cursor, end, count - visited, filter.clone(), proto);
         let Some(r) = shard
-            .call(owner, crate::dispatch::LockOp::None, job)
+            .call(owner, crate::dispatch::LockOp::plain(ctx.txn), job)
             .await
             .and_then(|o| o.downcast::<ScanReply>().ok())
         else {
@@ -1181,7 +1181,7 @@ async fn randomkey_cmd(ctx: &mut ConnCtx, _a: Vec<Bytes>) {
     let dbi = ctx.db;
     let outs = ctx
         .shard
-        .call_all(|_| {
+        .call_all(ctx.txn, |_| {
             Box::new(move |s: &ShardState| -> Out {
                 let mut store = s.store.borrow_mut();
                 let r = match store.dbs.get_mut(dbi) {
@@ -1221,7 +1221,7 @@ async fn dbsize_cmd(ctx: &mut ConnCtx, _a: Vec<Bytes>) {
     let dbi = ctx.db;
     let outs = ctx
         .shard
-        .call_all(|_| {
+        .call_all(ctx.txn, |_| {
             Box::new(move |s: &ShardState| -> Out {
                 let n = s.store.borrow().dbs.get(dbi).map_or(0, Db::len);
                 Box::new(n)
@@ -1247,8 +1247,16 @@ async fn flush_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>, all: bool) {
     let dbi = ctx.db;
     let outs = ctx
         .shard
-        .call_all_atomic(|_| {
+        .call_all_atomic(ctx.txn, |_| {
             Box::new(move |s: &ShardState| -> Out {
+                // WATCHed keys that exist are touched by the flush.
+                if all {
+                    for d in 0..s.shared.databases {
+                        crate::transaction::watch::touch_existing(s, d);
+                    }
+                } else {
+                    crate::transaction::watch::touch_existing(s, dbi);
+                }
                 let mut store = s.store.borrow_mut();
                 let old: Vec<Db> = if all {
                     store.dbs.iter_mut().map(take_db).collect()
@@ -1288,8 +1296,9 @@ async fn swapdb_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
     let (x, y) = (x as usize, y as usize);
     if x != y {
         ctx.shard
-            .call_all_atomic(|_| {
+            .call_all_atomic(ctx.txn, |_| {
                 Box::new(move |s: &ShardState| -> Out {
+                    crate::transaction::watch::touch_swapped(s, x, y);
                     {
                         let mut store = s.store.borrow_mut();
                         if x < store.dbs.len() && y < store.dbs.len() {

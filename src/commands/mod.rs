@@ -21,6 +21,7 @@ pub mod spec;
 pub mod strings;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod transactions;
 pub mod zsets;
 
 use std::sync::OnceLock;
@@ -49,6 +50,7 @@ impl Registry {
             zsets::COMMANDS,
             hyperloglog::COMMANDS,
             sort::COMMANDS,
+            transactions::COMMANDS,
             connection::COMMANDS,
             pubsub::COMMANDS,
             server::COMMANDS,

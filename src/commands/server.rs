@@ -312,9 +312,9 @@ fn command(ctx: &mut ConnCtx, a: &[Bytes]) {
 }
 
 /// Collects and merges a snapshot of every shard.
-pub async fn snapshot_all(shard: &std::rc::Rc<ShardState>) -> ShardSnapshot {
+pub async fn snapshot_all(shard: &std::rc::Rc<ShardState>, txn: Option<u64>) -> ShardSnapshot {
     let outs = shard
-        .call_all(|_| {
+        .call_all(txn, |_| {
             Box::new(|s: &ShardState| -> crate::dispatch::Out { Box::new(ShardSnapshot::take(s)) })
         })
         .await;
@@ -333,7 +333,7 @@ fn info_async(ctx: &mut ConnCtx, a: Vec<Bytes>) -> BoxFut<'_> {
             .iter()
             .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
             .collect();
-        let snap = snapshot_all(&ctx.shard).await;
+        let snap = snapshot_all(&ctx.shard, ctx.txn).await;
         let text = sections::render(&ctx.shard.shared, &snap, &sections);
         ctx.writer().verbatim(text.as_bytes());
     })
@@ -378,7 +378,7 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         }
         "resetstat" if a.len() == 2 => {
             ctx.shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     Box::new(|s: &ShardState| -> crate::dispatch::Out {
                         s.stats.borrow_mut().reset();
                         for d in s.store.borrow_mut().dbs.iter_mut() {
@@ -430,6 +430,10 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
 }
 
 fn monitor(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    // Inside EXEC the client expects one reply per command.
+    if ctx.in_exec {
+        return ctx.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
     if ctx.monitor.is_some() || ctx.info.borrow().monitor {
         return ctx.writer().ok();
     }
@@ -514,7 +518,7 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             };
             let outs = ctx
                 .shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     Box::new(|s: &ShardState| -> crate::dispatch::Out {
                         Box::new(
                             s.stats
@@ -554,7 +558,7 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         ("len", 2) => {
             let outs = ctx
                 .shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     Box::new(|s: &ShardState| -> crate::dispatch::Out {
                         Box::new(s.stats.borrow().slowlog.len())
                     })
@@ -569,7 +573,7 @@ async fn slowlog(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         }
         ("reset", 2) => {
             ctx.shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     Box::new(|s: &ShardState| -> crate::dispatch::Out {
                         s.stats.borrow_mut().slowlog.clear();
                         Box::new(())
@@ -686,7 +690,7 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             };
             let db = ctx.db;
             ctx.shard
-                .call_all(|_| {
+                .call_all(ctx.txn, |_| {
                     let prefix = prefix.clone();
                     Box::new(move |s: &ShardState| -> crate::dispatch::Out {
                         let mut store = s.store.borrow_mut();
@@ -730,6 +734,7 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 ctx.proto,
                 crate::shard::keyspace::now_ms(),
                 &mut ctx.out,
+                ctx.txn,
             )
             .await;
         }

@@ -268,3 +268,115 @@ pub const fn cmd(
         handler,
     }
 }
+
+/// Subcommands of Redis' container commands with their arities (the
+/// subcommand counted as the second argument), for the checks Redis makes
+/// before queueing a command in MULTI.
+pub const SUBCOMMANDS: &[(&str, &[(&str, i32)])] = &[
+    (
+        "client",
+        &[
+            ("caching", 3),
+            ("getname", 2),
+            ("getredir", 2),
+            ("help", 2),
+            ("id", 2),
+            ("info", 2),
+            ("kill", -3),
+            ("list", -2),
+            ("no-evict", 3),
+            ("no-touch", 3),
+            ("pause", -3),
+            ("reply", 3),
+            ("setinfo", 4),
+            ("setname", 3),
+            ("tracking", -3),
+            ("trackinginfo", 2),
+            ("unblock", -3),
+            ("unpause", 2),
+        ],
+    ),
+    (
+        "command",
+        &[
+            ("count", 2),
+            ("docs", -2),
+            ("getkeys", -4),
+            ("getkeysandflags", -4),
+            ("help", 2),
+            ("info", -2),
+            ("list", -2),
+        ],
+    ),
+    (
+        "config",
+        &[
+            ("get", -3),
+            ("help", 2),
+            ("resetstat", 2),
+            ("rewrite", 2),
+            ("set", -4),
+        ],
+    ),
+    (
+        "memory",
+        &[
+            ("doctor", 2),
+            ("help", 2),
+            ("malloc-stats", 2),
+            ("purge", 2),
+            ("stats", 2),
+            ("usage", -3),
+        ],
+    ),
+    (
+        "object",
+        &[
+            ("encoding", 3),
+            ("freq", 3),
+            ("help", 2),
+            ("idletime", 3),
+            ("refcount", 3),
+        ],
+    ),
+    (
+        "pubsub",
+        &[
+            ("channels", -2),
+            ("help", 2),
+            ("numpat", 2),
+            ("numsub", -2),
+            ("shardchannels", -2),
+            ("shardnumsub", -2),
+        ],
+    ),
+    (
+        "slowlog",
+        &[("get", -2), ("help", 2), ("len", 2), ("reset", 2)],
+    ),
+];
+
+/// Redis' lookup-time error for a container command's subcommand: unknown
+/// subcommand, or wrong number of arguments for it. `None` when `args` is
+/// fine (or `spec` is not a container).
+pub fn subcommand_error(spec: &CommandSpec, args: &[Bytes]) -> Option<String> {
+    let (_, subs) = SUBCOMMANDS.iter().find(|(c, _)| *c == spec.name)?;
+    let sub = args.get(1)?;
+    let lower = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    let Some((name, arity)) = subs.iter().find(|(n, _)| *n == lower) else {
+        let shown: String = String::from_utf8_lossy(&sub[..sub.len().min(128)]).into_owned();
+        return Some(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            shown,
+            spec.name.to_ascii_uppercase()
+        ));
+    };
+    let n = args.len() as i32;
+    let ok = (*arity > 0 && n == *arity) || (*arity < 0 && n >= -*arity);
+    (!ok).then(|| {
+        format!(
+            "ERR wrong number of arguments for '{}|{}' command",
+            spec.name, name
+        )
+    })
+}

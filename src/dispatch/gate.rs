@@ -34,6 +34,18 @@ pub enum LockOp {
     Release(u64),
 }
 
+impl LockOp {
+    /// The lock relation of plain work done by a caller that runs inside
+    /// transaction `txn` (which holds the target shard), or outside any.
+    #[inline]
+    pub fn plain(txn: Option<u64>) -> LockOp {
+        match txn {
+            Some(t) => LockOp::Within(t),
+            None => LockOp::None,
+        }
+    }
+}
+
 /// Where a job's output goes.
 #[derive(Debug)]
 pub enum ReplyTo {
@@ -87,6 +99,12 @@ impl Gate {
     #[inline]
     pub fn is_open(&self) -> bool {
         self.holder.is_none() && self.queue.is_empty()
+    }
+
+    /// Whether transaction `txn` holds this shard.
+    #[inline]
+    pub fn is_held_by(&self, txn: u64) -> bool {
+        self.holder == Some(txn)
     }
 
     fn may_run(&self, lock: LockOp) -> bool {

@@ -62,6 +62,8 @@ type Taken = Vec<(usize, Bytes, Option<(Value, Option<u64>)>)>;
 /// Executes keyed handler `f` for `args` in database `db`, appending the
 /// reply to `out`. `key_idx` are the key argument positions; `extra_dbs`
 /// are databases besides `db` that the handler touches (COPY ... DB n).
+/// `txn` is the transaction (EXEC) the command runs in, which then already
+/// holds every shard the keys live on.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_keyed(
     shard: &Rc<ShardState>,
@@ -73,6 +75,7 @@ pub async fn run_keyed(
     proto: Protocol,
     now: u64,
     out: &mut BytesMut,
+    txn: Option<u64>,
 ) {
     let map = &shard.slot_map;
     let mut target = shard.id;
@@ -85,7 +88,14 @@ pub async fn run_keyed(
                 .all(|&i| map.shard_of_key(&args[i]) == target);
         }
     }
-    if single && target == shard.id && shard.gate.borrow().is_open() {
+    let runs_here = {
+        let g = shard.gate.borrow();
+        match txn {
+            Some(t) => g.is_held_by(t),
+            None => g.is_open(),
+        }
+    };
+    if single && target == shard.id && runs_here {
         let dirty = run_here(shard, f, args, key_idx, db, extra_dbs, proto, now, out);
         let mut st = shard.stats.borrow_mut();
         st.dirty = st.dirty.saturating_add(dirty);
@@ -101,7 +111,7 @@ pub async fn run_keyed(
             Box::new(RemoteReply { bytes, dirty })
         });
         match shard
-            .call(target, LockOp::None, job)
+            .call(target, LockOp::plain(txn), job)
             .await
             .and_then(|o| o.downcast::<RemoteReply>().ok())
         {
@@ -116,7 +126,7 @@ pub async fn run_keyed(
         }
         return;
     }
-    run_across_shards(shard, f, args, key_idx, db, extra_dbs, proto, out).await;
+    run_across_shards(shard, f, args, key_idx, db, extra_dbs, proto, out, txn).await;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,6 +139,7 @@ async fn run_across_shards(
     extra_dbs: &[usize],
     proto: Protocol,
     out: &mut BytesMut,
+    txn: Option<u64>,
 ) {
     // Databases past the configured count are never touched (the handler
     // answers "DB index is out of range"); every named one exists in the
@@ -154,7 +165,13 @@ async fn run_across_shards(
             }
         }
     }
-    let txid = shard.new_txid();
+    // Inside a transaction the shards are already held: the keys move
+    // within it, and the shards stay held after the put-back.
+    let txid = txn.unwrap_or_else(|| shard.new_txid());
+    let (take_op, give_op) = match txn {
+        Some(t) => (LockOp::Within(t), LockOp::Within(t)),
+        None => (LockOp::Acquire(txid), LockOp::Release(txid)),
+    };
     let mut acquired = 0usize;
     for (&owner, keys) in &groups {
         let keys = keys.clone();
@@ -171,7 +188,7 @@ async fn run_across_shards(
             Box::new(taken)
         });
         let taken = shard
-            .call(owner, LockOp::Acquire(txid), job)
+            .call(owner, take_op, job)
             .await
             .and_then(|o| o.downcast::<Taken>().ok());
         match taken {
@@ -190,16 +207,20 @@ async fn run_across_shards(
     // their keys back untouched and fail the command.
     let complete = acquired == groups.len();
     let mut dirty = 0;
+    let mut all_events: Vec<crate::notify::KeyEvent> = Vec::new();
+    let mut no_events = true;
     if complete {
         let now = now_ms();
-        let events;
+        let mut events;
         (dirty, events) = {
             let mut ctx = ExecCtx::new(&mut scratch, db, now, crate::notify::wanted(&shard.shared));
             run_guarded(f, &mut ctx, args, out, proto);
             (ctx.dirty, ctx.events)
         };
         if !events.is_empty() {
-            crate::notify::dispatch(shard, events.list());
+            crate::notify::publish(shard, events.list());
+            all_events = events.take();
+            no_events = false;
         }
         {
             let mut st = shard.stats.borrow_mut();
@@ -216,7 +237,21 @@ async fn run_across_shards(
                 (d, k, v)
             })
             .collect();
+        // This owner's share of the events: its WATCHed keys are touched
+        // when the keys are back.
+        let owned_events: Vec<crate::notify::KeyEvent> = all_events
+            .iter()
+            .filter(|e| shard.slot_map.shard_of_key(&e.key) == owner)
+            .cloned()
+            .collect();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+            crate::transaction::watch::touch_events(s, &owned_events);
+            if dirty > 0 && no_events {
+                let mut reg = s.watches.borrow_mut();
+                for (d, k, _) in &back {
+                    reg.touch(*d, k);
+                }
+            }
             let touched: Vec<(usize, Bytes)> = if dirty > 0 && !s.blocked.borrow().is_empty() {
                 back.iter().map(|(d, k, _)| (*d, k.clone())).collect()
             } else {
@@ -235,7 +270,7 @@ async fn run_across_shards(
             }
             Box::new(())
         });
-        let _ = shard.call(owner, LockOp::Release(txid), job).await;
+        let _ = shard.call(owner, give_op, job).await;
     }
 }
 
@@ -263,11 +298,33 @@ pub fn run_here(
     };
     if !events.is_empty() {
         crate::notify::dispatch(s, events.list());
+    } else if dirty > 0 {
+        touch_key_args(s, db, extra_dbs, args, key_idx);
     }
     if dirty > 0 {
         signal_written(s, db, extra_dbs, args, key_idx);
     }
     dirty
+}
+
+/// A write that reported no keyspace event: every key argument counts as
+/// touched for WATCH (a safe over-approximation).
+fn touch_key_args(
+    s: &ShardState,
+    db: usize,
+    extra_dbs: &[usize],
+    args: &[Bytes],
+    key_idx: &[usize],
+) {
+    if s.watches.borrow().is_empty() {
+        return;
+    }
+    let mut reg = s.watches.borrow_mut();
+    for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
+        for k in key_idx.iter().filter_map(|&i| args.get(i)) {
+            reg.touch(d, k);
+        }
+    }
 }
 
 /// After a write, offers the command's keys (in every database it touched)

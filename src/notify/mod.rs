@@ -90,10 +90,16 @@ pub fn wanted(shared: &ServerShared) -> bool {
         || shared.watched_keys.load(Ordering::Relaxed) != 0
 }
 
-/// Acts on the events of one command run on `shard`: publishes the
-/// keyspace notifications the configuration asks for. (WATCHed keys are
-/// touched by the transaction layer from the same events.)
+/// Acts on the events of one command run on `shard`, which owns the keys:
+/// touches the WATCHed ones and publishes the keyspace notifications the
+/// configuration asks for.
 pub fn dispatch(shard: &ShardState, events: &[KeyEvent]) {
+    crate::transaction::watch::touch_events(shard, events);
+    publish(shard, events);
+}
+
+/// Publishes the keyspace notifications of `events` (from any shard).
+pub fn publish(shard: &ShardState, events: &[KeyEvent]) {
     let flags = shard.shared.notify_flags.load(Ordering::Relaxed);
     if flags == 0 {
         return;

@@ -106,8 +106,14 @@ fn apply_remote(shard: &ShardState, kind: Kind, from: usize, deltas: &[(Bytes, i
 }
 
 /// Sends this shard's subscription changes to every other shard and waits
-/// until each has applied them.
-async fn broadcast(shard: &Rc<ShardState>, kind: Kind, deltas: Vec<(Bytes, i64)>) {
+/// until each has applied them. `txn`: the transaction the client runs in
+/// (EXEC holds every shard while it runs a SUBSCRIBE).
+async fn broadcast(
+    shard: &Rc<ShardState>,
+    txn: Option<u64>,
+    kind: Kind,
+    deltas: Vec<(Bytes, i64)>,
+) {
     if deltas.is_empty() || shard.nshards < 2 {
         return;
     }
@@ -121,7 +127,7 @@ async fn broadcast(shard: &Rc<ShardState>, kind: Kind, deltas: Vec<(Bytes, i64)>
         let _ = shard
             .call(
                 peer,
-                LockOp::None,
+                LockOp::plain(txn),
                 Box::new(move |s: &ShardState| -> crate::dispatch::Out {
                     apply_remote(s, kind, from, &d);
                     Box::new(())
@@ -243,7 +249,7 @@ pub async fn subscribe(ctx: &mut ConnCtx, kind: Kind, names: &[Bytes]) {
         }
     }
     update_info(ctx);
-    broadcast(&shard, kind, deltas).await;
+    broadcast(&shard, ctx.txn, kind, deltas).await;
     let verb = verbs(kind).0;
     let mut w = ctx.writer();
     for (name, n) in names.iter().zip(counts) {
@@ -284,7 +290,7 @@ async fn remove(ctx: &mut ConnCtx, kind: Kind, names: &[Bytes]) -> Vec<(Bytes, u
         }
     }
     update_info(ctx);
-    broadcast(&shard, kind, deltas).await;
+    broadcast(&shard, ctx.txn, kind, deltas).await;
     out
 }
 

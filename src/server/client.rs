@@ -71,6 +71,8 @@ pub struct ClientInfo {
     pub psub: usize,
     /// Shard channel subscriptions.
     pub ssub: usize,
+    /// Commands queued in an open MULTI, or -1 outside one.
+    pub multi: i64,
 }
 
 impl ClientInfo {
@@ -78,17 +80,26 @@ impl ClientInfo {
     pub fn list_line(&self, now_ms: u64) -> String {
         let age = now_ms.saturating_sub(self.created_ms) / 1000;
         let idle = now_ms.saturating_sub(self.last_ms) / 1000;
-        let flags = if self.monitor {
-            "O"
-        } else if self.blocked {
-            "b"
-        } else if self.has_subscriptions() {
-            "P"
-        } else {
-            "N"
-        };
+        // Redis' order: O (monitor), P (subscribed), x (in MULTI), b
+        // (blocked); N when none.
+        let mut flags = String::with_capacity(4);
+        if self.monitor {
+            flags.push('O');
+        }
+        if self.has_subscriptions() {
+            flags.push('P');
+        }
+        if self.multi >= 0 {
+            flags.push('x');
+        }
+        if self.blocked {
+            flags.push('b');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -101,6 +112,7 @@ impl ClientInfo {
             self.sub,
             self.psub,
             self.ssub,
+            self.multi,
             self.qbuf,
             self.obuf,
             if self.last_cmd.is_empty() { "NULL" } else { self.last_cmd },

@@ -77,6 +77,18 @@ pub struct ConnCtx {
     pub subs: Option<Box<crate::pubsub::ClientSubs>>,
     /// Since when pending output has been over the soft output limit.
     pub obuf_soft_since: Option<Instant>,
+    /// The open transaction (between MULTI and EXEC/DISCARD).
+    pub multi: Option<Box<crate::transaction::MultiState>>,
+    /// The keys this client WATCHes.
+    pub watching: Option<Box<crate::transaction::watch::Watching>>,
+    /// The transaction id EXEC holds shards with while it runs the queue:
+    /// shard calls made meanwhile run within it ([`LockOp::plain`]).
+    ///
+    /// [`LockOp::plain`]: crate::dispatch::LockOp::plain
+    pub txn: Option<u64>,
+    /// Whether a queued command is running inside EXEC (blocking commands
+    /// then never wait).
+    pub in_exec: bool,
 }
 
 impl ConnCtx {
@@ -139,6 +151,7 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         sub: 0,
         psub: 0,
         ssub: 0,
+        multi: -1,
     }));
     shard.clients.borrow_mut().clients.insert(id, info.clone());
     shard.stats.borrow_mut().connections += 1;
@@ -159,8 +172,13 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         monitor: None,
         subs: None,
         obuf_soft_since: None,
+        multi: None,
+        watching: None,
+        txn: None,
+        in_exec: false,
     };
     let _ = connection_loop(&mut ctx, &mut stream).await;
+    crate::transaction::discard_state(&mut ctx);
     shard.clients.borrow_mut().clients.remove(&id);
     // Drop any messages still waiting before telling other shards.
     ctx.out = BytesMut::new();
@@ -459,18 +477,31 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         let text = error::unknown_command(args);
         ctx.writer().error_bytes(&text);
         count_error(ctx, "ERR");
+        crate::transaction::flag(ctx);
         return;
     };
     if !spec.arity_ok(args.len()) {
         let text = error::wrong_arity(spec.name);
         ctx.error(&text);
         count_rejected(ctx, index, &text);
+        crate::transaction::flag(ctx);
         return;
     }
     if !ctx.authenticated && !spec.has(flags::NO_AUTH) {
         ctx.error(error::NOAUTH);
         count_rejected(ctx, index, error::NOAUTH);
+        crate::transaction::flag(ctx);
         return;
+    }
+    // Inside MULTI a container command's subcommand is checked before it
+    // is queued, as Redis' lookup does.
+    if ctx.multi.is_some() {
+        if let Some(text) = crate::commands::spec::subcommand_error(spec, args) {
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+            crate::transaction::flag(ctx);
+            return;
+        }
     }
     if ctx.subs.is_some()
         && ctx.proto == Protocol::Resp2
@@ -483,6 +514,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         );
         ctx.error(&text);
         count_rejected(ctx, index, &text);
+        crate::transaction::flag(ctx);
         return;
     }
     wait_if_paused(ctx, spec).await;
@@ -496,6 +528,10 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     if let Some(s) = &ctx.subs {
         s.push.take_into(&mut ctx.out);
     }
+    if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
+        crate::transaction::queue(ctx, index, spec, args);
+        return;
+    }
     let mark = ctx.out.len();
     run_handler(ctx, spec, args).await;
     let end = Instant::now();
@@ -504,14 +540,6 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     after_command(ctx, index, spec, args, mark, micros);
     if let Some(s) = &ctx.subs {
         s.push.set_proto(ctx.proto);
-        // Messages this command caused to reach its own client (PUBLISH to
-        // a channel it listens to, keyspace notifications) precede its
-        // reply, as in Redis; a confirmation always precedes messages.
-        if !s.push.is_empty() && !commands::pubsub::is_subscription_command(spec.name) {
-            let tail = ctx.out.split_off(mark.min(ctx.out.len()));
-            s.push.take_into(&mut ctx.out);
-            ctx.out.unsplit(tail);
-        }
     }
 }
 
@@ -536,6 +564,21 @@ fn full_name(spec: &CommandSpec, args: &[Bytes]) -> String {
 
 /// Runs the handler of `spec` for `args` (also used by DEBUG and tests).
 pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[Bytes]) {
+    let start = ctx.out.len();
+    run_handler_inner(ctx, spec, args).await;
+    // Messages this command caused to reach its own client (PUBLISH to a
+    // channel it listens to, keyspace notifications) precede its reply, as
+    // in Redis (inside EXEC too); a confirmation precedes messages.
+    if let Some(s) = &ctx.subs {
+        if !s.push.is_empty() && !commands::pubsub::is_subscription_command(spec.name) {
+            let tail = ctx.out.split_off(start.min(ctx.out.len()));
+            s.push.take_into(&mut ctx.out);
+            ctx.out.unsplit(tail);
+        }
+    }
+}
+
+async fn run_handler_inner(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[Bytes]) {
     match spec.handler {
         Handler::Keyed(f) => {
             spec.keys.key_indexes(args, &mut ctx.key_idx);
@@ -551,6 +594,7 @@ pub async fn run_handler(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[
                 ctx.proto,
                 ctx.now_ms,
                 &mut ctx.out,
+                ctx.txn,
             )
             .await;
         }
@@ -678,6 +722,18 @@ fn after_command(
     info.last_cmd = spec.name;
     info.db = ctx.db;
     info.proto = ctx.proto;
+}
+
+/// Counts a command EXEC ran from its queue (`reply` is its reply), in the
+/// per-command and error statistics.
+pub fn count_queued(stats: &mut crate::info::stats::ShardStats, index: usize, reply: &[u8]) {
+    stats.commands += 1;
+    let e = stats.command(index);
+    e.calls += 1;
+    if reply.first() == Some(&b'-') {
+        e.failed += 1;
+        *stats.errors.entry(error_code(reply)).or_default() += 1;
+    }
 }
 
 fn error_code(reply: &[u8]) -> String {

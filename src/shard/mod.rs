@@ -43,6 +43,8 @@ pub struct ShardState {
     pub clients: RefCell<ClientRegistry>,
     /// MONITOR clients of this shard: each gets every monitored line.
     pub monitors: RefCell<Vec<glommio::channels::local_channel::LocalSender<bytes::Bytes>>>,
+    /// Keys of this shard that clients WATCH.
+    pub watches: RefCell<crate::transaction::watch::WatchRegistry>,
     /// Clients blocked on this shard's keys, and outcomes awaited by this
     /// shard's blocked clients.
     pub blocked: RefCell<crate::blocking::queue::BlockedKeys>,
@@ -81,6 +83,7 @@ impl ShardState {
             monitors: RefCell::new(Vec::new()),
             blocked: RefCell::new(Default::default()),
             pubsub: RefCell::new(crate::pubsub::Registry::new(id, nshards)),
+            watches: RefCell::new(Default::default()),
             next_txid: Cell::new(1),
         }
     }
@@ -132,10 +135,16 @@ impl ShardState {
 
     /// Runs `make(shard_id)` on every shard, in ascending order, and
     /// collects the outputs (fan-out commands: DBSIZE, KEYS, INFO...).
-    pub async fn call_all(self: &Rc<Self>, make: impl Fn(usize) -> Job) -> Vec<Out> {
+    /// `txn` is the transaction the caller runs in, if any (EXEC holds every
+    /// shard when it runs such a command; see [`LockOp::plain`]).
+    pub async fn call_all(
+        self: &Rc<Self>,
+        txn: Option<u64>,
+        make: impl Fn(usize) -> Job,
+    ) -> Vec<Out> {
         let mut outs = Vec::with_capacity(self.nshards);
         for s in 0..self.nshards {
-            if let Some(o) = self.call(s, LockOp::None, make(s)).await {
+            if let Some(o) = self.call(s, LockOp::plain(txn), make(s)).await {
                 outs.push(o);
             }
         }
@@ -143,8 +152,17 @@ impl ShardState {
     }
 
     /// Runs `make(shard_id)` on every shard atomically: all shards are
-    /// locked (ascending) before any job runs, and released after.
-    pub async fn call_all_atomic(self: &Rc<Self>, make: impl Fn(usize) -> Job) -> Vec<Out> {
+    /// locked (ascending) before any job runs, and released after. Inside
+    /// transaction `txn` (which already holds every shard) the jobs just run
+    /// within it.
+    pub async fn call_all_atomic(
+        self: &Rc<Self>,
+        txn: Option<u64>,
+        make: impl Fn(usize) -> Job,
+    ) -> Vec<Out> {
+        if txn.is_some() {
+            return self.call_all(txn, make).await;
+        }
         let txid = self.new_txid();
         for s in 0..self.nshards {
             let _ = self
