@@ -348,3 +348,43 @@ pub fn in_context(subs: &Option<Box<ClientSubs>>) -> bool {
 
 /// Shared handle on a shard's registry (the type of `ShardState::pubsub`).
 pub type SharedRegistry = RefCell<Registry>;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::protocol::Protocol;
+    use crate::shard::slots::SlotMap;
+
+    fn one_shard() -> ShardState {
+        let shared = Arc::new(ServerShared::new(Config::default(), 1));
+        ShardState::new(0, 1, Arc::new(SlotMap::new(1)), shared, None)
+    }
+
+    #[test]
+    fn publish_nowait_reaches_local_subscribers() {
+        let shard = one_shard();
+        let push = Rc::new(PushBox::new(Protocol::Resp3, std::rc::Weak::new()));
+        let ch = Bytes::from_static(b"__keyevent@0__:set");
+        let change = shard.pubsub.borrow_mut().add_local(
+            Kind::Pattern,
+            &Bytes::from_static(b"__keyevent@*"),
+            Subscriber {
+                client: 1,
+                push: push.clone(),
+            },
+        );
+        assert_eq!(change, 1);
+        publish_nowait(&shard, ch.clone(), Bytes::from_static(b"k"));
+        let mut out = bytes::BytesMut::new();
+        push.take_into(&mut out);
+        assert_eq!(
+            &out[..],
+            &b">4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$18\r\n__keyevent@0__:set\r\n$1\r\nk\r\n"[..]
+        );
+        assert_eq!(publish(&shard, Kind::Shard, &ch, &ch), 0);
+        assert_eq!(publish(&shard, Kind::Channel, &ch, &ch), 1);
+    }
+}
