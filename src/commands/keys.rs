@@ -30,6 +30,7 @@ use super::args::{self, glob_match, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler, KeySpec};
 use crate::dispatch::Out;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::{Protocol, ReplyWriter};
 use crate::server::connection::ConnCtx;
 use crate::shard::keyspace::{now_ms, Db, Key};
@@ -388,11 +389,11 @@ fn db_count(ctx: &ExecCtx<'_>) -> usize {
 /// background freeing buys nothing here).
 fn del(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
-    let db = ctx.db();
     let mut n = 0;
     for k in &a[1..] {
-        if db.remove(k, now).is_some() {
+        if ctx.db().remove(k, now).is_some() {
             n += 1;
+            ctx.notify(class::GENERIC, "del", k);
         }
     }
     ctx.dirty += n;
@@ -508,8 +509,10 @@ fn expire_generic(
     }
     if when <= now as i64 {
         db.remove(key, now);
+        ctx.notify(class::GENERIC, "del", key);
     } else {
         db.set_expire(key, when as u64);
+        ctx.notify(class::GENERIC, "expire", key);
     }
     ctx.dirty += 1;
     w.int(1);
@@ -582,6 +585,7 @@ fn persist(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let db = ctx.db();
     if db.contains(&a[1], now) && db.persist(&a[1]) {
         ctx.dirty += 1;
+        ctx.notify(class::GENERIC, "persist", &a[1]);
         w.int(1)
     } else {
         w.int(0)
@@ -611,8 +615,13 @@ fn rename_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, n
     let Some((value, exp)) = db.remove(src, now) else {
         return w.error(error::NO_SUCH_KEY);
     };
+    // The old destination goes first, so the key counts as new (Redis
+    // deletes it and adds the value again).
+    db.remove(dst, now);
     db.insert(dst, value, exp);
     ctx.dirty += 1;
+    ctx.notify(class::GENERIC, "rename_from", src);
+    ctx.notify(class::GENERIC, "rename_to", dst);
     if nx {
         w.int(1)
     } else {
@@ -670,6 +679,7 @@ fn copy(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     target.insert(dst, value, exp);
     ctx.dirty += 1;
+    ctx.notify_db(dst_db, class::GENERIC, "copy_to", dst);
     w.int(1);
 }
 
@@ -700,6 +710,8 @@ fn move_cmd(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     };
     ctx.store.db(dst_db).insert(key, value, exp);
     ctx.dirty += 1;
+    ctx.notify_db(src_db, class::GENERIC, "move_from", key);
+    ctx.notify_db(dst_db, class::GENERIC, "move_to", key);
     w.int(1);
 }
 
