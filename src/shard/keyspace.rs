@@ -362,6 +362,15 @@ impl Db {
         }
     }
 
+    /// [`Db::insert`] for a value that was taken out of the database for
+    /// a moment (it does not count as a new key for keyspace events).
+    pub fn put_back(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
+        let flags = self.log_flags;
+        self.log_flags &= !LOG_NEW;
+        self.insert(key, value, expire_at);
+        self.log_flags = flags;
+    }
+
     fn remove_in(&mut self, slot: u16, key: &[u8]) -> Option<(Value, Option<u64>)> {
         let t = self.table_mut(slot)?;
         let v = t.keys.remove(key)?;
