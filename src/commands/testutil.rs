@@ -60,12 +60,8 @@ impl Session {
         };
         let mut buf = BytesMut::new();
         let mut w = ReplyWriter::new(&mut buf, self.proto);
-        let mut ctx = ExecCtx::with_events(
-            &mut self.store,
-            0,
-            self.now,
-            self.collector(),
-        );
+        let events = self.collector();
+        let mut ctx = ExecCtx::with_events(&mut self.store, 0, self.now, events);
         f(&mut ctx, &args, &mut w);
         self.dirty += ctx.dirty;
         self.last_events = ctx.finish().take();
@@ -163,17 +159,6 @@ impl Session {
             .collect()
     }
 
-    /// Runs each command line and returns all their events (as
-    /// [`Session::events`]), in order.
-    pub fn events_of(&mut self, lines: &[&str]) -> Vec<String> {
-        let mut all = Vec::new();
-        for l in lines {
-            self.run(l);
-            all.extend(self.events());
-        }
-        all
-    }
-
     /// `EXISTS` of one key in database 0.
     pub fn exists(&mut self, key: &str) -> i64 {
         let now = self.now;
@@ -209,12 +194,8 @@ impl Session {
         let args: Vec<Bytes> = line.split(' ').map(|t| Bytes::from(unescape(t))).collect();
         let mut buf = BytesMut::new();
         let mut w = ReplyWriter::new(&mut buf, self.proto);
-        let mut ctx = ExecCtx::with_events(
-            &mut self.store,
-            0,
-            self.now,
-            self.collector(),
-        );
+        let events = self.collector();
+        let mut ctx = ExecCtx::with_events(&mut self.store, 0, self.now, events);
         let served = match serve {
             None => {
                 (spec.attempt)(&mut ctx, &args, &mut w);

@@ -212,3 +212,6 @@ pub fn publish_event(shard: &ShardState, flags: u32, e: &KeyEvent) {
         crate::pubsub::publish_nowait(shard, Bytes::from(ch), e.key.clone());
     }
 }
+
+#[cfg(test)]
+mod tests;

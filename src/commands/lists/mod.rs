@@ -1,7 +1,7 @@
 //! Commands of the lists family (Redis' t_list.c), including the blocking
 //! ones ([`blocking`]).
 
-mod blocking;
+pub(crate) mod blocking;
 mod ops;
 
 #[cfg(test)]
