@@ -36,7 +36,13 @@ enum Step {
 fn cmd(line: &str) -> Step {
     Step::Cmd(
         line.split(' ')
-            .map(|t| if t == "\"\"" { Vec::new() } else { t.as_bytes().to_vec() })
+            .map(|t| {
+                if t == "\"\"" {
+                    Vec::new()
+                } else {
+                    t.as_bytes().to_vec()
+                }
+            })
             .collect(),
     )
 }
@@ -58,7 +64,10 @@ impl Side {
         let mut conn = server.raw();
         let mut sub = server.raw();
         let r = conn.cmd(&["CONFIG", "SET", "notify-keyspace-events", flags]);
-        assert_eq!(r, b"+OK\r\n", "{name}: CONFIG SET notify-keyspace-events {flags}");
+        assert_eq!(
+            r, b"+OK\r\n",
+            "{name}: CONFIG SET notify-keyspace-events {flags}"
+        );
         let r = conn.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
         assert_eq!(r, b"+OK\r\n", "{name}: DEBUG SET-ACTIVE-EXPIRE 0");
         let r = parse_reply(&sub.cmd(&["PSUBSCRIBE", "__key*@*__:*"]));
@@ -109,7 +118,12 @@ impl Side {
                 _ => panic!("{}: unexpected push {}", self.name, escape(&raw)),
             };
             if msg.0.starts_with(b"__keymark@") {
-                assert_eq!(msg.1, mark.as_bytes(), "{}: markers out of order", self.name);
+                assert_eq!(
+                    msg.1,
+                    mark.as_bytes(),
+                    "{}: markers out of order",
+                    self.name
+                );
                 return got;
             }
             got.push(msg);
@@ -300,7 +314,11 @@ fn fixed_steps() -> Vec<Step> {
     .map(|l| cmd(l))
     .collect();
     s.push(Step::Sleep(150));
-    s.extend(["GET e1", "LPUSH e2 b", "EXISTS e3", "TTL e1"].iter().map(|l| cmd(l)));
+    s.extend(
+        ["GET e1", "LPUSH e2 b", "EXISTS e3", "TTL e1"]
+            .iter()
+            .map(|l| cmd(l)),
+    );
     // Active expiry: removed by the cron, no command touches the key.
     s.push(cmd("DEBUG SET-ACTIVE-EXPIRE 1"));
     // (One key per wait: the order in which a cycle meets keys is the
@@ -328,7 +346,12 @@ fn fixed_sequence_flag_subsets() {
 
 #[test]
 fn fixed_sequence_four_shards() {
-    compare("fixed, 4 shards", &["--threads", "4"], "KEA", &fixed_steps());
+    compare(
+        "fixed, 4 shards",
+        &["--threads", "4"],
+        "KEA",
+        &fixed_steps(),
+    );
 }
 
 /// Seeded random sequences (the differential generator's write and read
@@ -367,7 +390,12 @@ fn random_steps(seed: u64, n: usize) -> Vec<Step> {
 #[test]
 fn random_sequences() {
     for seed in [1u64, 2, 3] {
-        compare(&format!("random seed {seed}"), &[], "KEA", &random_steps(seed, 1500));
+        compare(
+            &format!("random seed {seed}"),
+            &[],
+            "KEA",
+            &random_steps(seed, 1500),
+        );
     }
 }
 

@@ -687,7 +687,7 @@ fn bitfield_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>,
     if ro {
         return w.error("ERR BITFIELD_RO only supports the GET subcommand");
     }
-    let (buf, _) = match string_for_bits(db, &a[1], now, maxbit) {
+    let (buf, grown) = match string_for_bits(db, &a[1], now, maxbit) {
         Ok(b) => b,
         Err(e) => return w.error(e),
     };
@@ -741,8 +741,13 @@ fn bitfield_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>,
             w.null();
         } else {
             w.int(reply);
+            let before = get_unsigned(buf, f.offset, f.bits);
             set_field(buf, f.offset, f.bits, store as u64);
-            changes += 1;
+            // As Redis 7.0: a write counts when the string was created or
+            // grown, or the field's bits changed.
+            if grown || get_unsigned(buf, f.offset, f.bits) != before {
+                changes += 1;
+            }
         }
     }
     ctx.dirty += changes;

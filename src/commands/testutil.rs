@@ -46,6 +46,7 @@ impl Session {
     /// Runs the command given as arguments; returns the raw reply bytes.
     /// Panics (tests only) on an unknown or non-keyed command or bad arity.
     pub fn exec(&mut self, args: &[Vec<u8>]) -> Vec<u8> {
+        self.last_events.clear();
         let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
         let spec = super::registry().lookup(&args[0]).expect("known command");
         if !spec.arity_ok(args.len()) {

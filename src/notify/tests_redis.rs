@@ -351,3 +351,39 @@ fn bits_hll_sort() {
         ],
     );
 }
+
+#[test]
+fn bitfield() {
+    check(
+        true,
+        &[
+            ("BITFIELD g SET u8 0 0", &["new g", "setbit g"]),
+            ("BITFIELD g SET u8 100 0", &["setbit g"]),
+            ("BITFIELD g INCRBY u8 0 0", &[]),
+            ("BITFIELD g GET u8 200", &[]),
+            ("BITFIELD h GET u8 0", &[]),
+            ("BITFIELD h2 OVERFLOW FAIL INCRBY u8 0 1000", &["new h2"]),
+            ("EXISTS h2", &[]),
+            ("SETBIT sb 0 0", &["new sb", "setbit sb"]),
+            (
+                "BITFIELD f SET u16 0 1 OVERFLOW FAIL SET i37 46 310469223600119038",
+                &["new f", "setbit f"],
+            ),
+            ("BITFIELD f SET u16 0 1", &[]),
+            ("BITFIELD f SET u16 0 1 OVERFLOW FAIL SET u8 0 1000", &[]),
+            (
+                "BITFIELD f OVERFLOW FAIL SET u8 0 1000 SET u8 0 1",
+                &["setbit f"],
+            ),
+            (
+                "BITFIELD f OVERFLOW FAIL INCRBY u8 0 1000 INCRBY u8 0 1",
+                &["setbit f"],
+            ),
+            (
+                "BITFIELD f SET u8 0 1 OVERFLOW FAIL INCRBY u8 0 1000",
+                &["setbit f"],
+            ),
+            ("BITFIELD f SET i8 0 -1 SET i8 0 -1", &["setbit f"]),
+        ],
+    );
+}
