@@ -1125,8 +1125,14 @@ fn scan_job(
             });
         };
         let step = scan_slots(db, from, end, count, now, &filter);
-        for k in &step.expired {
-            db.remove(k.as_slice(), now);
+        drop(store);
+        if !step.expired.is_empty() {
+            // Removed as Redis' SCAN does, with their `expired` events.
+            crate::notify::with_expiry_log(s, |store| {
+                for k in &step.expired {
+                    store.db(dbi).remove(k.as_slice(), now);
+                }
+            });
         }
         let mut encoded = BytesMut::new();
         let mut w = ReplyWriter::new(&mut encoded, proto);
@@ -1195,14 +1201,14 @@ async fn randomkey_cmd(ctx: &mut ConnCtx, _a: Vec<Bytes>) {
         .shard
         .call_all(|_| {
             Box::new(move |s: &ShardState| -> Out {
-                let mut store = s.store.borrow_mut();
-                let r = match store.dbs.get_mut(dbi) {
+                // Expired keys drawn are removed with their `expired` events.
+                let r = crate::notify::with_expiry_log(s, |store| match store.dbs.get_mut(dbi) {
                     Some(db) => {
                         let k = random_live_key(db, now_ms());
                         (db.len() as u64, k)
                     }
                     None => (0, None),
-                };
+                });
                 Box::new(r)
             })
         })
