@@ -558,11 +558,9 @@ fn getex(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "expire", &a[1]);
         }
-        Expiry::Persist => {
-            if db.persist(&a[1]) {
-                ctx.dirty += 1;
-                ctx.notify(class::GENERIC, "persist", &a[1]);
-            }
+        Expiry::Persist if db.persist(&a[1]) => {
+            ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "persist", &a[1]);
         }
         _ => {}
     }

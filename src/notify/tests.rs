@@ -32,7 +32,7 @@ fn blocking_serves_report_events() {
     use crate::commands::zsets::pop::{BZMPOP, BZPOPMAX, BZPOPMIN};
     let mut s = Session::new();
     s.run("RPUSH l 1");
-    assert_eq!(s.blocking_serve(&BLPOP, "BLPOP l 0", 1).0, true);
+    assert!(s.blocking_serve(&BLPOP, "BLPOP l 0", 1).0);
     assert_eq!(s.events(), ["lpop l", "del l"]);
     s.run("RPUSH l 1 2");
     assert!(s.blocking_serve(&BRPOP, "BRPOP l 0", 1).0);
