@@ -70,12 +70,13 @@ impl Side {
         );
         let r = conn.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
         assert_eq!(r, b"+OK\r\n", "{name}: DEBUG SET-ACTIVE-EXPIRE 0");
-        let r = parse_reply(&sub.cmd(&["PSUBSCRIBE", "__key*@*__:*"]));
+        let raw = sub.cmd(&["PSUBSCRIBE", "__key*@*__:*"]);
+        let r = parse_reply(&raw);
         let ok = matches!(
             r.as_ref().ok().and_then(|r| r.as_array()),
             Some([Reply::Bulk(k), ..]) if k == b"psubscribe"
         );
-        assert!(ok, "{name}: PSUBSCRIBE answered {r:?}");
+        assert!(ok, "{name}: PSUBSCRIBE answered {}", escape(&raw));
         Side {
             name,
             _server: server,
