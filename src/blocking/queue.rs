@@ -221,20 +221,21 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
         };
         let mut reply = BytesMut::new();
         let dirty;
+        let events;
         let served = {
             let mut store = shard.store.borrow_mut();
-            let mut ctx = ExecCtx {
-                store: &mut store,
+            let mut ctx = ExecCtx::with_events(
+                &mut store,
                 db,
                 now,
-                dirty: 0,
-                events: crate::notify::Events::new(crate::notify::wanted(&shard.shared)),
-            };
+                crate::notify::Events::for_server(&shard.shared),
+            );
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut wr = ReplyWriter::new(&mut reply, w.proto);
                 (w.spec.serve)(&mut ctx, args, key_arg, &mut wr)
             }));
             dirty = ctx.dirty;
+            events = ctx.finish();
             match r {
                 Ok(s) => s,
                 Err(_) => {
@@ -245,6 +246,9 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
                 }
             }
         };
+        if !events.is_empty() {
+            crate::notify::dispatch(shard, events.list());
+        }
         if !served {
             w.unclaim();
             continue;

@@ -10,6 +10,7 @@ use super::args::{self, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler::Keyed};
 use super::strings::{raw_mut, MAX_STRING_LEN};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::Db;
 use crate::types::Value;
@@ -120,10 +121,14 @@ fn string_for_bits<'a>(
     key: &[u8],
     now: u64,
     maxbit: u64,
-) -> Result<&'a mut Vec<u8>, &'static str> {
+) -> Result<(&'a mut Vec<u8>, bool), &'static str> {
     let len = (maxbit >> 3) as usize + 1;
+    let mut grown = false;
     match db.get(key, now) {
-        None => db.set(key, Value::raw(Vec::new()), false),
+        None => {
+            db.set(key, Value::raw(Vec::new()), false);
+            grown = true;
+        }
         Some(v) if !v.is_string() => return Err(error::WRONGTYPE),
         Some(_) => {}
     }
@@ -133,8 +138,9 @@ fn string_for_bits<'a>(
         .ok_or(error::WRONGTYPE)?;
     if buf.len() < len {
         buf.resize(len, 0);
+        grown = true;
     }
-    Ok(buf)
+    Ok((buf, grown))
 }
 
 fn setbit(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -148,7 +154,7 @@ fn setbit(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         _ => return w.error(ERR_BIT),
     };
     let now = ctx.now;
-    let buf = match string_for_bits(ctx.db(), &a[1], now, off) {
+    let (buf, grown) = match string_for_bits(ctx.db(), &a[1], now, off) {
         Ok(b) => b,
         Err(e) => return w.error(e),
     };
@@ -157,6 +163,11 @@ fn setbit(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let old = (buf[byte] >> shift) & 1;
     buf[byte] = (buf[byte] & !(1 << shift)) | (on << shift);
     ctx.dirty += 1;
+    // As Redis: an event only when the string was created or grown, or
+    // the bit changed.
+    if grown || old != on {
+        ctx.notify(class::STRING, "setbit", &a[1]);
+    }
     w.int(old as i64);
 }
 
@@ -433,8 +444,10 @@ fn bitop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     if len > 0 {
         db.set(&a[2], Value::raw(acc), false);
         ctx.dirty += 1;
+        ctx.notify(class::STRING, "set", &a[2]);
     } else if db.remove(&a[2], now).is_some() {
         ctx.dirty += 1;
+        ctx.notify(class::GENERIC, "del", &a[2]);
     }
     w.int(len as i64);
 }
@@ -674,7 +687,7 @@ fn bitfield_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>,
     if ro {
         return w.error("ERR BITFIELD_RO only supports the GET subcommand");
     }
-    let buf = match string_for_bits(db, &a[1], now, maxbit) {
+    let (buf, grown) = match string_for_bits(db, &a[1], now, maxbit) {
         Ok(b) => b,
         Err(e) => return w.error(e),
     };
@@ -689,7 +702,6 @@ fn bitfield_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>,
             }
             continue;
         }
-        changes += 1;
         // (value to store, value to reply, overflowed)
         let (store, reply, overflowed) = if f.signed {
             let old = get_signed(buf, f.offset, f.bits);
@@ -729,10 +741,19 @@ fn bitfield_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>,
             w.null();
         } else {
             w.int(reply);
+            let before = get_unsigned(buf, f.offset, f.bits);
             set_field(buf, f.offset, f.bits, store as u64);
+            // As Redis 7.0: a write counts when the string was created or
+            // grown, or the field's bits changed.
+            if grown || get_unsigned(buf, f.offset, f.bits) != before {
+                changes += 1;
+            }
         }
     }
     ctx.dirty += changes;
+    if changes > 0 {
+        ctx.notify(class::STRING, "setbit", &a[1]);
+    }
 }
 
 #[cfg(test)]

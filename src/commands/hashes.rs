@@ -6,6 +6,7 @@ use super::args;
 use super::sets::{rand_below, sample_distinct, scan_cursor, scan_options};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler::Keyed};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::types::ldouble::LongDouble;
 use crate::types::{format_i64, Hash, Value};
@@ -230,6 +231,7 @@ fn set_pairs(ctx: &mut ExecCtx<'_>, a: &[Bytes]) -> Result<i64, &'static str> {
         added += h.set(&p[0], &p[1]) as i64;
     }
     ctx.dirty += ((a.len() - 2) / 2) as u64;
+    ctx.notify(class::HASH, "hset", &a[1]);
     Ok(added)
 }
 
@@ -259,6 +261,7 @@ fn hsetnx(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Ok(h) => {
             h.set(&a[2], &a[3]);
             ctx.dirty += 1;
+            ctx.notify(class::HASH, "hset", &a[1]);
             w.int(1);
         }
         Err(e) => w.error(e),
@@ -349,6 +352,12 @@ fn hdel(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         db.remove(&a[1], now);
     }
     ctx.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(class::HASH, "hdel", &a[1]);
+        if empty {
+            ctx.notify(class::GENERIC, "del", &a[1]);
+        }
+    }
     w.int(deleted as i64);
 }
 
@@ -395,6 +404,7 @@ fn hincrby(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let mut tmp = [0u8; 20];
     h.set(&a[2], format_i64(new, &mut tmp));
     ctx.dirty += 1;
+    ctx.notify(class::HASH, "hincrby", &a[1]);
     w.int(new);
 }
 
@@ -423,6 +433,7 @@ fn hincrbyfloat(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let text = new.to_human_string();
     h.set(&a[2], text.as_bytes());
     ctx.dirty += 1;
+    ctx.notify(class::HASH, "hincrbyfloat", &a[1]);
     w.bulk(text.as_bytes());
 }
 

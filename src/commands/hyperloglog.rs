@@ -8,6 +8,7 @@ use bytes::Bytes;
 use super::args::is;
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler::Keyed};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::Db;
 use crate::types::hll::{self, REGISTERS};
@@ -146,6 +147,7 @@ fn pfadd(ctx: &mut ExecCtx<'_>, args: &[Bytes], w: &mut ReplyWriter<'_>) {
     if updated > 0 {
         hll::invalidate_cache(s);
         ctx.dirty += updated;
+        ctx.notify(class::STRING, "pfadd", key);
     }
     w.int((updated > 0) as i64);
 }
@@ -246,6 +248,8 @@ fn pfmerge(ctx: &mut ExecCtx<'_>, args: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     hll::invalidate_cache(s);
     ctx.dirty += 1;
+    // Redis reports a merge as `pfadd` on the destination.
+    ctx.notify(class::STRING, "pfadd", dest);
     w.ok();
 }
 

@@ -30,6 +30,7 @@ use super::args::{self, glob_match, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler, KeySpec};
 use crate::dispatch::Out;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::{Protocol, ReplyWriter};
 use crate::server::connection::ConnCtx;
 use crate::shard::keyspace::{now_ms, Db, Key};
@@ -388,11 +389,11 @@ fn db_count(ctx: &ExecCtx<'_>) -> usize {
 /// background freeing buys nothing here).
 fn del(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
-    let db = ctx.db();
     let mut n = 0;
     for k in &a[1..] {
-        if db.remove(k, now).is_some() {
+        if ctx.db().remove(k, now).is_some() {
             n += 1;
+            ctx.notify(class::GENERIC, "del", k);
         }
     }
     ctx.dirty += n;
@@ -508,8 +509,10 @@ fn expire_generic(
     }
     if when <= now as i64 {
         db.remove(key, now);
+        ctx.notify(class::GENERIC, "del", key);
     } else {
         db.set_expire(key, when as u64);
+        ctx.notify(class::GENERIC, "expire", key);
     }
     ctx.dirty += 1;
     w.int(1);
@@ -582,6 +585,7 @@ fn persist(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let db = ctx.db();
     if db.contains(&a[1], now) && db.persist(&a[1]) {
         ctx.dirty += 1;
+        ctx.notify(class::GENERIC, "persist", &a[1]);
         w.int(1)
     } else {
         w.int(0)
@@ -611,8 +615,13 @@ fn rename_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, n
     let Some((value, exp)) = db.remove(src, now) else {
         return w.error(error::NO_SUCH_KEY);
     };
+    // The old destination goes first, so the key counts as new (Redis
+    // deletes it and adds the value again).
+    db.remove(dst, now);
     db.insert(dst, value, exp);
     ctx.dirty += 1;
+    ctx.notify(class::GENERIC, "rename_from", src);
+    ctx.notify(class::GENERIC, "rename_to", dst);
     if nx {
         w.int(1)
     } else {
@@ -670,6 +679,7 @@ fn copy(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     target.insert(dst, value, exp);
     ctx.dirty += 1;
+    ctx.notify_db(dst_db, class::GENERIC, "copy_to", dst);
     w.int(1);
 }
 
@@ -700,6 +710,8 @@ fn move_cmd(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     };
     ctx.store.db(dst_db).insert(key, value, exp);
     ctx.dirty += 1;
+    ctx.notify_db(src_db, class::GENERIC, "move_from", key);
+    ctx.notify_db(dst_db, class::GENERIC, "move_to", key);
     w.int(1);
 }
 
@@ -1113,8 +1125,14 @@ fn scan_job(
             });
         };
         let step = scan_slots(db, from, end, count, now, &filter);
-        for k in &step.expired {
-            db.remove(k.as_slice(), now);
+        drop(store);
+        if !step.expired.is_empty() {
+            // Removed as Redis' SCAN does, with their `expired` events.
+            crate::notify::with_expiry_log(s, |store| {
+                for k in &step.expired {
+                    store.db(dbi).remove(k.as_slice(), now);
+                }
+            });
         }
         let mut encoded = BytesMut::new();
         let mut w = ReplyWriter::new(&mut encoded, proto);
@@ -1183,14 +1201,14 @@ async fn randomkey_cmd(ctx: &mut ConnCtx, _a: Vec<Bytes>) {
         .shard
         .call_all(ctx.txn, |_| {
             Box::new(move |s: &ShardState| -> Out {
-                let mut store = s.store.borrow_mut();
-                let r = match store.dbs.get_mut(dbi) {
+                // Expired keys drawn are removed with their `expired` events.
+                let r = crate::notify::with_expiry_log(s, |store| match store.dbs.get_mut(dbi) {
                     Some(db) => {
                         let k = random_live_key(db, now_ms());
                         (db.len() as u64, k)
                     }
                     None => (0, None),
-                };
+                });
                 Box::new(r)
             })
         })

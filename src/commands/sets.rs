@@ -12,6 +12,7 @@ use super::args;
 use super::hashes::RANGE_ERR;
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler::Keyed, KeySpec};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::{now_ms, Db};
 use crate::shard::slots::key_slot;
@@ -353,6 +354,9 @@ fn sadd(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     };
     let added = a[2..].iter().filter(|m| s.add(m)).count();
     ctx.dirty += added as u64;
+    if added > 0 {
+        ctx.notify(class::SET, "sadd", &a[1]);
+    }
     w.int(added as i64);
 }
 
@@ -379,6 +383,12 @@ fn srem(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         db.remove(&a[1], now);
     }
     ctx.dirty += n;
+    if n > 0 {
+        ctx.notify(class::SET, "srem", &a[1]);
+        if empty {
+            ctx.notify(class::GENERIC, "del", &a[1]);
+        }
+    }
     w.int(n as i64);
 }
 
@@ -461,6 +471,8 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             // Redis counts the requested count; the members really removed
             // are what matters (and a huge count must not overflow).
             ctx.dirty += size as u64 + 1;
+            ctx.notify(class::SET, "spop", &a[1]);
+            ctx.notify(class::GENERIC, "del", &a[1]);
             return;
         }
         Some(c) => {
@@ -490,10 +502,15 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             c as u64 + 1
         }
     };
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.remove(&a[1], now);
     }
     ctx.dirty += dirty;
+    ctx.notify(class::SET, "spop", &a[1]);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", &a[1]);
+    }
 }
 
 fn srandmember(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -595,16 +612,23 @@ fn smove(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     if !src.remove(&a[3]) {
         return w.int(0);
     }
-    if src.is_empty() {
+    let emptied = src.is_empty();
+    if emptied {
         db.remove(&a[1], now);
     }
+    ctx.notify(class::SET, "srem", &a[1]);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", &a[1]);
+    }
     if !dst_exists {
-        db.insert(&a[2], Value::Set(Box::new(Set::with_hint(&a[3], 1))), None);
+        ctx.db()
+            .insert(&a[2], Value::Set(Box::new(Set::with_hint(&a[3], 1))), None);
     }
     ctx.dirty += 1;
     if let Some(Value::Set(dst)) = ctx.db().get_mut(&a[2], now) {
         if dst.add(&a[3]) {
             ctx.dirty += 1;
+            ctx.notify(class::SET, "sadd", &a[2]);
         }
     }
     w.int(1);
@@ -723,10 +747,17 @@ fn store_op(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, op: Op)
     if n == 0 {
         if db.remove(&a[1], now).is_some() {
             ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "del", &a[1]);
         }
     } else {
         db.set(&a[1], Value::Set(Box::new(s)), false);
         ctx.dirty += 1;
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        ctx.notify(class::SET, event, &a[1]);
     }
     w.int(n as i64);
 }

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use super::args::{self, is};
 use super::spec::{flags::*, CommandSpec, ExecCtx, Handler::Keyed, KeySpec};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::Db;
 use crate::types::{List, Value};
@@ -424,8 +425,10 @@ fn run(ctx: &mut ExecCtx<'_>, args: &[Bytes], w: &mut ReplyWriter<'_>, read_only
     if output_len > 0 {
         db.set(dest, Value::List(Box::new(list)), false);
         ctx.dirty += output_len as u64;
+        ctx.notify(class::LIST, "sortstore", dest);
     } else if db.remove(dest, now).is_some() {
         ctx.dirty += 1;
+        ctx.notify(class::GENERIC, "del", dest);
     }
     w.int(output_len as i64);
 }

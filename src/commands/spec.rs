@@ -146,13 +146,30 @@ impl<'a> ExecCtx<'a> {
     /// `events_on` says whether keyspace events are collected
     /// ([`crate::notify::wanted`]).
     pub fn new(store: &'a mut Store, db: usize, now: u64, events_on: bool) -> Self {
+        Self::with_events(store, db, now, Events::new(events_on))
+    }
+
+    /// A context collecting into `events` (e.g. [`Events::for_server`]);
+    /// while it is on, the store records keys it expires (and creates, if
+    /// `new` events are wanted) so they become events too. Call
+    /// [`ExecCtx::finish`] when the command is done.
+    pub fn with_events(store: &'a mut Store, db: usize, now: u64, events: Events) -> Self {
+        store.set_key_log(events.key_log_flags());
         ExecCtx {
             store,
             db,
             now,
             dirty: 0,
-            events: Events::new(events_on),
+            events,
         }
+    }
+
+    /// Ends the command: collects the last key changes the store recorded,
+    /// stops the recording and returns the command's events.
+    pub fn finish(&mut self) -> Events {
+        self.events.absorb_key_log(self.store);
+        self.store.set_key_log(0);
+        std::mem::take(&mut self.events)
     }
 
     /// The client's database.
@@ -165,13 +182,19 @@ impl<'a> ExecCtx<'a> {
     /// database, as Redis' `notifyKeyspaceEvent`.
     #[inline]
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
-        self.events.push(class, event, self.db, key);
+        if self.events.is_on() {
+            self.events.absorb_key_log(self.store);
+            self.events.push(class, event, self.db, key);
+        }
     }
 
     /// [`ExecCtx::notify`] for a key of another database (MOVE, COPY ... DB).
     #[inline]
     pub fn notify_db(&mut self, db: usize, class: u32, event: &'static str, key: &[u8]) {
-        self.events.push(class, event, db, key);
+        if self.events.is_on() {
+            self.events.absorb_key_log(self.store);
+            self.events.push(class, event, db, key);
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use super::args::{self, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler::Keyed};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::types::ldouble::LongDouble;
 use crate::types::{CompactBytes, Value};
@@ -444,14 +445,16 @@ fn set(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         return;
     }
     db.set(&a[1], Value::from_bytes(&a[2]), expiry == Expiry::KeepTtl);
+    // A time already past is kept as it is (as Redis does): the key
+    // expires, with its `expired` event, when next looked at.
     if let Expiry::At(at) = expiry {
-        if at <= now {
-            db.remove(&a[1], now);
-        } else {
-            db.set_expire(&a[1], at);
-        }
+        db.set_expire(&a[1], at);
     }
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "set", &a[1]);
+    if let Expiry::At(_) = expiry {
+        ctx.notify(class::GENERIC, "expire", &a[1]);
+    }
     if !get_old {
         w.ok();
     }
@@ -465,6 +468,7 @@ fn setnx(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     db.set(&a[1], Value::from_bytes(&a[2]), false);
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "set", &a[1]);
     w.int(1);
 }
 
@@ -484,6 +488,8 @@ fn setex_generic(
     db.set(&a[1], Value::from_bytes(&a[3]), false);
     db.set_expire(&a[1], at);
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "set", &a[1]);
+    ctx.notify(class::GENERIC, "expire", &a[1]);
     w.ok();
 }
 
@@ -505,6 +511,7 @@ fn getset(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     reply_value(old, w);
     db.set(&a[1], Value::from_bytes(&a[2]), false);
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "set", &a[1]);
 }
 
 fn getdel(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -517,6 +524,7 @@ fn getdel(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             reply_value(Some(v), w);
             db.remove(&a[1], now);
             ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "del", &a[1]);
         }
     }
 }
@@ -543,12 +551,17 @@ fn getex(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Expiry::At(at) if at <= now => {
             db.remove(&a[1], now);
             ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "del", &a[1]);
         }
         Expiry::At(at) => {
             db.set_expire(&a[1], at);
             ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "expire", &a[1]);
         }
-        Expiry::Persist => ctx.dirty += db.persist(&a[1]) as u64,
+        Expiry::Persist if db.persist(&a[1]) => {
+            ctx.dirty += 1;
+            ctx.notify(class::GENERIC, "persist", &a[1]);
+        }
         _ => {}
     }
 }
@@ -569,9 +582,9 @@ fn mset(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     if a.len().is_multiple_of(2) {
         return w.error(&error::wrong_arity("mset"));
     }
-    let db = ctx.db();
     for pair in a[1..].chunks(2) {
-        db.set(&pair[0], Value::from_bytes(&pair[1]), false);
+        ctx.db().set(&pair[0], Value::from_bytes(&pair[1]), false);
+        ctx.notify(class::STRING, "set", &pair[0]);
     }
     ctx.dirty += (a.len() as u64 - 1) / 2;
     w.ok();
@@ -587,7 +600,8 @@ fn msetnx(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         return w.int(0);
     }
     for pair in a[1..].chunks(2) {
-        db.set(&pair[0], Value::from_bytes(&pair[1]), false);
+        ctx.db().set(&pair[0], Value::from_bytes(&pair[1]), false);
+        ctx.notify(class::STRING, "set", &pair[0]);
     }
     ctx.dirty += (a.len() as u64 - 1) / 2;
     w.int(1);
@@ -616,6 +630,7 @@ fn append(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         }
     }
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "append", &a[1]);
 }
 
 fn strlen(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -655,6 +670,7 @@ fn incr_by(ctx: &mut ExecCtx<'_>, key: &[u8], delta: i64, w: &mut ReplyWriter<'_
         None => db.set(key, Value::Int(new), false),
     }
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "incrby", key);
     w.int(new);
 }
 
@@ -711,6 +727,7 @@ fn incrbyfloat(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         true,
     );
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "incrbyfloat", &a[1]);
     w.bulk(text.as_bytes());
 }
 
@@ -795,6 +812,7 @@ fn setrange(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         }
     }
     ctx.dirty += 1;
+    ctx.notify(class::STRING, "setrange", &a[1]);
 }
 
 fn lcs(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {

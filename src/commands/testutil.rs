@@ -18,6 +18,10 @@ pub struct Session {
     pub now: u64,
     /// Sum of the `dirty` counts of the commands run.
     pub dirty: u64,
+    /// Keyspace events of the last command run.
+    pub last_events: Vec<crate::notify::KeyEvent>,
+    /// Whether `new` events (class `n`) are recorded too.
+    pub new_keys: bool,
 }
 
 impl Default for Session {
@@ -27,6 +31,8 @@ impl Default for Session {
             proto: Protocol::Resp2,
             now: 1_700_000_000_000,
             dirty: 0,
+            last_events: Vec::new(),
+            new_keys: false,
         }
     }
 }
@@ -40,6 +46,7 @@ impl Session {
     /// Runs the command given as arguments; returns the raw reply bytes.
     /// Panics (tests only) on an unknown or non-keyed command or bad arity.
     pub fn exec(&mut self, args: &[Vec<u8>]) -> Vec<u8> {
+        self.last_events.clear();
         let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
         let spec = super::registry().lookup(&args[0]).expect("known command");
         if !spec.arity_ok(args.len()) {
@@ -54,15 +61,11 @@ impl Session {
         };
         let mut buf = BytesMut::new();
         let mut w = ReplyWriter::new(&mut buf, self.proto);
-        let mut ctx = ExecCtx {
-            store: &mut self.store,
-            db: 0,
-            now: self.now,
-            dirty: 0,
-            events: crate::notify::Events::new(true),
-        };
+        let events = self.collector();
+        let mut ctx = ExecCtx::with_events(&mut self.store, 0, self.now, events);
         f(&mut ctx, &args, &mut w);
         self.dirty += ctx.dirty;
+        self.last_events = ctx.finish().take();
         buf.to_vec()
     }
 
@@ -132,6 +135,31 @@ impl Session {
             .map(|v| v.encoding())
     }
 
+    fn collector(&self) -> crate::notify::Events {
+        if self.new_keys {
+            crate::notify::Events::with_new_keys()
+        } else {
+            crate::notify::Events::new(true)
+        }
+    }
+
+    /// The keyspace events of the last command, as `"event key"` strings
+    /// (`"expired k"`, `"new k"`, `"set k"`; a key of another database
+    /// than 0 reads `"move_to k@9"`).
+    pub fn events(&self) -> Vec<String> {
+        self.last_events
+            .iter()
+            .map(|e| {
+                let key = String::from_utf8_lossy(&e.key);
+                if e.db == 0 {
+                    format!("{} {}", e.event, key)
+                } else {
+                    format!("{} {}@{}", e.event, key, e.db)
+                }
+            })
+            .collect()
+    }
+
     /// `EXISTS` of one key in database 0.
     pub fn exists(&mut self, key: &str) -> i64 {
         let now = self.now;
@@ -167,13 +195,8 @@ impl Session {
         let args: Vec<Bytes> = line.split(' ').map(|t| Bytes::from(unescape(t))).collect();
         let mut buf = BytesMut::new();
         let mut w = ReplyWriter::new(&mut buf, self.proto);
-        let mut ctx = ExecCtx {
-            store: &mut self.store,
-            db: 0,
-            now: self.now,
-            dirty: 0,
-            events: crate::notify::Events::new(true),
-        };
+        let events = self.collector();
+        let mut ctx = ExecCtx::with_events(&mut self.store, 0, self.now, events);
         let served = match serve {
             None => {
                 (spec.attempt)(&mut ctx, &args, &mut w);
@@ -182,6 +205,7 @@ impl Session {
             Some(k) => (spec.serve)(&mut ctx, &args, k, &mut w),
         };
         self.dirty += ctx.dirty;
+        self.last_events = ctx.finish().take();
         (served, escape(&buf))
     }
 }

@@ -177,14 +177,16 @@ async fn run_across_shards(
         let keys = keys.clone();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let now = now_ms();
-            let mut store = s.store.borrow_mut();
-            let taken: Taken = keys
-                .into_iter()
-                .map(|(d, k)| {
-                    let v = store.db(d).remove(&k, now);
-                    (d, k, v)
-                })
-                .collect();
+            // Keys found expired here are gone before the command runs:
+            // their `expired` events come from this shard.
+            let taken: Taken = crate::notify::with_expiry_log(s, |store| {
+                keys.into_iter()
+                    .map(|(d, k)| {
+                        let v = store.db(d).remove(&k, now);
+                        (d, k, v)
+                    })
+                    .collect()
+            });
             Box::new(taken)
         });
         let taken = shard
@@ -213,9 +215,10 @@ async fn run_across_shards(
         let now = now_ms();
         let mut events;
         (dirty, events) = {
-            let mut ctx = ExecCtx::new(&mut scratch, db, now, crate::notify::wanted(&shard.shared));
+            let events = crate::notify::Events::for_server(&shard.shared);
+            let mut ctx = ExecCtx::with_events(&mut scratch, db, now, events);
             run_guarded(f, &mut ctx, args, out, proto);
-            (ctx.dirty, ctx.events)
+            (ctx.dirty, ctx.finish())
         };
         if !events.is_empty() {
             crate::notify::publish(shard, events.list());
@@ -292,9 +295,10 @@ pub fn run_here(
 ) -> u64 {
     let (dirty, events) = {
         let mut store = s.store.borrow_mut();
-        let mut ctx = ExecCtx::new(&mut store, db, now, crate::notify::wanted(&s.shared));
+        let events = crate::notify::Events::for_server(&s.shared);
+        let mut ctx = ExecCtx::with_events(&mut store, db, now, events);
         run_guarded(f, &mut ctx, args, out, proto);
-        (ctx.dirty, ctx.events)
+        (ctx.dirty, ctx.finish())
     };
     if !events.is_empty() {
         crate::notify::dispatch(s, events.list());

@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 pub use crate::config::notify as class;
 use crate::server::shared::ServerShared;
+use crate::shard::keyspace::{Store, LOG_EXPIRED, LOG_NEW};
 use crate::shard::ShardState;
 
 /// One change to one key.
@@ -33,6 +34,7 @@ pub struct KeyEvent {
 #[derive(Debug, Default)]
 pub struct Events {
     on: bool,
+    new_keys: bool,
     list: Vec<KeyEvent>,
 }
 
@@ -42,8 +44,65 @@ impl Events {
     pub fn new(on: bool) -> Events {
         Events {
             on,
+            new_keys: false,
             list: Vec::new(),
         }
+    }
+
+    /// The collector a command run on a shard of `shared` needs: on when
+    /// [`wanted`], also recording `new` events when the `n` class is
+    /// published.
+    #[inline]
+    pub fn for_server(shared: &ServerShared) -> Events {
+        let flags = shared.notify_flags.load(Ordering::Relaxed);
+        Events {
+            on: flags != 0 || shared.watched_keys.load(Ordering::Relaxed) != 0,
+            new_keys: new_keys_wanted(flags),
+            list: Vec::new(),
+        }
+    }
+
+    /// A collector that is on and also records `new` events (tests).
+    pub fn with_new_keys() -> Events {
+        Events {
+            on: true,
+            new_keys: true,
+            list: Vec::new(),
+        }
+    }
+
+    /// The [`Store::set_key_log`] flags this collector needs: expired keys
+    /// when on, created keys too when `new` events are wanted.
+    #[inline]
+    pub fn key_log_flags(&self) -> u8 {
+        match (self.on, self.new_keys) {
+            (false, _) => 0,
+            (true, false) => LOG_EXPIRED,
+            (true, true) => LOG_EXPIRED | LOG_NEW,
+        }
+    }
+
+    /// Moves the key changes `store` recorded (lazy or active expiry, key
+    /// creation) into the collector as `expired` / `new` events, in the
+    /// order they happened.
+    pub fn absorb_key_log(&mut self, store: &mut Store) {
+        if !self.on || !store.has_logged() {
+            return;
+        }
+        let list = &mut self.list;
+        store.drain_key_log(|db, created, key| {
+            let (class, event) = if created {
+                (class::NEW, "new")
+            } else {
+                (class::EXPIRED, "expired")
+            };
+            list.push(KeyEvent {
+                class,
+                event,
+                db,
+                key,
+            });
+        });
     }
 
     /// Whether events are being kept.
@@ -90,6 +149,35 @@ pub fn wanted(shared: &ServerShared) -> bool {
         || shared.watched_keys.load(Ordering::Relaxed) != 0
 }
 
+/// Whether `new` events are published under notification flags `flags`
+/// (the `n` class and at least one of `K` / `E`).
+#[inline]
+pub fn new_keys_wanted(flags: u32) -> bool {
+    flags & class::NEW != 0 && flags & (class::KEYSPACE | class::KEYEVENT) != 0
+}
+
+/// Runs `f` on `shard`'s store with expired keys recorded (when events are
+/// wanted), then dispatches their `expired` events: for store work outside
+/// a command (active expiry, handing keys over to a cross-shard command).
+pub fn with_expiry_log<R>(shard: &ShardState, f: impl FnOnce(&mut Store) -> R) -> R {
+    if !wanted(&shard.shared) {
+        return f(&mut shard.store.borrow_mut());
+    }
+    let mut events = Events::new(true);
+    let r = {
+        let mut store = shard.store.borrow_mut();
+        store.set_key_log(LOG_EXPIRED);
+        let r = f(&mut store);
+        events.absorb_key_log(&mut store);
+        store.set_key_log(0);
+        r
+    };
+    if !events.is_empty() {
+        dispatch(shard, events.list());
+    }
+    r
+}
+
 /// Acts on the events of one command run on `shard`, which owns the keys:
 /// touches the WATCHed ones and publishes the keyspace notifications the
 /// configuration asks for.
@@ -130,3 +218,6 @@ pub fn publish_event(shard: &ShardState, flags: u32, e: &KeyEvent) {
         crate::pubsub::publish_nowait(shard, Bytes::from(ch), e.key.clone());
     }
 }
+
+#[cfg(test)]
+mod tests;

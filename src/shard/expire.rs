@@ -25,23 +25,26 @@ impl ActiveExpire {
     pub fn cycle(&mut self, shard: &ShardState, period_ms: u64) {
         let budget = Duration::from_micros(period_ms * 1000 / 4);
         let start = Instant::now();
-        let mut store = shard.store.borrow_mut();
-        if self.cursors.len() < store.dbs.len() {
-            self.cursors.resize(store.dbs.len(), 0);
-        }
         let now = now_ms();
-        for (i, db) in store.dbs.iter_mut().enumerate() {
-            loop {
-                if db.volatile_len() == 0 || start.elapsed() > budget {
-                    break;
-                }
-                let (examined, expired) =
-                    db.active_expire(&mut self.cursors[i], KEYS_PER_ROUND, now);
-                if examined == 0 || expired * 10 <= examined {
-                    break;
+        // Removed keys become `expired` events (notifications, WATCH),
+        // dispatched once the walk is over.
+        crate::notify::with_expiry_log(shard, |store| {
+            if self.cursors.len() < store.dbs.len() {
+                self.cursors.resize(store.dbs.len(), 0);
+            }
+            for (i, db) in store.dbs.iter_mut().enumerate() {
+                loop {
+                    if db.volatile_len() == 0 || start.elapsed() > budget {
+                        break;
+                    }
+                    let (examined, expired) =
+                        db.active_expire(&mut self.cursors[i], KEYS_PER_ROUND, now);
+                    if examined == 0 || expired * 10 <= examined {
+                        break;
+                    }
                 }
             }
-        }
+        });
         shard.stats.borrow_mut().expire_cycles += 1;
     }
 }

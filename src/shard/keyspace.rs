@@ -13,6 +13,7 @@
 //! enter, as Redis' `expires` dict. Reads go through [`Db::get`] /
 //! [`Db::get_mut`], which expire a key lazily when its time has passed.
 
+use bytes::Bytes;
 use hashbrown::{HashMap, HashTable};
 
 use super::slots::{key_slot, SLOTS};
@@ -216,7 +217,18 @@ pub struct Db {
     pub hits: u64,
     /// Failed lookups through [`Db::get`] (INFO keyspace_misses).
     pub misses: u64,
+    /// Which key changes the database records for keyspace events
+    /// ([`LOG_EXPIRED`], [`LOG_NEW`]); set by [`Store::set_key_log`].
+    log_flags: u8,
+    /// Keys expired (`false`) or created (`true`) since the log was last
+    /// drained, in order; empty (no allocation) while nothing is recorded.
+    log: Vec<(bool, Bytes)>,
 }
+
+/// [`Store::set_key_log`] flag: record keys removed by lazy or active expiry.
+pub const LOG_EXPIRED: u8 = 1;
+/// [`Store::set_key_log`] flag: record keys added to the database.
+pub const LOG_NEW: u8 = 2;
 
 /// Wall-clock time in Unix milliseconds.
 pub fn now_ms() -> u64 {
@@ -282,6 +294,9 @@ impl Db {
             Some(&at) if at <= now => {
                 self.remove_in(slot, key);
                 self.expired += 1;
+                if self.log_flags & LOG_EXPIRED != 0 {
+                    self.log.push((false, Bytes::copy_from_slice(key)));
+                }
                 true
             }
             _ => false,
@@ -329,6 +344,9 @@ impl Db {
         let added = t.keys.insert(key, value);
         if added {
             self.len += 1;
+            if self.log_flags & LOG_NEW != 0 {
+                self.log.push((true, Bytes::copy_from_slice(key)));
+            }
         }
         if removed_ttl {
             self.volatile -= 1;
@@ -342,6 +360,15 @@ impl Db {
         if let Some(at) = expire_at {
             self.set_expire(key, at);
         }
+    }
+
+    /// [`Db::insert`] for a value that was taken out of the database for
+    /// a moment (it does not count as a new key for keyspace events).
+    pub fn put_back(&mut self, key: &[u8], value: Value, expire_at: Option<u64>) {
+        let flags = self.log_flags;
+        self.log_flags &= !LOG_NEW;
+        self.insert(key, value, expire_at);
+        self.log_flags = flags;
     }
 
     fn remove_in(&mut self, slot: u16, key: &[u8]) -> Option<(Value, Option<u64>)> {
@@ -479,6 +506,9 @@ impl Db {
                 if self.remove_in(slot as u16, k.as_slice()).is_some() {
                     removed += 1;
                     self.expired += 1;
+                    if self.log_flags & LOG_EXPIRED != 0 {
+                        self.log.push((false, Bytes::copy_from_slice(k.as_slice())));
+                    }
                 }
             }
         }
@@ -513,6 +543,8 @@ impl Db {
 pub struct Store {
     /// Databases `0..databases`.
     pub dbs: Vec<Db>,
+    /// The key log flags every database gets (see [`Store::set_key_log`]).
+    log_flags: u8,
 }
 
 impl Store {
@@ -520,6 +552,36 @@ impl Store {
     pub fn new(n: usize) -> Self {
         Store {
             dbs: (0..n).map(|_| Db::default()).collect(),
+            log_flags: 0,
+        }
+    }
+
+    /// Makes every database record the key changes `flags` selects
+    /// ([`LOG_EXPIRED`], [`LOG_NEW`]; 0 stops recording), for keyspace
+    /// events. Databases created later get the same flags.
+    pub fn set_key_log(&mut self, flags: u8) {
+        if self.log_flags == flags {
+            return;
+        }
+        self.log_flags = flags;
+        for db in &mut self.dbs {
+            db.log_flags = flags;
+        }
+    }
+
+    /// Whether some database recorded key changes not yet drained.
+    #[inline]
+    pub fn has_logged(&self) -> bool {
+        self.log_flags != 0 && self.dbs.iter().any(|d| !d.log.is_empty())
+    }
+
+    /// Hands the recorded key changes to `f` as (database, created, key),
+    /// created `false` meaning expired, and empties the logs.
+    pub fn drain_key_log(&mut self, mut f: impl FnMut(usize, bool, Bytes)) {
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            for (created, key) in db.log.drain(..) {
+                f(i, created, key);
+            }
         }
     }
 
@@ -527,7 +589,11 @@ impl Store {
     /// commands start with none).
     pub fn db(&mut self, i: usize) -> &mut Db {
         if self.dbs.len() <= i {
-            self.dbs.resize_with(i + 1, Db::default);
+            let flags = self.log_flags;
+            self.dbs.resize_with(i + 1, || Db {
+                log_flags: flags,
+                ..Db::default()
+            });
         }
         &mut self.dbs[i]
     }

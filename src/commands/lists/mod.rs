@@ -1,7 +1,7 @@
 //! Commands of the lists family (Redis' t_list.c), including the blocking
 //! ones ([`blocking`]).
 
-mod blocking;
+pub(crate) mod blocking;
 mod ops;
 
 #[cfg(test)]
@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::args::{self, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler, KeySpec};
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::types::list::Needle;
 use crate::types::Value;
@@ -311,6 +312,7 @@ fn push(
         None => push_new(db, key, elems.iter().map(|v| &v[..]), end),
     };
     ctx.dirty += elems.len() as u64;
+    ctx.notify(class::LIST, end.push_event(), key);
     w.int(len as i64);
 }
 
@@ -359,10 +361,15 @@ fn pop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, end: End) {
         Some(0) => return w.array(0),
         Some(n) => pop_count(l, n, end, w),
     };
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     ctx.dirty += popped;
+    ctx.notify(class::LIST, end.pop_event(), key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
 }
 
 fn lpop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -446,6 +453,7 @@ fn lset(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     match resolve_index(index, l.len()) {
         Some(i) if l.set(i, &a[3]) => {
             ctx.dirty += 1;
+            ctx.notify(class::LIST, "lset", &a[1]);
             w.ok();
         }
         _ => w.error("ERR index out of range"),
@@ -468,8 +476,10 @@ fn linsert(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Err(e) => return w.error(e),
     };
     if l.insert_relative(&Needle::new(&a[3]), after, &a[4]) {
+        let len = l.len();
         ctx.dirty += 1;
-        w.int(l.len() as i64);
+        ctx.notify(class::LIST, "linsert", &a[1]);
+        w.int(len as i64);
     } else {
         w.int(-1);
     }
@@ -488,10 +498,17 @@ fn lrem(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Err(e) => return w.error(e),
     };
     let removed = l.remove_matching(&Needle::new(&a[3]), count);
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(&a[1], now);
     }
     ctx.dirty += removed as u64;
+    if removed > 0 {
+        ctx.notify(class::LIST, "lrem", &a[1]);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &a[1]);
+        }
+    }
     w.int(removed as i64);
 }
 
@@ -514,10 +531,15 @@ fn ltrim(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     };
     l.remove_front(front);
     l.remove_back(back);
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(&a[1], now);
     }
     ctx.dirty += (front + back) as u64;
+    ctx.notify(class::LIST, "ltrim", &a[1]);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", &a[1]);
+    }
     w.ok();
 }
 

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::Db;
 use crate::types::format_i64;
@@ -25,6 +26,22 @@ pub enum End {
 }
 
 impl End {
+    /// The keyspace event of a push at this end (`lpush` / `rpush`).
+    pub fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+
+    /// The keyspace event of a pop from this end (`lpop` / `rpop`).
+    pub fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
+
     /// Pushes `v` at this end of `l`.
     #[inline]
     pub fn push(self, l: &mut List, v: &[u8]) {
@@ -182,10 +199,15 @@ pub fn pop_with_key(
         }
         Some(c) => pop_count(l, c, end, w),
     };
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     ctx.dirty += n;
+    ctx.notify(class::LIST, end.pop_event(), key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
     Popped::Done
 }
 
@@ -236,20 +258,30 @@ pub fn move_one(
         };
         to.push(l, &v);
         w.bulk(&v);
+        ctx.notify(class::LIST, to.push_event(), dst);
+        ctx.notify(class::LIST, from.pop_event(), src);
     } else {
         let Some(v) = from.pop_with(l, |e| e.to_vec()) else {
             return Moved::NoSource;
         };
-        if l.is_empty() {
-            db.remove(src, now);
-        }
+        let emptied = l.is_empty();
+        // Redis pushes before it deletes an emptied source, so the
+        // destination's events (`new` included) come first.
         match list_mut(db, dst, now) {
             Ok(Some(d)) => to.push(d, &v),
             _ => {
                 push_new(db, dst, std::iter::once(&v[..]), to);
             }
         }
+        if emptied {
+            db.remove(src, now);
+        }
         w.bulk(&v);
+        ctx.notify(class::LIST, to.push_event(), dst);
+        ctx.notify(class::LIST, from.pop_event(), src);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", src);
+        }
     }
     ctx.dirty += 1;
     Moved::Done

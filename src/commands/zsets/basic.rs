@@ -6,6 +6,7 @@ use super::{read, write, wrongtype};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::types::zset::AddOutcome;
 use crate::types::{Value, ZSet};
@@ -154,6 +155,10 @@ fn zadd_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, mut
         }
     }
     ctx.dirty += (added + updated) as u64;
+    if added + updated > 0 {
+        let event = if f.incr { "zincr" } else { "zadd" };
+        ctx.notify(class::ZSET, event, key);
+    }
     if f.incr {
         if processed > 0 {
             super::reply_score(w, last.1);
@@ -202,8 +207,15 @@ pub fn zrem(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             }
         }
     }
+    let emptied = z.is_empty();
     super::drop_if_empty(db, &a[1], now);
     ctx.dirty += n as u64;
+    if n > 0 {
+        ctx.notify(class::ZSET, "zrem", &a[1]);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &a[1]);
+        }
+    }
     w.int(n);
 }
 

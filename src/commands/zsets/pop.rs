@@ -7,6 +7,7 @@ use crate::blocking::{BlockingSpec, TimeoutReply};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::server::connection::ConnCtx;
 use crate::shard::keyspace::Db;
@@ -27,14 +28,15 @@ enum Shape {
 /// Pops up to `count` members from the sorted set at `key` (which must be
 /// a non-empty sorted set) and writes the reply.
 fn pop_write(
-    db: &mut Db,
-    now: u64,
+    ctx: &mut ExecCtx<'_>,
     key: &[u8],
     last: bool,
     count: usize,
     shape: Shape,
     w: &mut ReplyWriter<'_>,
 ) -> u64 {
+    let now = ctx.now;
+    let db = ctx.db();
     let Ok(Some(z)) = write(db, key, now) else {
         return 0;
     };
@@ -64,7 +66,15 @@ fn pop_write(
             }
         }
     }
+    let emptied = z.is_empty();
     super::drop_if_empty(db, key, now);
+    ctx.dirty += n as u64;
+    if n > 0 {
+        ctx.notify(class::ZSET, if last { "zpopmax" } else { "zpopmin" }, key);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", key);
+        }
+    }
     n as u64
 }
 
@@ -91,7 +101,7 @@ fn zpop_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, las
     }
     let nested = count.is_some() && w.resp3();
     let n = count.unwrap_or(1).min(usize::MAX as u64) as usize;
-    ctx.dirty += pop_write(db, now, &a[1], last, n, Shape::Plain { nested }, w);
+    pop_write(ctx, &a[1], last, n, Shape::Plain { nested }, w);
 }
 
 /// `ZPOPMIN key [count]`
@@ -182,7 +192,7 @@ fn mpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, at:
         }
         Ok(None) => false,
         Ok(Some(k)) => {
-            ctx.dirty += pop_write(db, now, k, p.last, p.count, Shape::KeyNested, w);
+            pop_write(ctx, k, p.last, p.count, Shape::KeyNested, w);
             true
         }
     }
@@ -202,7 +212,9 @@ fn bzpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, la
     match first_nonempty(db, now, keys) {
         Err(()) => wrongtype(w),
         Ok(None) => {}
-        Ok(Some(k)) => ctx.dirty += pop_write(db, now, k, last, 1, Shape::KeyFlat, w),
+        Ok(Some(k)) => {
+            pop_write(ctx, k, last, 1, Shape::KeyFlat, w);
+        }
     }
 }
 
@@ -235,7 +247,7 @@ fn serve_bzpop(
     if !is_ready(db, now, k) {
         return false;
     }
-    ctx.dirty += pop_write(db, now, k, last, 1, Shape::KeyFlat, w);
+    pop_write(ctx, k, last, 1, Shape::KeyFlat, w);
     true
 }
 
@@ -257,7 +269,7 @@ fn serve_bzmpop(ctx: &mut ExecCtx<'_>, a: &[Bytes], key: usize, w: &mut ReplyWri
     if !is_ready(db, now, k) {
         return false;
     }
-    ctx.dirty += pop_write(db, now, k, p.last, p.count, Shape::KeyNested, w);
+    pop_write(ctx, k, p.last, p.count, Shape::KeyNested, w);
     true
 }
 

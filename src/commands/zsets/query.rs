@@ -7,6 +7,7 @@ use super::{read, reply_len, reply_pair, write, wrongtype};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::types::{Value, ZSet};
 
@@ -283,8 +284,10 @@ pub fn zrangestore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) 
     if let Some(z) = out.filter(|z| !z.is_empty()) {
         db.set(&a[1], Value::ZSet(Box::new(z)), false);
         ctx.dirty += 1;
+        ctx.notify(class::ZSET, "zrangestore", &a[1]);
     } else if db.remove(&a[1], now).is_some() {
         ctx.dirty += 1;
+        ctx.notify(class::GENERIC, "del", &a[1]);
     }
     w.int(n as i64);
 }
@@ -341,8 +344,20 @@ fn remrange(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, by: Ran
     };
     let (s, e) = select(z, &req, &a[2], &a[3]);
     let n = z.remove_ranks(s, e);
+    let emptied = z.is_empty();
     super::drop_if_empty(db, &a[1], now);
     ctx.dirty += n as u64;
+    if n > 0 {
+        let event = match by {
+            RangeBy::Rank => "zremrangebyrank",
+            RangeBy::Score => "zremrangebyscore",
+            RangeBy::Lex => "zremrangebylex",
+        };
+        ctx.notify(class::ZSET, event, &a[1]);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &a[1]);
+        }
+    }
     w.int(n as i64);
 }
 

@@ -11,6 +11,7 @@ use super::{reply_len, reply_pair, wrongtype};
 use crate::commands::args::{self, is};
 use crate::commands::spec::ExecCtx;
 use crate::error;
+use crate::notify::class;
 use crate::protocol::ReplyWriter;
 use crate::shard::keyspace::Db;
 use crate::types::{Value, ZSet};
@@ -93,7 +94,7 @@ struct Taken {
 impl Taken {
     fn put_back(self, db: &mut Db) {
         for (k, v, exp) in self.items {
-            db.insert(&k, v, exp);
+            db.put_back(&k, v, exp);
         }
     }
 }
@@ -221,8 +222,10 @@ fn run(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, call: Call<'
                 z.shrink_if_small();
                 db.set(dst, Value::ZSet(Box::new(z)), false);
                 ctx.dirty += 1;
+                ctx.notify(class::ZSET, call.name, dst);
             } else if db.remove(dst, now).is_some() {
                 ctx.dirty += 1;
+                ctx.notify(class::GENERIC, "del", dst);
             }
             w.int(len as i64);
         }
