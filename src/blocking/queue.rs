@@ -122,6 +122,7 @@ pub fn register(shard: &ShardState, w: Arc<Waiter>, keys: Vec<Bytes>) {
         }
     }
     signal_keys(shard, w.db, keys.iter());
+    crate::notify::publish_deferred(shard);
 }
 
 /// Removes `w` from the queues of `keys` of this shard.
@@ -171,6 +172,7 @@ pub fn signal_dbs(shard: &ShardState, dbs: &[usize]) {
     for (d, k) in keys {
         signal_keys(shard, d, std::iter::once(&k));
     }
+    crate::notify::publish_deferred(shard);
 }
 
 fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(usize, Bytes)>) {
@@ -247,7 +249,10 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
             }
         };
         if !events.is_empty() {
-            crate::notify::dispatch(shard, events.list());
+            // Published after the events of the write that made the key
+            // ready (see `crate::notify::take_deferred`).
+            let kept = crate::notify::touch_and_keep(shard, events.into_list());
+            shard.deferred_events.borrow_mut().extend(kept);
         }
         if !served {
             w.unclaim();

@@ -1101,6 +1101,8 @@ struct ScanReply {
     n: usize,
     visited: usize,
     next: usize,
+    /// `expired` events for the client's shard to publish.
+    events: Vec<crate::notify::KeyEvent>,
 }
 
 /// Runs [`scan_slots`] on the shard owning `from`, deleting the expired
@@ -1122,17 +1124,20 @@ fn scan_job(
                 n: 0,
                 visited: 0,
                 next: end,
+                events: Vec::new(),
             });
         };
         let step = scan_slots(db, from, end, count, now, &filter);
         drop(store);
+        let mut events = Vec::new();
         if !step.expired.is_empty() {
             // Removed as Redis' SCAN does, with their `expired` events.
-            crate::notify::with_expiry_log(s, |store| {
+            events = crate::notify::with_expiry_log_deferred(s, |store| {
                 for k in &step.expired {
                     store.db(dbi).remove(k.as_slice(), now);
                 }
-            });
+            })
+            .1;
         }
         let mut encoded = BytesMut::new();
         let mut w = ReplyWriter::new(&mut encoded, proto);
@@ -1144,6 +1149,7 @@ fn scan_job(
             n: step.keys.len(),
             visited: step.visited,
             next: step.next,
+            events,
         })
     })
 }
@@ -1174,6 +1180,7 @@ async fn scan_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
         else {
             return ctx.error("ERR shard unavailable");
         };
+        crate::notify::publish(&shard, &r.events);
         keys.extend_from_slice(&r.encoded);
         n += r.n;
         visited += r.visited;
@@ -1202,25 +1209,31 @@ async fn randomkey_cmd(ctx: &mut ConnCtx, _a: Vec<Bytes>) {
         .call_all(ctx.txn, |_| {
             Box::new(move |s: &ShardState| -> Out {
                 // Expired keys drawn are removed with their `expired` events.
-                let r = crate::notify::with_expiry_log(s, |store| match store.dbs.get_mut(dbi) {
-                    Some(db) => {
-                        let k = random_live_key(db, now_ms());
-                        (db.len() as u64, k)
+                let r = crate::notify::with_expiry_log_deferred(s, |store| {
+                    match store.dbs.get_mut(dbi) {
+                        Some(db) => {
+                            let k = random_live_key(db, now_ms());
+                            (db.len() as u64, k)
+                        }
+                        None => (0, None),
                     }
-                    None => (0, None),
                 });
                 Box::new(r)
             })
         })
         .await;
-    let draws: Vec<(u64, Vec<u8>)> = outs
-        .into_iter()
-        .filter_map(|o| o.downcast::<(u64, Option<Vec<u8>>)>().ok())
-        .filter_map(|b| {
-            let (n, k) = *b;
-            k.map(|k| (n.max(1), k))
-        })
-        .collect();
+    type Draw = ((u64, Option<Vec<u8>>), Vec<crate::notify::KeyEvent>);
+    let mut draws: Vec<(u64, Vec<u8>)> = Vec::new();
+    for o in outs {
+        let Ok(b) = o.downcast::<Draw>() else {
+            continue;
+        };
+        let ((n, k), events) = *b;
+        crate::notify::publish(&ctx.shard, &events);
+        if let Some(k) = k {
+            draws.push((n.max(1), k));
+        }
+    }
     let total: u64 = draws.iter().map(|(n, _)| n).sum();
     if total == 0 {
         return ctx.writer().null();
@@ -1325,6 +1338,7 @@ async fn swapdb_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                     }
                     // Clients blocked in either database may now see data.
                     crate::blocking::queue::signal_dbs(s, &[x, y]);
+                    crate::notify::publish_deferred(s);
                     Box::new(())
                 })
             })

@@ -54,6 +54,8 @@ pub fn run_guarded(
 struct RemoteReply {
     bytes: BytesMut,
     dirty: u64,
+    /// Keyspace events for the client's shard to publish.
+    events: Vec<crate::notify::KeyEvent>,
 }
 
 /// Keys and values handed over by a locked shard.
@@ -96,7 +98,20 @@ pub async fn run_keyed(
         }
     };
     if single && target == shard.id && runs_here {
-        let dirty = run_here(shard, f, args, key_idx, db, extra_dbs, proto, now, out);
+        let mut events = Vec::new();
+        let dirty = run_here(
+            shard,
+            f,
+            args,
+            key_idx,
+            db,
+            extra_dbs,
+            proto,
+            now,
+            out,
+            &mut events,
+        );
+        crate::notify::publish(shard, &events);
         let mut st = shard.stats.borrow_mut();
         st.dirty = st.dirty.saturating_add(dirty);
         return;
@@ -107,8 +122,24 @@ pub async fn run_keyed(
         let extra: Vec<usize> = extra_dbs.to_vec();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let mut bytes = BytesMut::new();
-            let dirty = run_here(s, f, &owned, &idx, db, &extra, proto, now_ms(), &mut bytes);
-            Box::new(RemoteReply { bytes, dirty })
+            let mut events = Vec::new();
+            let dirty = run_here(
+                s,
+                f,
+                &owned,
+                &idx,
+                db,
+                &extra,
+                proto,
+                now_ms(),
+                &mut bytes,
+                &mut events,
+            );
+            Box::new(RemoteReply {
+                bytes,
+                dirty,
+                events,
+            })
         });
         match shard
             .call(target, LockOp::plain(txn), job)
@@ -116,6 +147,7 @@ pub async fn run_keyed(
             .and_then(|o| o.downcast::<RemoteReply>().ok())
         {
             Some(r) => {
+                crate::notify::publish(shard, &r.events);
                 out.extend_from_slice(&r.bytes);
                 {
                     let mut st = shard.stats.borrow_mut();
@@ -178,25 +210,27 @@ async fn run_across_shards(
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let now = now_ms();
             // Keys found expired here are gone before the command runs:
-            // their `expired` events come from this shard.
-            let taken: Taken = crate::notify::with_expiry_log(s, |store| {
+            // their `expired` events go out first, from the client's shard.
+            let taken = crate::notify::with_expiry_log_deferred(s, |store| {
                 keys.into_iter()
                     .map(|(d, k)| {
                         let v = store.db(d).remove(&k, now);
                         (d, k, v)
                     })
-                    .collect()
+                    .collect::<Taken>()
             });
             Box::new(taken)
         });
         let taken = shard
             .call(owner, take_op, job)
             .await
-            .and_then(|o| o.downcast::<Taken>().ok());
+            .and_then(|o| o.downcast::<(Taken, Vec<crate::notify::KeyEvent>)>().ok());
         match taken {
             Some(taken) => {
                 acquired += 1;
-                for (d, k, v) in *taken {
+                let (taken, expired) = *taken;
+                crate::notify::publish(shard, &expired);
+                for (d, k, v) in taken {
                     if let Some((v, exp)) = v {
                         scratch.db(d).insert(&k, v, exp);
                     }
@@ -271,6 +305,7 @@ async fn run_across_shards(
             for (d, k) in &touched {
                 crate::blocking::queue::signal_keys(s, *d, std::iter::once(k));
             }
+            crate::notify::publish_deferred(s);
             Box::new(())
         });
         let _ = shard.call(owner, give_op, job).await;
@@ -279,8 +314,10 @@ async fn run_across_shards(
 
 /// Runs keyed handler `f` against shard `s`'s own store (the caller made
 /// sure the keys live there and the gate lets it run), then acts on what
-/// the command changed: keyspace events and blocked clients. Returns the
-/// dirty count.
+/// the command changed: WATCHed keys and blocked clients. The keyspace
+/// events to publish are appended to `to_publish`, for the client's shard
+/// to publish (so they reach subscribers in that client's order). Returns
+/// the dirty count.
 #[allow(clippy::too_many_arguments)]
 pub fn run_here(
     s: &ShardState,
@@ -292,6 +329,7 @@ pub fn run_here(
     proto: Protocol,
     now: u64,
     out: &mut BytesMut,
+    to_publish: &mut Vec<crate::notify::KeyEvent>,
 ) -> u64 {
     let (dirty, events) = {
         let mut store = s.store.borrow_mut();
@@ -301,12 +339,18 @@ pub fn run_here(
         (ctx.dirty, ctx.finish())
     };
     if !events.is_empty() {
-        crate::notify::dispatch(s, events.list());
+        let mut kept = crate::notify::touch_and_keep(s, events.into_list());
+        if to_publish.is_empty() {
+            *to_publish = kept;
+        } else {
+            to_publish.append(&mut kept);
+        }
     } else if dirty > 0 {
         touch_key_args(s, db, extra_dbs, args, key_idx);
     }
     if dirty > 0 {
         signal_written(s, db, extra_dbs, args, key_idx);
+        crate::notify::take_deferred(s, to_publish);
     }
     dirty
 }

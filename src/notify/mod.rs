@@ -135,6 +135,11 @@ impl Events {
         std::mem::take(&mut self.list)
     }
 
+    /// The recorded events, by value.
+    pub fn into_list(self) -> Vec<KeyEvent> {
+        self.list
+    }
+
     /// The recorded events.
     pub fn list(&self) -> &[KeyEvent] {
         &self.list
@@ -160,8 +165,21 @@ pub fn new_keys_wanted(flags: u32) -> bool {
 /// wanted), then dispatches their `expired` events: for store work outside
 /// a command (active expiry, handing keys over to a cross-shard command).
 pub fn with_expiry_log<R>(shard: &ShardState, f: impl FnOnce(&mut Store) -> R) -> R {
+    let (r, events) = with_expiry_log_deferred(shard, f);
+    publish(shard, &events);
+    r
+}
+
+/// [`with_expiry_log`] for work done on behalf of a client of another
+/// shard: WATCHed keys are touched here, and the events to publish are
+/// returned, for the client's shard to publish in order with the rest of
+/// the command's events (empty when notifications are off).
+pub fn with_expiry_log_deferred<R>(
+    shard: &ShardState,
+    f: impl FnOnce(&mut Store) -> R,
+) -> (R, Vec<KeyEvent>) {
     if !wanted(&shard.shared) {
-        return f(&mut shard.store.borrow_mut());
+        return (f(&mut shard.store.borrow_mut()), Vec::new());
     }
     let mut events = Events::new(true);
     let r = {
@@ -172,10 +190,24 @@ pub fn with_expiry_log<R>(shard: &ShardState, f: impl FnOnce(&mut Store) -> R) -
         store.set_key_log(0);
         r
     };
-    if !events.is_empty() {
-        dispatch(shard, events.list());
+    (r, touch_and_keep(shard, events.take()))
+}
+
+/// Touches the WATCHed keys among `events` on `shard` (which owns them) and
+/// returns the events still to be published (none when notifications are
+/// off): a command's notifications are published by the client's shard, so
+/// that a subscriber sees them before anything that client does next, as
+/// in Redis.
+pub fn touch_and_keep(shard: &ShardState, events: Vec<KeyEvent>) -> Vec<KeyEvent> {
+    if events.is_empty() {
+        return events;
     }
-    r
+    crate::transaction::watch::touch_events(shard, &events);
+    if shard.shared.notify_flags.load(Ordering::Relaxed) == 0 {
+        Vec::new()
+    } else {
+        events
+    }
 }
 
 /// Acts on the events of one command run on `shard`, which owns the keys:
@@ -221,3 +253,23 @@ pub fn publish_event(shard: &ShardState, flags: u32, e: &KeyEvent) {
 
 #[cfg(test)]
 mod tests;
+
+/// Publishes the events that blocked-client serves on `shard` left for
+/// later (see [`take_deferred`]).
+pub fn publish_deferred(shard: &ShardState) {
+    if shard.deferred_events.borrow().is_empty() {
+        return;
+    }
+    let events = std::mem::take(&mut *shard.deferred_events.borrow_mut());
+    publish(shard, &events);
+}
+
+/// Moves the events of the blocked-client serves a write caused on `shard`
+/// to the end of that write's own events: a subscriber sees the push before
+/// the pop it made possible, as in Redis.
+pub fn take_deferred(shard: &ShardState, into: &mut Vec<KeyEvent>) {
+    if shard.deferred_events.borrow().is_empty() {
+        return;
+    }
+    into.append(&mut shard.deferred_events.borrow_mut());
+}

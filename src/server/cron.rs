@@ -24,6 +24,8 @@ pub async fn run(shard: Rc<ShardState>) {
         if shard.shared.stopping() {
             return;
         }
+        // Events a serve left behind outside any write (none expected).
+        crate::notify::publish_deferred(&shard);
         if shard.shared.active_expire.load(Ordering::Relaxed) && shard.gate.borrow().is_open() {
             expire_state.cycle(&shard, 1000 / hz);
         }

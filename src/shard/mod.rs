@@ -43,6 +43,9 @@ pub struct ShardState {
     pub clients: RefCell<ClientRegistry>,
     /// MONITOR clients of this shard: each gets every monitored line.
     pub monitors: RefCell<Vec<glommio::channels::local_channel::LocalSender<bytes::Bytes>>>,
+    /// Keyspace events of blocked-client serves waiting to be published
+    /// after the events of the write that caused them.
+    pub deferred_events: RefCell<Vec<crate::notify::KeyEvent>>,
     /// Keys of this shard that clients WATCH.
     pub watches: RefCell<crate::transaction::watch::WatchRegistry>,
     /// Clients blocked on this shard's keys, and outcomes awaited by this
@@ -84,6 +87,7 @@ impl ShardState {
             blocked: RefCell::new(Default::default()),
             pubsub: RefCell::new(crate::pubsub::Registry::new(id, nshards)),
             watches: RefCell::new(Default::default()),
+            deferred_events: RefCell::new(Vec::new()),
             next_txid: Cell::new(1),
         }
     }

@@ -259,6 +259,8 @@ enum ShardExec {
         replies: BytesMut,
         ends: Vec<usize>,
         dirty: u64,
+        /// Keyspace events for the client's shard to publish.
+        events: Vec<crate::notify::KeyEvent>,
     },
 }
 
@@ -391,6 +393,7 @@ async fn exec_on_one_shard(
         let mut replies = BytesMut::new();
         let mut ends = Vec::with_capacity(cmds.len());
         let mut dirty = 0u64;
+        let mut events = Vec::new();
         for c in &cmds {
             let d = router::run_here(
                 s,
@@ -402,6 +405,7 @@ async fn exec_on_one_shard(
                 proto,
                 now,
                 &mut replies,
+                &mut events,
             );
             dirty = dirty.saturating_add(d);
             ends.push(replies.len());
@@ -410,6 +414,7 @@ async fn exec_on_one_shard(
             replies,
             ends,
             dirty,
+            events,
         })
     });
     let out = shard
@@ -423,7 +428,9 @@ async fn exec_on_one_shard(
             replies,
             ends,
             dirty,
+            events,
         }) => {
+            crate::notify::publish(&shard, &events);
             ctx.writer().array(ends.len());
             ctx.out.extend_from_slice(&replies);
             let mut st = shard.stats.borrow_mut();
