@@ -372,6 +372,14 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     {
         feed_monitors(ctx, args).await;
     }
+    if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
+        && crate::shard::evict::make_room(&ctx.shard).await.is_err()
+        && spec.has(flags::DENYOOM)
+    {
+        ctx.error(crate::shard::evict::OOM_ERROR);
+        count_rejected(ctx, index, crate::shard::evict::OOM_ERROR);
+        return;
+    }
     let mark = ctx.out.len();
     run_handler(ctx, spec, args).await;
     let end = Instant::now();

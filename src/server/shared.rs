@@ -73,6 +73,14 @@ pub struct ServerShared {
     pub notify_flags: AtomicU32,
     /// Number of (client, key) WATCH registrations on all shards.
     pub watched_keys: AtomicUsize,
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: AtomicU64,
+    /// `maxmemory-policy` (see [`crate::shard::evict::policy_code`]).
+    pub maxmemory_policy: AtomicU32,
+    /// `maxmemory-samples`.
+    pub maxmemory_samples: AtomicU32,
+    /// `maxmemory-eviction-tenacity`.
+    pub eviction_tenacity: AtomicU32,
 }
 
 impl ServerShared {
@@ -84,7 +92,7 @@ impl ServerShared {
             .as_secs();
         let requirepass = config.requirepass();
         crate::types::limits::apply(&config);
-        ServerShared {
+        let shared = ServerShared {
             databases: config.databases().max(1),
             nshards,
             port: config.port(),
@@ -117,8 +125,34 @@ impl ServerShared {
                 .unwrap_or_default(),
             notify_flags: AtomicU32::new(config.notify_keyspace_events()),
             watched_keys: AtomicUsize::new(0),
+            maxmemory: AtomicU64::new(0),
+            maxmemory_policy: AtomicU32::new(0),
+            maxmemory_samples: AtomicU32::new(5),
+            eviction_tenacity: AtomicU32::new(10),
             config: Mutex::new(config),
-        }
+        };
+        shared.apply_memory_config(&shared.config());
+        shared
+    }
+
+    /// Copies the memory limit and eviction settings into atomics.
+    fn apply_memory_config(&self, c: &Config) {
+        let policy = c.maxmemory_policy();
+        let int = |name: &str, default: i64| c.get_i64(name).unwrap_or(default);
+        self.maxmemory.store(c.maxmemory(), Ordering::Relaxed);
+        self.maxmemory_policy
+            .store(crate::shard::evict::policy_code(policy), Ordering::Relaxed);
+        self.maxmemory_samples
+            .store(c.maxmemory_samples(), Ordering::Relaxed);
+        self.eviction_tenacity.store(
+            int("maxmemory-eviction-tenacity", 10).clamp(0, 100) as u32,
+            Ordering::Relaxed,
+        );
+        crate::shard::evict::set_access_tracking(
+            crate::shard::evict::is_lfu(policy),
+            int("lfu-log-factor", 10).clamp(0, u32::MAX as i64) as u32,
+            int("lfu-decay-time", 1).clamp(0, u32::MAX as i64) as u32,
+        );
     }
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
@@ -144,6 +178,7 @@ impl ServerShared {
         crate::types::limits::apply(c);
         self.notify_flags
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
+        self.apply_memory_config(c);
     }
 
     /// Seconds since start.

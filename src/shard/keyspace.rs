@@ -15,6 +15,7 @@
 
 use hashbrown::{HashMap, HashTable};
 
+use super::evict;
 use super::slots::{key_slot, SLOTS};
 
 /// Slots per key table: 2^6 = 64, so a database has at most 256 tables.
@@ -42,13 +43,19 @@ use crate::types::{CompactBytes, Value};
 /// A key as stored.
 pub type Key = CompactBytes;
 
-/// One key and its value, in one allocation.
+/// One key and its value, in one allocation (56 bytes, a mimalloc size
+/// class of its own).
 #[derive(Debug)]
 pub struct Entry {
     /// The key.
     pub key: Key,
     /// Its value.
     pub value: Value,
+    /// Access clock, as Redis' 24 `lru` bits of an object: the LRU clock of
+    /// the last access (seconds), or under an LFU policy the minute of the
+    /// last decrement (16 bits) and the logarithmic counter (8 bits). See
+    /// [`super::evict`].
+    pub access: u32,
 }
 
 /// The hasher of key tables: ahash with fixed seeds, so a key hashes the
@@ -97,12 +104,34 @@ impl KeyTable {
             .map(|e| &e.value)
     }
 
-    /// The value of `key`, for modification.
+    /// The value of `key` and its access clock, without touching it.
+    #[inline]
+    pub fn get_with_access(&self, key: &[u8]) -> Option<(&Value, u32)> {
+        self.table
+            .find(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| (&e.value, e.access))
+    }
+
+    /// The value of `key`, recording the access (LRU clock / LFU counter).
+    #[inline]
+    pub fn get_touch(&mut self, key: &[u8]) -> Option<&Value> {
+        self.table
+            .find_mut(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| {
+                evict::touch(&mut e.access);
+                &e.value
+            })
+    }
+
+    /// The value of `key`, for modification (records the access).
     #[inline]
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.table
             .find_mut(hash_key(key), |e| e.key.as_slice() == key)
-            .map(|e| &mut e.value)
+            .map(|e| {
+                evict::touch(&mut e.access);
+                &mut e.value
+            })
     }
 
     /// Whether `key` is present.
@@ -115,11 +144,13 @@ impl KeyTable {
         let h = hash_key(key);
         if let Some(e) = self.table.find_mut(h, |e| e.key.as_slice() == key) {
             e.value = value;
+            e.access = evict::overwritten_access(e.access);
             return false;
         }
         let entry = Box::new(Entry {
             key: CompactBytes::from_slice(key),
             value,
+            access: evict::initial_access(),
         });
         self.table
             .insert_unique(h, entry, |e| hash_key(e.key.as_slice()));
@@ -145,6 +176,11 @@ impl KeyTable {
     /// Every key.
     pub fn keys(&self) -> impl Iterator<Item = &Key> {
         self.table.iter().map(|e| &e.key)
+    }
+
+    /// Every entry (key, value and access clock), in table order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.table.iter().map(|e| &**e)
     }
 }
 
@@ -294,9 +330,28 @@ impl Db {
         self.expire_if_needed(slot, key, now);
         let found = self
             .slots
+            .get_mut(group_of(slot as usize))
+            .and_then(|t| t.as_deref_mut())
+            .and_then(|t| t.keys.get_touch(key));
+        if found.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        found
+    }
+
+    /// The value of `key` and its access clock, expiring it first when due,
+    /// without recording an access (Redis' `LOOKUP_NOTOUCH`, as OBJECT
+    /// looks keys up). Counts a hit or a miss like [`Db::get`].
+    pub fn get_notouch(&mut self, key: &[u8], now: u64) -> Option<(&Value, u32)> {
+        let slot = key_slot(key);
+        self.expire_if_needed(slot, key, now);
+        let found = self
+            .slots
             .get(group_of(slot as usize))
             .and_then(|t| t.as_deref())
-            .and_then(|t| t.keys.get(key));
+            .and_then(|t| t.keys.get_with_access(key));
         if found.is_some() {
             self.hits += 1;
         } else {
@@ -391,6 +446,70 @@ impl Db {
             self.volatile += 1;
         }
         true
+    }
+
+    /// Removes `key` whatever its expiry time (eviction); returns whether
+    /// it was there.
+    pub fn evict(&mut self, key: &[u8]) -> bool {
+        self.remove_in(key_slot(key), key).is_some()
+    }
+
+    /// Samples up to `n` keys for eviction: from a random slot group on,
+    /// `n` consecutive entries of a table from a random position, wrapping
+    /// around (table order is hash order, so neighbours are as good as
+    /// random picks), moving to the next groups while fewer were found. `volatile` samples
+    /// only keys with an expiry time. `f` gets each key, its access clock
+    /// and its expiry time.
+    pub fn sample(
+        &self,
+        volatile: bool,
+        n: usize,
+        mut rand: impl FnMut() -> u64,
+        mut f: impl FnMut(&Key, u32, Option<u64>),
+    ) {
+        let pool = if volatile { self.volatile } else { self.len };
+        if pool == 0 || self.slots.is_empty() || n == 0 {
+            return;
+        }
+        let mut found = 0;
+        let start = (rand() % GROUPS as u64) as usize;
+        for i in 0..GROUPS {
+            let Some(t) = self.slots[(start + i) % GROUPS].as_deref() else {
+                continue;
+            };
+            if volatile {
+                let Some(m) = t.expires.0.as_deref() else {
+                    continue;
+                };
+                let skip = (rand() % m.len().max(1) as u64) as usize;
+                let run = m.iter().skip(skip).chain(m.iter().take(skip));
+                for (k, &at) in run.take(n - found) {
+                    let access = t.keys.get_with_access(k.as_slice()).map_or(0, |(_, a)| a);
+                    f(k, access, Some(at));
+                    found += 1;
+                }
+            } else {
+                let len = t.keys.len();
+                if len == 0 {
+                    continue;
+                }
+                let skip = (rand() % len as u64) as usize;
+                let with_ttl = !t.expires.is_empty();
+                let run = t.keys.entries().skip(skip);
+                for e in run.chain(t.keys.entries().take(skip)).take(n - found) {
+                    let at = if with_ttl {
+                        t.expires.get(e.key.as_slice()).copied()
+                    } else {
+                        None
+                    };
+                    f(&e.key, e.access, at);
+                    found += 1;
+                }
+            }
+            if found >= n {
+                return;
+            }
+        }
     }
 
     /// Removes the expiry time of `key`; returns whether it had one.

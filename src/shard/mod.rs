@@ -4,6 +4,7 @@
 //! executor and is never sent to another thread; other cores reach it only
 //! through jobs sent over the mesh.
 
+pub mod evict;
 pub mod expire;
 pub mod keyspace;
 pub mod slots;
@@ -46,6 +47,8 @@ pub struct ShardState {
     /// Clients blocked on this shard's keys, and outcomes awaited by this
     /// shard's blocked clients.
     pub blocked: RefCell<crate::blocking::queue::BlockedKeys>,
+    /// Eviction candidates and state (`maxmemory`).
+    pub evict: RefCell<evict::Evictor>,
     next_txid: Cell<u64>,
 }
 
@@ -77,6 +80,7 @@ impl ShardState {
             clients: RefCell::new(ClientRegistry::default()),
             monitors: RefCell::new(Vec::new()),
             blocked: RefCell::new(Default::default()),
+            evict: RefCell::new(Default::default()),
             next_txid: Cell::new(1),
         }
     }
