@@ -81,6 +81,9 @@ pub struct ServerShared {
     pub maxmemory_samples: AtomicU32,
     /// `maxmemory-eviction-tenacity`.
     pub eviction_tenacity: AtomicU32,
+    /// Keys each shard could evict under the current policy, as last
+    /// published by that shard (eviction goes to the fullest shard).
+    pub evictable_keys: Box<[AtomicU64]>,
 }
 
 impl ServerShared {
@@ -129,6 +132,7 @@ impl ServerShared {
             maxmemory_policy: AtomicU32::new(0),
             maxmemory_samples: AtomicU32::new(5),
             eviction_tenacity: AtomicU32::new(10),
+            evictable_keys: (0..nshards).map(|_| AtomicU64::new(0)).collect(),
             config: Mutex::new(config),
         };
         shared.apply_memory_config(&shared.config());

@@ -30,6 +30,9 @@ use std::time::{Duration, Instant};
 
 use super::keyspace::{Key, Store};
 use super::ShardState;
+use bytes::Bytes;
+
+use crate::commands::spec::CommandSpec;
 use crate::config::MaxmemoryPolicy;
 use crate::dispatch::gate::LockOp;
 use crate::notify::{self, KeyEvent};
@@ -513,6 +516,42 @@ pub fn over_limit(shard: &ShardState) -> bool {
     limit > 0 && crate::alloc::used_memory() > limit
 }
 
+/// Number of keys of `store` that `policy` may evict.
+fn evictable(store: &Store, policy: MaxmemoryPolicy) -> u64 {
+    if is_volatile(policy) {
+        store.dbs.iter().map(|d| d.volatile_len() as u64).sum()
+    } else {
+        store.dbs.iter().map(|d| d.len() as u64).sum()
+    }
+}
+
+/// Publishes how many keys `shard` could evict and returns the shard that
+/// should evict now: `hint` (the shard of the command's key, where memory
+/// grows) unless another shard has clearly more keys to evict (over 10%
+/// more), as last published. Shards publish their count whenever they
+/// evict and in their cron. This spreads eviction over all keys,
+/// whichever shard the clients are connected to.
+pub fn choose_shard(shard: &ShardState, hint: usize) -> usize {
+    let policy = policy_of(shard.shared.maxmemory_policy.load(Ordering::Relaxed));
+    let own = evictable(&shard.store.borrow(), policy);
+    let counts = &shard.shared.evictable_keys;
+    if let Some(c) = counts.get(shard.id) {
+        c.store(own, Ordering::Relaxed);
+    }
+    let (best, max) = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.load(Ordering::Relaxed)))
+        .max_by_key(|&(_, n)| n)
+        .unwrap_or((shard.id, own));
+    let at_hint = counts.get(hint).map_or(0, |c| c.load(Ordering::Relaxed));
+    if at_hint.saturating_mul(10) >= max.saturating_mul(9) {
+        hint
+    } else {
+        best
+    }
+}
+
 /// Evicts keys of `shard` until used memory is at or under `maxmemory`,
 /// the time budget is spent, or the shard has nothing left to evict.
 pub fn evict_local(shard: &ShardState) -> Outcome {
@@ -563,6 +602,9 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
         }
     };
     if evicted > 0 {
+        if let Some(c) = shared.evictable_keys.get(shard.id) {
+            c.store(evictable(&shard.store.borrow(), policy), Ordering::Relaxed);
+        }
         shard.stats.borrow_mut().evicted_keys += evicted;
         if !events.is_empty() {
             notify::dispatch(shard, &events);
@@ -571,28 +613,68 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
     outcome
 }
 
+async fn evict_on(shard: &Rc<ShardState>, target: usize) -> Outcome {
+    if target == shard.id {
+        return evict_local(shard);
+    }
+    let out = shard
+        .call(target, LockOp::None, Box::new(|s| Box::new(evict_local(s))))
+        .await;
+    out.and_then(|o| o.downcast::<Outcome>().ok())
+        .map_or(Outcome::Empty, |o| *o)
+}
+
 /// Makes room before a command runs (Redis' `performEvictions`): evicts on
-/// this shard, then, if it has nothing left to evict, on the others in
-/// turn. `Err` means memory stays over the limit with nothing evictable:
-/// commands flagged `denyoom` must then be refused with [`OOM_ERROR`].
-/// Returns at once when `maxmemory` is 0 or not reached.
+/// this shard, or on the one with clearly more evictable keys (see
+/// [`choose_shard`]), then, if that one has nothing left to evict, on the
+/// others in turn. `Err` means memory stays over the limit with nothing
+/// evictable: commands flagged `denyoom` must then be refused with
+/// [`OOM_ERROR`]. Returns at once when `maxmemory` is 0 or not reached.
 pub async fn make_room(shard: &Rc<ShardState>) -> Result<(), OutOfMemory> {
-    match evict_local(shard) {
-        Outcome::Under | Outcome::Running => return Ok(()),
-        Outcome::Empty => {}
+    make_room_on(shard, shard.id).await
+}
+
+/// [`make_room`] before running `spec` with `args`: eviction starts on the
+/// shard of the command's first key, where its write will add memory.
+/// `scratch` is reused for key positions.
+pub async fn make_room_for(
+    shard: &Rc<ShardState>,
+    spec: &CommandSpec,
+    args: &[Bytes],
+    scratch: &mut Vec<usize>,
+) -> Result<(), OutOfMemory> {
+    if !over_limit(shard) {
+        return Ok(());
+    }
+    spec.keys.key_indexes(args, scratch);
+    let hint = scratch
+        .first()
+        .and_then(|&i| args.get(i))
+        .map_or(shard.id, |k| shard.slot_map.shard_of_key(k));
+    make_room_on(shard, hint).await
+}
+
+async fn make_room_on(shard: &Rc<ShardState>, hint: usize) -> Result<(), OutOfMemory> {
+    if !over_limit(shard) {
+        return Ok(());
     }
     let policy = policy_of(shard.shared.maxmemory_policy.load(Ordering::Relaxed));
     if policy == MaxmemoryPolicy::NoEviction {
         return Err(OutOfMemory);
     }
-    for i in 1..shard.nshards {
+    let first = choose_shard(shard, hint);
+    match evict_on(shard, first).await {
+        Outcome::Under | Outcome::Running => return Ok(()),
+        Outcome::Empty => {}
+    }
+    for i in 0..shard.nshards {
         let target = (shard.id + i) % shard.nshards;
-        let out = shard
-            .call(target, LockOp::None, Box::new(|s| Box::new(evict_local(s))))
-            .await;
-        match out.and_then(|o| o.downcast::<Outcome>().ok()).map(|o| *o) {
-            Some(Outcome::Under) | Some(Outcome::Running) => return Ok(()),
-            _ => {}
+        if target == first {
+            continue;
+        }
+        match evict_on(shard, target).await {
+            Outcome::Under | Outcome::Running => return Ok(()),
+            Outcome::Empty => {}
         }
     }
     if over_limit(shard) {
@@ -603,18 +685,16 @@ pub async fn make_room(shard: &Rc<ShardState>) -> Result<(), OutOfMemory> {
 }
 
 /// The cron's part: refreshes the clock and, while memory is over the
-/// limit, evicts this shard's keys within the time budget.
+/// limit, evicts this shard's keys within the time budget if it is (one
+/// of) the fullest shard(s).
 pub fn cron(shard: &ShardState) {
     tick();
-    if over_limit(shard) {
+    if shard.shared.maxmemory.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    if choose_shard(shard, shard.id) == shard.id && over_limit(shard) {
         let _ = evict_local(shard);
     }
-}
-
-/// Resets per-shard state that names keys (after the keyspace was
-/// replaced wholesale).
-pub fn reset(shard: &ShardState) {
-    shard.evict.borrow_mut().pool.clear();
 }
 
 #[cfg(test)]

@@ -454,12 +454,12 @@ impl Db {
         self.remove_in(key_slot(key), key).is_some()
     }
 
-    /// Samples up to `n` keys for eviction: from a random slot group on,
-    /// `n` consecutive entries of a table from a random position, wrapping
-    /// around (table order is hash order, so neighbours are as good as
-    /// random picks), moving to the next groups while fewer were found. `volatile` samples
-    /// only keys with an expiry time. `f` gets each key, its access clock
-    /// and its expiry time.
+    /// Samples up to `n` keys for eviction: from random slot groups (a
+    /// shard owns only some), `n` consecutive entries of a table from a
+    /// random position, wrapping around (table order is hash order, so
+    /// neighbours are as good as random picks), more groups while fewer
+    /// were found. `volatile` samples only keys with an expiry time. `f`
+    /// gets each key, its access clock and its expiry time.
     pub fn sample(
         &self,
         volatile: bool,
@@ -467,47 +467,59 @@ impl Db {
         mut rand: impl FnMut() -> u64,
         mut f: impl FnMut(&Key, u32, Option<u64>),
     ) {
+        /// Random groups tried before walking from one.
+        const PROBES: usize = 64;
         let pool = if volatile { self.volatile } else { self.len };
         if pool == 0 || self.slots.is_empty() || n == 0 {
             return;
         }
         let mut found = 0;
-        let start = (rand() % GROUPS as u64) as usize;
-        for i in 0..GROUPS {
-            let Some(t) = self.slots[(start + i) % GROUPS].as_deref() else {
-                continue;
-            };
+        let mut take = |t: &SlotTable, found: &mut usize, rand: &mut dyn FnMut() -> u64| {
             if volatile {
                 let Some(m) = t.expires.0.as_deref() else {
-                    continue;
+                    return;
                 };
                 let skip = (rand() % m.len().max(1) as u64) as usize;
                 let run = m.iter().skip(skip).chain(m.iter().take(skip));
-                for (k, &at) in run.take(n - found) {
+                for (k, &at) in run.take(n - *found) {
                     let access = t.keys.get_with_access(k.as_slice()).map_or(0, |(_, a)| a);
                     f(k, access, Some(at));
-                    found += 1;
+                    *found += 1;
                 }
             } else {
                 let len = t.keys.len();
                 if len == 0 {
-                    continue;
+                    return;
                 }
                 let skip = (rand() % len as u64) as usize;
                 let with_ttl = !t.expires.is_empty();
                 let run = t.keys.entries().skip(skip);
-                for e in run.chain(t.keys.entries().take(skip)).take(n - found) {
+                for e in run.chain(t.keys.entries().take(skip)).take(n - *found) {
                     let at = if with_ttl {
                         t.expires.get(e.key.as_slice()).copied()
                     } else {
                         None
                     };
                     f(&e.key, e.access, at);
-                    found += 1;
+                    *found += 1;
                 }
             }
-            if found >= n {
-                return;
+        };
+        for _ in 0..PROBES {
+            if let Some(t) = self.slots[(rand() % GROUPS as u64) as usize].as_deref() {
+                take(t, &mut found, &mut rand);
+                if found >= n {
+                    return;
+                }
+            }
+        }
+        let start = (rand() % GROUPS as u64) as usize;
+        for i in 0..GROUPS {
+            if let Some(t) = self.slots[(start + i) % GROUPS].as_deref() {
+                take(t, &mut found, &mut rand);
+                if found >= n {
+                    return;
+                }
             }
         }
     }
