@@ -423,8 +423,7 @@ impl Evictor {
                     let i = self.next_db % n.max(1);
                     self.next_db = self.next_db.wrapping_add(1);
                     let db = &mut store.dbs[i];
-                    let mut picked = None;
-                    db.sample(volatile, 1, random_u64, |k, _, _| picked = Some(k.clone()));
+                    let picked = db.uniform_key(volatile, random_u64).cloned();
                     if let Some(k) = picked {
                         if db.evict(k.as_slice()) {
                             return Some((i, k));

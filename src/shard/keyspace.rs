@@ -524,6 +524,35 @@ impl Db {
         }
     }
 
+    /// A uniformly chosen key (among those with an expiry time if
+    /// `volatile`), for the random eviction policies: the `r`-th key
+    /// counting table by table (`r` below the number of keys, from
+    /// `rand`). Costs a walk over the slot groups and part of one table.
+    pub fn uniform_key(&self, volatile: bool, mut rand: impl FnMut() -> u64) -> Option<&Key> {
+        let pool = if volatile { self.volatile } else { self.len };
+        if pool == 0 {
+            return None;
+        }
+        let mut r = (rand() % pool as u64) as usize;
+        for t in self.slots.iter().filter_map(|t| t.as_deref()) {
+            if volatile {
+                let Some(m) = t.expires.0.as_deref() else {
+                    continue;
+                };
+                if r < m.len() {
+                    return m.keys().nth(r);
+                }
+                r -= m.len();
+            } else {
+                if r < t.keys.len() {
+                    return t.keys.keys().nth(r);
+                }
+                r -= t.keys.len();
+            }
+        }
+        None
+    }
+
     /// Removes the expiry time of `key`; returns whether it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
         let slot = key_slot(key);
