@@ -38,24 +38,37 @@ pub fn group_of(slot: usize) -> usize {
 pub fn group_end(slot: usize) -> usize {
     (group_of(slot) + 1) << GROUP_SHIFT
 }
-use crate::types::{CompactBytes, Value};
+use crate::types::Value;
 
-/// A key as stored.
-pub type Key = CompactBytes;
+/// A key as stored: its header also holds the key's access clock (as
+/// Redis' 24 `lru` bits of an object: the LRU clock of the last access, or
+/// under an LFU policy the minute of the last decrement and the
+/// logarithmic counter; see [`super::evict`]).
+pub type Key = super::key::KeyBytes;
 
-/// One key and its value, in one allocation (56 bytes, a mimalloc size
-/// class of its own).
+/// One key and its value, in one 48-byte allocation.
 #[derive(Debug)]
 pub struct Entry {
-    /// The key.
+    /// The key, with the access clock.
     pub key: Key,
     /// Its value.
     pub value: Value,
-    /// Access clock, as Redis' 24 `lru` bits of an object: the LRU clock of
-    /// the last access (seconds), or under an LFU policy the minute of the
-    /// last decrement (16 bits) and the logarithmic counter (8 bits). See
-    /// [`super::evict`].
-    pub access: u32,
+}
+
+impl Entry {
+    /// The access clock.
+    #[inline]
+    pub fn access(&self) -> u32 {
+        self.key.access()
+    }
+
+    /// Records an access.
+    #[inline]
+    fn touch(&mut self) {
+        let mut a = self.key.access();
+        evict::touch(&mut a);
+        self.key.set_access(a);
+    }
 }
 
 /// The hasher of key tables: ahash with fixed seeds, so a key hashes the
@@ -109,7 +122,7 @@ impl KeyTable {
     pub fn get_with_access(&self, key: &[u8]) -> Option<(&Value, u32)> {
         self.table
             .find(hash_key(key), |e| e.key.as_slice() == key)
-            .map(|e| (&e.value, e.access))
+            .map(|e| (&e.value, e.access()))
     }
 
     /// The value of `key`, recording the access (LRU clock / LFU counter).
@@ -118,7 +131,7 @@ impl KeyTable {
         self.table
             .find_mut(hash_key(key), |e| e.key.as_slice() == key)
             .map(|e| {
-                evict::touch(&mut e.access);
+                e.touch();
                 &e.value
             })
     }
@@ -129,7 +142,7 @@ impl KeyTable {
         self.table
             .find_mut(hash_key(key), |e| e.key.as_slice() == key)
             .map(|e| {
-                evict::touch(&mut e.access);
+                e.touch();
                 &mut e.value
             })
     }
@@ -144,14 +157,13 @@ impl KeyTable {
         let h = hash_key(key);
         if let Some(e) = self.table.find_mut(h, |e| e.key.as_slice() == key) {
             e.value = value;
-            e.access = evict::overwritten_access(e.access);
+            let a = evict::overwritten_access(e.access());
+            e.key.set_access(a);
             return false;
         }
-        let entry = Box::new(Entry {
-            key: CompactBytes::from_slice(key),
-            value,
-            access: evict::initial_access(),
-        });
+        let mut k = Key::from_slice(key);
+        k.set_access(evict::initial_access());
+        let entry = Box::new(Entry { key: k, value });
         self.table
             .insert_unique(h, entry, |e| hash_key(e.key.as_slice()));
         true
@@ -442,7 +454,7 @@ impl Db {
         if let Some(old) = t.expires.get_mut(key) {
             *old = at;
         } else {
-            t.expires.insert(CompactBytes::from_slice(key), at);
+            t.expires.insert(Key::from_slice(key), at);
             self.volatile += 1;
         }
         true
@@ -500,7 +512,7 @@ impl Db {
                     } else {
                         None
                     };
-                    f(&e.key, e.access, at);
+                    f(&e.key, e.access(), at);
                     *found += 1;
                 }
             }

@@ -6,6 +6,7 @@
 
 pub mod evict;
 pub mod expire;
+pub mod key;
 pub mod keyspace;
 pub mod slots;
 

@@ -161,7 +161,7 @@ mod tests {
     fn value_is_small() {
         // Key tables store key and value in one 48-byte allocation.
         assert_eq!(std::mem::size_of::<Value>(), 24);
-        assert_eq!(std::mem::size_of::<crate::shard::keyspace::Entry>(), 56);
+        assert_eq!(std::mem::size_of::<crate::shard::keyspace::Entry>(), 48);
         assert_eq!(std::mem::size_of::<crate::shard::keyspace::SlotTable>(), 40);
     }
 }
