@@ -82,8 +82,12 @@ pub struct ServerShared {
     /// `maxmemory-eviction-tenacity`.
     pub eviction_tenacity: AtomicU32,
     /// Keys each shard could evict under the current policy, as last
-    /// published by that shard (eviction goes to the fullest shard).
+    /// published by that shard.
     pub evictable_keys: Box<[AtomicU64]>,
+    /// Eviction score + 1 of each shard's best eviction candidate, as last
+    /// published by that shard (0: none); see
+    /// [`crate::shard::evict::choose_shard`].
+    pub eviction_best: Box<[AtomicU64]>,
 }
 
 impl ServerShared {
@@ -133,6 +137,7 @@ impl ServerShared {
             maxmemory_samples: AtomicU32::new(5),
             eviction_tenacity: AtomicU32::new(10),
             evictable_keys: (0..nshards).map(|_| AtomicU64::new(0)).collect(),
+            eviction_best: (0..nshards).map(|_| AtomicU64::new(0)).collect(),
             config: Mutex::new(config),
         };
         shared.apply_memory_config(&shared.config());

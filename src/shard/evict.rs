@@ -372,6 +372,11 @@ impl Pool {
         }
     }
 
+    /// The score of the best candidate.
+    pub fn best_score(&self) -> Option<u64> {
+        self.entries.last().map(|c| c.score)
+    }
+
     /// Takes the best candidate.
     pub fn pop_best(&mut self) -> Option<Candidate> {
         self.entries.pop()
@@ -405,6 +410,29 @@ pub struct Evictor {
 }
 
 impl Evictor {
+    /// One sampling round of a sampling policy: offers `samples` keys of
+    /// every database to the pool. Returns false when no key qualifies.
+    pub fn fill(&mut self, store: &Store, policy: MaxmemoryPolicy, samples: usize) -> bool {
+        let volatile = is_volatile(policy);
+        let mut any = false;
+        for (i, db) in store.dbs.iter().enumerate() {
+            let n = if volatile {
+                db.volatile_len()
+            } else {
+                db.len()
+            };
+            if n == 0 {
+                continue;
+            }
+            any = true;
+            let pool = &mut self.pool;
+            db.sample(volatile, samples, random_u64, |k, access, at| {
+                pool.offer(i, k, score(policy, access, at))
+            });
+        }
+        any
+    }
+
     /// Chooses the next key to evict from `store` under `policy` and
     /// removes it; returns its (database, key), or `None` when no key
     /// qualifies.
@@ -437,23 +465,7 @@ impl Evictor {
                 // database, then evict the best candidate that still exists
                 // (candidates can be stale: deleted or changed since).
                 loop {
-                    let mut any = false;
-                    for (i, db) in store.dbs.iter().enumerate() {
-                        let n = if volatile {
-                            db.volatile_len()
-                        } else {
-                            db.len()
-                        };
-                        if n == 0 {
-                            continue;
-                        }
-                        any = true;
-                        let pool = &mut self.pool;
-                        db.sample(volatile, samples, random_u64, |k, access, at| {
-                            pool.offer(i, k, score(policy, access, at))
-                        });
-                    }
-                    if !any {
+                    if !self.fill(store, policy, samples) {
                         self.pool.clear();
                         return None;
                     }
@@ -461,7 +473,19 @@ impl Evictor {
                         let Some(db) = store.dbs.get_mut(c.db) else {
                             continue;
                         };
-                        if volatile && db.expire_at(c.key.as_slice()).is_none() {
+                        let Some(access) = db.access_of(c.key.as_slice()) else {
+                            continue;
+                        };
+                        let at = db.expire_at(c.key.as_slice());
+                        if volatile && at.is_none() {
+                            continue;
+                        }
+                        // The key may have been used since it was sampled:
+                        // if it is no longer the best, it goes back with
+                        // its current score.
+                        let now = score(policy, access, at);
+                        if now < c.score && self.pool.best_score().is_some_and(|b| b > now) {
+                            self.pool.offer(c.db, &c.key, now);
                             continue;
                         }
                         if db.evict(c.key.as_slice()) {
@@ -524,30 +548,71 @@ fn evictable(store: &Store, policy: MaxmemoryPolicy) -> u64 {
     }
 }
 
-/// Publishes how many keys `shard` could evict and returns the shard that
-/// should evict now: `hint` (the shard of the command's key, where memory
-/// grows) unless another shard has clearly more keys to evict (over 10%
-/// more), as last published. Shards publish their count whenever they
-/// evict and in their cron. This spreads eviction over all keys,
-/// whichever shard the clients are connected to.
+/// Publishes what `shard` could evict (its number of evictable keys, and
+/// under a sampling policy the score of its best candidate) and returns
+/// the shard that should evict now, so that eviction approximates one
+/// policy over all keys whichever shard the clients are connected to:
+/// under the sampling policies, the shard whose best candidate is the
+/// best of all (as last published; `hint`, the shard of the command's key,
+/// on ties); under the random ones, a shard drawn with probability
+/// proportional to its number of keys.
 pub fn choose_shard(shard: &ShardState, hint: usize) -> usize {
-    let policy = policy_of(shard.shared.maxmemory_policy.load(Ordering::Relaxed));
-    let own = evictable(&shard.store.borrow(), policy);
-    let counts = &shard.shared.evictable_keys;
-    if let Some(c) = counts.get(shard.id) {
+    let shared = &shard.shared;
+    let policy = policy_of(shared.maxmemory_policy.load(Ordering::Relaxed));
+    let store = shard.store.borrow();
+    let own = evictable(&store, policy);
+    if let Some(c) = shared.evictable_keys.get(shard.id) {
         c.store(own, Ordering::Relaxed);
     }
-    let (best, max) = counts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (i, c.load(Ordering::Relaxed)))
-        .max_by_key(|&(_, n)| n)
-        .unwrap_or((shard.id, own));
-    let at_hint = counts.get(hint).map_or(0, |c| c.load(Ordering::Relaxed));
-    if at_hint.saturating_mul(10) >= max.saturating_mul(9) {
-        hint
-    } else {
-        best
+    match policy {
+        MaxmemoryPolicy::NoEviction => shard.id,
+        MaxmemoryPolicy::AllkeysRandom | MaxmemoryPolicy::VolatileRandom => {
+            let counts: Vec<u64> = shared
+                .evictable_keys
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .collect();
+            let total: u64 = counts.iter().sum();
+            if total == 0 {
+                return hint;
+            }
+            let mut r = random_u64() % total;
+            for (i, &n) in counts.iter().enumerate() {
+                if r < n {
+                    return i;
+                }
+                r -= n;
+            }
+            hint
+        }
+        _ => {
+            let mut ev = shard.evict.borrow_mut();
+            if ev.pool.is_empty() && own > 0 {
+                let samples = shared.maxmemory_samples.load(Ordering::Relaxed).max(1);
+                ev.fill(&store, policy, samples as usize);
+            }
+            publish_best(shard, ev.pool.best_score());
+            let best: Vec<u64> = shared
+                .eviction_best
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .collect();
+            let max = best.iter().copied().max().unwrap_or(0);
+            if max == 0 || best.get(hint) == Some(&max) {
+                hint
+            } else if best.get(shard.id) == Some(&max) {
+                shard.id
+            } else {
+                best.iter().position(|&b| b == max).unwrap_or(hint)
+            }
+        }
+    }
+}
+
+/// Publishes the score of `shard`'s best candidate (0: none).
+fn publish_best(shard: &ShardState, best: Option<u64>) {
+    if let Some(c) = shard.shared.eviction_best.get(shard.id) {
+        c.store(best.map_or(0, |s| s.saturating_add(1)), Ordering::Relaxed);
     }
 }
 
@@ -604,6 +669,7 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
         if let Some(c) = shared.evictable_keys.get(shard.id) {
             c.store(evictable(&shard.store.borrow(), policy), Ordering::Relaxed);
         }
+        publish_best(shard, shard.evict.borrow().pool.best_score());
         shard.stats.borrow_mut().evicted_keys += evicted;
         if !events.is_empty() {
             notify::dispatch(shard, &events);
@@ -683,13 +749,28 @@ async fn make_room_on(shard: &Rc<ShardState>, hint: usize) -> Result<(), OutOfMe
     }
 }
 
-/// The cron's part: refreshes the clock and, while memory is over the
-/// limit, evicts this shard's keys within the time budget if it is (one
-/// of) the fullest shard(s).
+/// The cron's part: refreshes the clock; with a memory limit, adds one
+/// sampling round to the candidate pool (so the published best candidate
+/// stays current) and, while memory is over the limit, evicts this
+/// shard's keys within the time budget if they are the ones to evict.
 pub fn cron(shard: &ShardState) {
     tick();
-    if shard.shared.maxmemory.load(Ordering::Relaxed) == 0 {
+    let shared = &shard.shared;
+    if shared.maxmemory.load(Ordering::Relaxed) == 0 {
         return;
+    }
+    let policy = policy_of(shared.maxmemory_policy.load(Ordering::Relaxed));
+    if policy == MaxmemoryPolicy::NoEviction {
+        return;
+    }
+    if !matches!(
+        policy,
+        MaxmemoryPolicy::AllkeysRandom | MaxmemoryPolicy::VolatileRandom
+    ) && shard.gate.borrow().is_open()
+    {
+        let samples = shared.maxmemory_samples.load(Ordering::Relaxed).max(1) as usize;
+        let store = shard.store.borrow();
+        shard.evict.borrow_mut().fill(&store, policy, samples);
     }
     if choose_shard(shard, shard.id) == shard.id && over_limit(shard) {
         let _ = evict_local(shard);

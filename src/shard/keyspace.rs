@@ -460,6 +460,14 @@ impl Db {
         true
     }
 
+    /// The access clock of `key`, without touching it (expired or not).
+    pub fn access_of(&self, key: &[u8]) -> Option<u32> {
+        self.table(key_slot(key))?
+            .keys
+            .get_with_access(key)
+            .map(|(_, a)| a)
+    }
+
     /// Removes `key` whatever its expiry time (eviction); returns whether
     /// it was there.
     pub fn evict(&mut self, key: &[u8]) -> bool {
