@@ -495,30 +495,31 @@ fn object_freq_and_idletime_match_redis() {
     for server in [&shardis, &redis] {
         let mut r = server.raw();
         let mut replies = Vec::new();
-        let mut run = |args: &[&str]| replies.push(r.cmd(args));
-        // Errors under non-LFU policies, and the missing key.
-        run(&["SET", "k", "v"]);
-        run(&["OBJECT", "FREQ", "k"]);
-        run(&["OBJECT", "FREQ", "nokey"]);
-        run(&["OBJECT", "IDLETIME", "nokey"]);
-        // Deterministic counting: factor 0 counts every access.
-        run(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
-        run(&["CONFIG", "SET", "lfu-log-factor", "0"]);
-        run(&["SET", "f", "v"]);
-        run(&["OBJECT", "FREQ", "f"]);
-        for _ in 0..7 {
-            run(&["GET", "f"]);
+        {
+            let mut run = |args: &[&str]| replies.push(r.cmd(args));
+            // Errors under non-LFU policies, and the missing key.
+            run(&["SET", "k", "v"]);
+            run(&["OBJECT", "FREQ", "k"]);
+            run(&["OBJECT", "FREQ", "nokey"]);
+            run(&["OBJECT", "IDLETIME", "nokey"]);
+            // Deterministic counting: factor 0 counts every access.
+            run(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
+            run(&["CONFIG", "SET", "lfu-log-factor", "0"]);
+            run(&["SET", "f", "v"]);
+            run(&["OBJECT", "FREQ", "f"]);
+            for _ in 0..7 {
+                run(&["GET", "f"]);
+            }
+            run(&["OBJECT", "FREQ", "f"]);
+            // OBJECT itself is not an access; overwriting keeps the counter.
+            run(&["OBJECT", "FREQ", "f"]);
+            run(&["SET", "f", "w"]);
+            run(&["OBJECT", "FREQ", "f"]);
+            run(&["OBJECT", "IDLETIME", "f"]);
+            run(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"]);
+            run(&["OBJECT", "FREQ", "f"]);
+            run(&["SET", "idle", "v"]);
         }
-        run(&["OBJECT", "FREQ", "f"]);
-        // OBJECT itself is not an access; overwriting keeps the counter.
-        run(&["OBJECT", "FREQ", "f"]);
-        run(&["SET", "f", "w"]);
-        run(&["OBJECT", "FREQ", "f"]);
-        run(&["OBJECT", "IDLETIME", "f"]);
-        run(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"]);
-        run(&["OBJECT", "FREQ", "f"]);
-        run(&["SET", "idle", "v"]);
-        drop(run);
         out.push(replies);
     }
     assert_eq!(

@@ -190,11 +190,7 @@ pub fn lfu_elapsed(now: u32, ldt: u32) -> u32 {
 pub fn lfu_decayed(access: u32, now: u32, decay_time: u32) -> u8 {
     let ldt = access >> 8;
     let counter = (access & 255) as u8;
-    let periods = if decay_time > 0 {
-        lfu_elapsed(now, ldt) / decay_time
-    } else {
-        0
-    };
+    let periods = lfu_elapsed(now, ldt).checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(periods.min(255) as u8)
 }
 
@@ -656,7 +652,7 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
                     key: bytes::Bytes::copy_from_slice(key.as_slice()),
                 });
             }
-            if evicted % 16 == 0 && budget.is_some_and(|b| start.elapsed() > b) {
+            if evicted.is_multiple_of(16) && budget.is_some_and(|b| start.elapsed() > b) {
                 break if crate::alloc::used_memory() <= limit {
                     Outcome::Under
                 } else {
