@@ -516,6 +516,17 @@ fn object_freq_and_idletime_match_redis() {
             run(&["SET", "f", "w"]);
             run(&["OBJECT", "FREQ", "f"]);
             run(&["OBJECT", "IDLETIME", "f"]);
+            // With a limit and an LRU/LFU policy, small integers are not
+            // shared objects.
+            run(&["SET", "n", "5"]);
+            run(&["OBJECT", "REFCOUNT", "n"]);
+            run(&["CONFIG", "SET", "maxmemory", "1gb"]);
+            run(&["SET", "m", "5"]);
+            run(&["OBJECT", "REFCOUNT", "m"]);
+            run(&["INCR", "m"]);
+            run(&["OBJECT", "REFCOUNT", "m"]);
+            run(&["OBJECT", "FREQ", "m"]);
+            run(&["CONFIG", "SET", "maxmemory", "0"]);
             run(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"]);
             run(&["OBJECT", "FREQ", "f"]);
             run(&["SET", "idle", "v"]);

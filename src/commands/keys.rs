@@ -756,7 +756,10 @@ fn object(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 "idletime" if lfu => w.error(LFU_NO_IDLETIME),
                 "idletime" => w.int(crate::shard::evict::idle_seconds(access) as i64),
                 _ => match v {
-                    crate::types::Value::Int(i) if (0..SHARED_INTEGERS).contains(i) => {
+                    crate::types::Value::Int(i)
+                        if (0..SHARED_INTEGERS).contains(i)
+                            && !crate::shard::evict::unshared_integers() =>
+                    {
                         w.int(SHARED_REFCOUNT)
                     }
                     _ => w.int(1),

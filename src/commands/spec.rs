@@ -146,6 +146,7 @@ impl<'a> ExecCtx<'a> {
     /// `events_on` says whether keyspace events are collected
     /// ([`crate::notify::wanted`]).
     pub fn new(store: &'a mut Store, db: usize, now: u64, events_on: bool) -> Self {
+        crate::shard::evict::begin_command();
         ExecCtx {
             store,
             db,

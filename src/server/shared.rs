@@ -159,6 +159,7 @@ impl ServerShared {
         );
         crate::shard::evict::set_access_tracking(
             crate::shard::evict::is_lfu(policy),
+            c.maxmemory() > 0 && crate::shard::evict::tracks_access(policy),
             int("lfu-log-factor", 10).clamp(0, u32::MAX as i64) as u32,
             int("lfu-decay-time", 1).clamp(0, u32::MAX as i64) as u32,
         );

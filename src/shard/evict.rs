@@ -50,6 +50,7 @@ pub const LFU_INIT_VAL: u8 = 5;
 pub const POOL_SIZE: usize = 16;
 
 static LFU_MODE: AtomicBool = AtomicBool::new(false);
+static UNSHARED_INTEGERS: AtomicBool = AtomicBool::new(false);
 static LFU_LOG_FACTOR: AtomicU32 = AtomicU32::new(10);
 static LFU_DECAY_TIME: AtomicU32 = AtomicU32::new(1);
 static CLOCK_SECS: AtomicU64 = AtomicU64::new(0);
@@ -106,12 +107,35 @@ pub fn is_volatile(p: MaxmemoryPolicy) -> bool {
     )
 }
 
+/// Whether `p` evicts by access (LRU or LFU): with a memory limit, Redis
+/// then gives every integer value an object of its own (no shared
+/// integers), so each has its own access data.
+pub fn tracks_access(p: MaxmemoryPolicy) -> bool {
+    matches!(
+        p,
+        MaxmemoryPolicy::VolatileLru
+            | MaxmemoryPolicy::AllkeysLru
+            | MaxmemoryPolicy::VolatileLfu
+            | MaxmemoryPolicy::AllkeysLfu
+    )
+}
+
 /// Sets how lookups maintain the access clock (from the configuration:
-/// whether the policy is an LFU one, `lfu-log-factor`, `lfu-decay-time`).
-pub fn set_access_tracking(lfu: bool, log_factor: u32, decay_time: u32) {
+/// whether the policy is an LFU one, whether small integers stop being
+/// shared objects (see [`tracks_access`]), `lfu-log-factor`,
+/// `lfu-decay-time`).
+pub fn set_access_tracking(lfu: bool, unshared_integers: bool, log_factor: u32, decay_time: u32) {
     LFU_MODE.store(lfu, Ordering::Relaxed);
+    UNSHARED_INTEGERS.store(unshared_integers, Ordering::Relaxed);
     LFU_LOG_FACTOR.store(log_factor, Ordering::Relaxed);
     LFU_DECAY_TIME.store(decay_time, Ordering::Relaxed);
+}
+
+/// Whether small integer values are objects of their own in Redis now
+/// (`maxmemory` set with an LRU or LFU policy): OBJECT REFCOUNT then
+/// answers 1 for them.
+pub fn unshared_integers() -> bool {
+    UNSHARED_INTEGERS.load(Ordering::Relaxed)
 }
 
 /// Whether access clocks hold LFU data now.
@@ -263,11 +287,28 @@ pub fn idle_seconds(access: u32) -> u64 {
 }
 
 // ---------------------------------------------------------------------------
-// Randomness (per thread: every shard is one thread)
+// Per-thread state: randomness, the last touched entry (every shard is
+// one thread)
 // ---------------------------------------------------------------------------
 
 thread_local! {
     static RNG: Cell<u64> = const { Cell::new(0) };
+    /// The entry the running command touched last (its address).
+    static LAST_TOUCHED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the start of a command on this thread (see [`first_touch`]).
+#[inline]
+pub fn begin_command() {
+    LAST_TOUCHED.with(|c| c.set(0));
+}
+
+/// Whether the entry at `addr` is not the one the running command touched
+/// last, recording it: handlers often look a key up twice (read, then
+/// write back), where Redis looks it up once and counts one access.
+#[inline]
+pub fn first_touch(addr: usize) -> bool {
+    LAST_TOUCHED.with(|c| c.replace(addr) != addr)
 }
 
 /// A pseudo-random 64-bit number (xorshift64*, seeded per thread).

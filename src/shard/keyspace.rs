@@ -62,9 +62,13 @@ impl Entry {
         self.key.access()
     }
 
-    /// Records an access.
+    /// Records an access (once per command: a handler that looks a key
+    /// up twice counts one access, as Redis' single lookup does).
     #[inline]
     fn touch(&mut self) {
+        if !evict::first_touch(self as *const Entry as usize) {
+            return;
+        }
         let mut a = self.key.access();
         evict::touch(&mut a);
         self.key.set_access(a);
