@@ -419,8 +419,8 @@ impl Pool {
         self.entries.pop()
     }
 
-    /// Forgets every candidate (after FLUSHALL-like changes or a policy
-    /// change nothing breaks: a candidate that is gone is skipped).
+    /// Forgets every candidate. (Nothing requires it: a candidate whose key
+    /// is gone is skipped, one whose key was used since is re-scored.)
     pub fn clear(&mut self) {
         self.entries.clear();
     }
