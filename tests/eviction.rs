@@ -560,3 +560,38 @@ fn object_freq_and_idletime_match_redis() {
     let keys: HashSet<_> = idle.iter().map(|(_, _, c)| c.clone()).collect();
     assert_eq!(keys.len(), 1);
 }
+
+/// The OOM error, and what is still allowed, against redis-server with a
+/// limit nothing fits in.
+#[test]
+fn oom_replies_match_redis() {
+    if !common::redis_available() {
+        eprintln!("no redis-server: skipped");
+        return;
+    }
+    let args = ["--maxmemory", "1", "--maxmemory-policy", "noeviction"];
+    let shardis = start_shardis(&[&["--threads", "2"][..], &args[..]].concat());
+    let redis = start_redis(&args);
+    let mut out = Vec::new();
+    for server in [&shardis, &redis] {
+        let mut r = server.raw();
+        let mut replies = Vec::new();
+        for cmd in [
+            &["SET", "a", "b"][..],
+            &["GET", "a"],
+            &["INCR", "n"],
+            &["DEL", "a"],
+            &["EXISTS", "a"],
+            &["RPUSH", "l", "x"],
+            &["HSET", "h", "f", "v"],
+            &["EXPIRE", "a", "10"],
+            &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+            &["SET", "a", "b"],
+        ] {
+            replies.push(common::escape(&r.cmd(cmd)));
+        }
+        out.push(replies);
+    }
+    assert_eq!(out[0], out[1]);
+    assert_eq!(out[0][0], common::escape(OOM));
+}
