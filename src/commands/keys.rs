@@ -44,6 +44,7 @@ const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 /// OBJECT FREQ without an LFU eviction policy.
 const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+/// OBJECT IDLETIME under an LFU eviction policy.
 const LFU_NO_IDLETIME: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 /// Redis' reference count of shared integer objects (`OBJ_SHARED_REFCOUNT`).

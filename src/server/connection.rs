@@ -373,7 +373,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         feed_monitors(ctx, args).await;
     }
     if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
-        && crate::shard::evict::make_room_for(&ctx.shard.clone(), spec, args, &mut ctx.key_idx)
+        && crate::shard::evict::make_room_for(&ctx.shard, spec, args, &mut ctx.key_idx)
             .await
             .is_err()
         && spec.has(flags::DENYOOM)
