@@ -732,6 +732,8 @@ async fn evict_on(shard: &Rc<ShardState>, target: usize) -> Outcome {
 /// others in turn. `Err` means memory stays over the limit with nothing
 /// evictable: commands flagged `denyoom` must then be refused with
 /// [`OOM_ERROR`]. Returns at once when `maxmemory` is 0 or not reached.
+/// Call it before taking any shard's lock: it may run a job on another
+/// shard, which waits for that shard's lock to be free.
 pub async fn make_room(shard: &Rc<ShardState>) -> Result<(), OutOfMemory> {
     make_room_on(shard, shard.id).await
 }
