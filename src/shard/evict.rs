@@ -409,6 +409,19 @@ impl Pool {
         }
     }
 
+    /// Recomputes every candidate's score with `current` (`None`: the key
+    /// is gone), keeping the order.
+    pub fn rescore(&mut self, mut current: impl FnMut(&Candidate) -> Option<u64>) {
+        self.entries.retain_mut(|c| match current(c) {
+            Some(s) => {
+                c.score = s;
+                true
+            }
+            None => false,
+        });
+        self.entries.sort_by_key(|c| c.score);
+    }
+
     /// The score of the best candidate.
     pub fn best_score(&self) -> Option<u64> {
         self.entries.last().map(|c| c.score)
@@ -628,7 +641,7 @@ pub fn choose_shard(shard: &ShardState, hint: usize) -> usize {
                 let samples = shared.maxmemory_samples.load(Ordering::Relaxed).max(1);
                 ev.fill(&store, policy, samples as usize);
             }
-            publish_best(shard, ev.pool.best_score());
+            publish_best(shard, policy, ev.pool.best_score());
             let best: Vec<u64> = shared
                 .eviction_best
                 .iter()
@@ -646,10 +659,25 @@ pub fn choose_shard(shard: &ShardState, hint: usize) -> usize {
     }
 }
 
-/// Publishes the score of `shard`'s best candidate (0: none).
-fn publish_best(shard: &ShardState, best: Option<u64>) {
+/// Publishes the score of `shard`'s best candidate (0: none). Under the
+/// LRU policies an idle time grows while it waits to be compared, so what
+/// is published is the idle time minus the clock at publication: shards
+/// that published at different times compare as if all had published now.
+fn publish_best(shard: &ShardState, policy: MaxmemoryPolicy, best: Option<u64>) {
+    let value = best.map_or(0, |s| {
+        let s = if matches!(
+            policy,
+            MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru
+        ) {
+            s.saturating_add(1 << 62)
+                .saturating_sub(clock_secs().saturating_mul(LRU_CLOCK_RESOLUTION))
+        } else {
+            s
+        };
+        s.saturating_add(1)
+    });
     if let Some(c) = shard.shared.eviction_best.get(shard.id) {
-        c.store(best.map_or(0, |s| s.saturating_add(1)), Ordering::Relaxed);
+        c.store(value, Ordering::Relaxed);
     }
 }
 
@@ -706,7 +734,7 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
         if let Some(c) = shared.evictable_keys.get(shard.id) {
             c.store(evictable(&shard.store.borrow(), policy), Ordering::Relaxed);
         }
-        publish_best(shard, shard.evict.borrow().pool.best_score());
+        publish_best(shard, policy, shard.evict.borrow().pool.best_score());
         shard.stats.borrow_mut().evicted_keys += evicted;
         if !events.is_empty() {
             notify::dispatch(shard, &events);
@@ -809,7 +837,19 @@ pub fn cron(shard: &ShardState) {
     {
         let samples = shared.maxmemory_samples.load(Ordering::Relaxed).max(1) as usize;
         let store = shard.store.borrow();
-        shard.evict.borrow_mut().fill(&store, policy, samples);
+        let mut ev = shard.evict.borrow_mut();
+        // Keys used or deleted since they were sampled: the published best
+        // candidate must be current.
+        ev.pool.rescore(|c| {
+            let db = store.dbs.get(c.db)?;
+            let access = db.access_of(c.key.as_slice())?;
+            let at = db.expire_at(c.key.as_slice());
+            if is_volatile(policy) && at.is_none() {
+                return None;
+            }
+            Some(score(policy, access, at))
+        });
+        ev.fill(&store, policy, samples);
     }
     if choose_shard(shard, shard.id) == shard.id && over_limit(shard) {
         let _ = evict_local(shard);
