@@ -124,8 +124,13 @@ unsafe impl GlobalAlloc for CountingMiMalloc {
 }
 
 /// Bytes currently allocated by the process through the global allocator.
+/// Only the counters handed out so far are read (slot 0 always: it is the
+/// fallback of threads whose slot is gone), so the cost follows the number
+/// of threads rather than [`SLOTS`] (the memory limit reads it before
+/// every command).
 pub fn used_memory() -> u64 {
-    COUNTERS
+    let used = NEXT_SLOT.load(Ordering::Relaxed).clamp(1, SLOTS);
+    COUNTERS[..used]
         .iter()
         .map(|c| c.0.load(Ordering::Relaxed))
         .sum::<i64>()

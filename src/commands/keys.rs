@@ -45,6 +45,9 @@ const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 /// OBJECT FREQ without an LFU eviction policy.
 const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+/// OBJECT IDLETIME under an LFU eviction policy.
+const LFU_NO_IDLETIME: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
 /// Redis' reference count of shared integer objects (`OBJ_SHARED_REFCOUNT`).
 const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 
@@ -754,22 +757,22 @@ fn object(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 return w.error(&error::wrong_arity(&format!("object|{sub}")));
             }
             let now = ctx.now;
-            let Some(v) = ctx.db().get(&a[2], now) else {
+            // OBJECT does not count as an access (Redis' LOOKUP_NOTOUCH).
+            let Some((v, access)) = ctx.db().get_notouch(&a[2], now) else {
                 return w.null();
             };
+            let lfu = crate::shard::evict::lfu_enabled();
             match sub.as_str() {
                 "encoding" => w.bulk(v.encoding().as_bytes()),
-                // There is no eviction, hence no LFU policy: Redis' answer
-                // for every policy but the LFU ones. (Should maxmemory-policy
-                // arrive, LFU policies must answer a counter here and make
-                // IDLETIME answer "An LFU maxmemory policy is selected...".)
-                "freq" => w.error(NO_LFU),
-                // No last-access time is kept (it would cost every read a
-                // write and every value a field), so every key looks just
-                // touched.
-                "idletime" => w.int(0),
+                "freq" if !lfu => w.error(NO_LFU),
+                "freq" => w.int(crate::shard::evict::frequency(access) as i64),
+                "idletime" if lfu => w.error(LFU_NO_IDLETIME),
+                "idletime" => w.int(crate::shard::evict::idle_seconds(access) as i64),
                 _ => match v {
-                    crate::types::Value::Int(i) if (0..SHARED_INTEGERS).contains(i) => {
+                    crate::types::Value::Int(i)
+                        if (0..SHARED_INTEGERS).contains(i)
+                            && !crate::shard::evict::unshared_integers() =>
+                    {
                         w.int(SHARED_REFCOUNT)
                     }
                     _ => w.int(1),

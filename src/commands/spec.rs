@@ -154,6 +154,7 @@ impl<'a> ExecCtx<'a> {
     /// `new` events are wanted) so they become events too. Call
     /// [`ExecCtx::finish`] when the command is done.
     pub fn with_events(store: &'a mut Store, db: usize, now: u64, events: Events) -> Self {
+        crate::shard::evict::begin_command();
         store.set_key_log(events.key_log_flags());
         ExecCtx {
             store,

@@ -27,6 +27,8 @@ pub struct ShardSnapshot {
     pub net_output: u64,
     /// Keys expired.
     pub expired: u64,
+    /// Keys evicted.
+    pub evicted: u64,
     /// Error replies by code.
     pub errors: Vec<(String, u64)>,
     /// Per-command stats.
@@ -54,6 +56,7 @@ impl ShardSnapshot {
             net_input: stats.net_input,
             net_output: stats.net_output,
             expired: store.dbs.iter().map(|d| d.expired).sum(),
+            evicted: stats.evicted_keys,
             errors: stats.errors.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             cmdstats: stats
                 .commands_by_index
@@ -83,6 +86,7 @@ impl ShardSnapshot {
         self.net_input += o.net_input;
         self.net_output += o.net_output;
         self.expired += o.expired;
+        self.evicted += o.evicted;
         self.clients += o.clients;
         for (k, v) in o.errors {
             match self.errors.iter_mut().find(|(n, _)| *n == k) {
@@ -413,7 +417,7 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ("expired_stale_perc", "0.00".into()),
                 ("expired_time_cap_reached_count", "0".into()),
                 ("expire_cycle_cpu_milliseconds", "0".into()),
-                ("evicted_keys", "0".into()),
+                ("evicted_keys", snap.evicted.to_string()),
                 ("evicted_clients", "0".into()),
                 ("total_eviction_exceeded_time", "0".into()),
                 ("current_eviction_exceeded_time", "0".into()),

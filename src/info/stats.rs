@@ -57,6 +57,8 @@ pub struct ShardStats {
     pub slowlog: std::collections::VecDeque<SlowlogEntry>,
     /// Active expiry cycles run.
     pub expire_cycles: u64,
+    /// Keys evicted because of `maxmemory` (INFO evicted_keys).
+    pub evicted_keys: u64,
 }
 
 impl ShardStats {

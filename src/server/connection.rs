@@ -528,6 +528,25 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     if let Some(s) = &ctx.subs {
         s.push.take_into(&mut ctx.out);
     }
+    if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
+        && out_of_memory(ctx, spec, args).await
+    {
+        if spec.name == "exec" && ctx.multi.is_some() {
+            // Redis aborts the whole transaction.
+            crate::transaction::discard_state(ctx);
+            let text = format!(
+                "EXECABORT Transaction discarded because of: {}",
+                crate::shard::evict::OOM_ERROR
+            );
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+        } else {
+            ctx.error(crate::shard::evict::OOM_ERROR);
+            count_rejected(ctx, index, crate::shard::evict::OOM_ERROR);
+            crate::transaction::flag(ctx);
+        }
+        return;
+    }
     if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
         crate::transaction::queue(ctx, index, spec, args);
         return;
@@ -540,6 +559,26 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     after_command(ctx, index, spec, args, mark, micros);
     if let Some(s) = &ctx.subs {
         s.push.set_proto(ctx.proto);
+    }
+}
+
+/// Makes room under `maxmemory` before `spec` runs (evicting keys as the
+/// policy says) and tells whether the command must be refused with the OOM
+/// error, as Redis' `processCommand` decides: a command that may grow
+/// memory (DENYOOM); inside MULTI any command but EXEC, DISCARD, QUIT and
+/// RESET (queueing itself takes memory); EXEC when a queued command may
+/// grow memory.
+async fn out_of_memory(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[Bytes]) -> bool {
+    let full = crate::shard::evict::make_room_for(&ctx.shard, spec, args, &mut ctx.key_idx)
+        .await
+        .is_err();
+    if !full {
+        return false;
+    }
+    match &ctx.multi {
+        Some(m) if spec.name == "exec" => m.cmds.iter().any(|q| q.spec.has(flags::DENYOOM)),
+        Some(_) => !matches!(spec.name, "discard" | "quit" | "reset"),
+        None => spec.has(flags::DENYOOM),
     }
 }
 

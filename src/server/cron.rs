@@ -29,6 +29,7 @@ pub async fn run(shard: Rc<ShardState>) {
         if shard.shared.active_expire.load(Ordering::Relaxed) && shard.gate.borrow().is_open() {
             expire_state.cycle(&shard, 1000 / hz);
         }
+        crate::shard::evict::cron(&shard);
         if last_second.elapsed() >= Duration::from_secs(1) {
             last_second = Instant::now();
             close_idle_clients(&shard);

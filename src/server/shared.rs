@@ -79,6 +79,21 @@ pub struct ServerShared {
     /// `client-output-buffer-limit` (normal, replica, pubsub): hard, soft,
     /// soft seconds.
     pub obuf_limits: [[AtomicU64; 3]; 3],
+    /// `maxmemory` in bytes (0: no limit).
+    pub maxmemory: AtomicU64,
+    /// `maxmemory-policy` (see [`crate::shard::evict::policy_code`]).
+    pub maxmemory_policy: AtomicU32,
+    /// `maxmemory-samples`.
+    pub maxmemory_samples: AtomicU32,
+    /// `maxmemory-eviction-tenacity`.
+    pub eviction_tenacity: AtomicU32,
+    /// Keys each shard could evict under the current policy, as last
+    /// published by that shard.
+    pub evictable_keys: Box<[AtomicU64]>,
+    /// Eviction score + 1 of each shard's best eviction candidate, as last
+    /// published by that shard (0: none); see
+    /// [`crate::shard::evict::choose_shard`].
+    pub eviction_best: Box<[AtomicU64]>,
 }
 
 impl ServerShared {
@@ -125,9 +140,16 @@ impl ServerShared {
             watched_keys: AtomicUsize::new(0),
             pubsub_names: Default::default(),
             obuf_limits: Default::default(),
+            maxmemory: AtomicU64::new(0),
+            maxmemory_policy: AtomicU32::new(0),
+            maxmemory_samples: AtomicU32::new(5),
+            eviction_tenacity: AtomicU32::new(10),
+            evictable_keys: (0..nshards).map(|_| AtomicU64::new(0)).collect(),
+            eviction_best: (0..nshards).map(|_| AtomicU64::new(0)).collect(),
             config: Mutex::new(config),
         };
         shared.store_output_limits(&shared.config());
+        shared.apply_memory_config(&shared.config());
         shared
     }
 
@@ -151,6 +173,27 @@ impl ServerShared {
             },
             None => crate::pubsub::OutputLimit::default(),
         }
+    }
+
+    /// Copies the memory limit and eviction settings into atomics.
+    fn apply_memory_config(&self, c: &Config) {
+        let policy = c.maxmemory_policy();
+        let int = |name: &str, default: i64| c.get_i64(name).unwrap_or(default);
+        self.maxmemory.store(c.maxmemory(), Ordering::Relaxed);
+        self.maxmemory_policy
+            .store(crate::shard::evict::policy_code(policy), Ordering::Relaxed);
+        self.maxmemory_samples
+            .store(c.maxmemory_samples(), Ordering::Relaxed);
+        self.eviction_tenacity.store(
+            int("maxmemory-eviction-tenacity", 10).clamp(0, 100) as u32,
+            Ordering::Relaxed,
+        );
+        crate::shard::evict::set_access_tracking(
+            crate::shard::evict::is_lfu(policy),
+            c.maxmemory() > 0 && crate::shard::evict::tracks_access(policy),
+            int("lfu-log-factor", 10).clamp(0, u32::MAX as i64) as u32,
+            int("lfu-decay-time", 1).clamp(0, u32::MAX as i64) as u32,
+        );
     }
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
@@ -177,6 +220,7 @@ impl ServerShared {
         self.notify_flags
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
         self.store_output_limits(c);
+        self.apply_memory_config(c);
     }
 
     /// Seconds since start.

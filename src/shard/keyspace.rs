@@ -16,6 +16,7 @@
 use bytes::Bytes;
 use hashbrown::{HashMap, HashTable};
 
+use super::evict;
 use super::slots::{key_slot, SLOTS};
 
 /// Slots per key table: 2^6 = 64, so a database has at most 256 tables.
@@ -38,18 +39,41 @@ pub fn group_of(slot: usize) -> usize {
 pub fn group_end(slot: usize) -> usize {
     (group_of(slot) + 1) << GROUP_SHIFT
 }
-use crate::types::{CompactBytes, Value};
+use crate::types::Value;
 
-/// A key as stored.
-pub type Key = CompactBytes;
+/// A key as stored: its header also holds the key's access clock (as
+/// Redis' 24 `lru` bits of an object: the LRU clock of the last access, or
+/// under an LFU policy the minute of the last decrement and the
+/// logarithmic counter; see [`super::evict`]).
+pub type Key = super::key::KeyBytes;
 
-/// One key and its value, in one allocation.
+/// One key and its value, in one 48-byte allocation.
 #[derive(Debug)]
 pub struct Entry {
-    /// The key.
+    /// The key, with the access clock.
     pub key: Key,
     /// Its value.
     pub value: Value,
+}
+
+impl Entry {
+    /// The access clock.
+    #[inline]
+    pub fn access(&self) -> u32 {
+        self.key.access()
+    }
+
+    /// Records an access (once per command: a handler that looks a key
+    /// up twice counts one access, as Redis' single lookup does).
+    #[inline]
+    fn touch(&mut self) {
+        if !evict::first_touch(self as *const Entry as usize) {
+            return;
+        }
+        let mut a = self.key.access();
+        evict::touch(&mut a);
+        self.key.set_access(a);
+    }
 }
 
 /// The hasher of key tables: ahash with fixed seeds, so a key hashes the
@@ -98,12 +122,34 @@ impl KeyTable {
             .map(|e| &e.value)
     }
 
-    /// The value of `key`, for modification.
+    /// The value of `key` and its access clock, without touching it.
+    #[inline]
+    pub fn get_with_access(&self, key: &[u8]) -> Option<(&Value, u32)> {
+        self.table
+            .find(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| (&e.value, e.access()))
+    }
+
+    /// The value of `key`, recording the access (LRU clock / LFU counter).
+    #[inline]
+    pub fn get_touch(&mut self, key: &[u8]) -> Option<&Value> {
+        self.table
+            .find_mut(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| {
+                e.touch();
+                &e.value
+            })
+    }
+
+    /// The value of `key`, for modification (records the access).
     #[inline]
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.table
             .find_mut(hash_key(key), |e| e.key.as_slice() == key)
-            .map(|e| &mut e.value)
+            .map(|e| {
+                e.touch();
+                &mut e.value
+            })
     }
 
     /// Whether `key` is present.
@@ -116,12 +162,13 @@ impl KeyTable {
         let h = hash_key(key);
         if let Some(e) = self.table.find_mut(h, |e| e.key.as_slice() == key) {
             e.value = value;
+            let a = evict::overwritten_access(e.access());
+            e.key.set_access(a);
             return false;
         }
-        let entry = Box::new(Entry {
-            key: CompactBytes::from_slice(key),
-            value,
-        });
+        let mut k = Key::from_slice(key);
+        k.set_access(evict::initial_access());
+        let entry = Box::new(Entry { key: k, value });
         self.table
             .insert_unique(h, entry, |e| hash_key(e.key.as_slice()));
         true
@@ -146,6 +193,11 @@ impl KeyTable {
     /// Every key.
     pub fn keys(&self) -> impl Iterator<Item = &Key> {
         self.table.iter().map(|e| &e.key)
+    }
+
+    /// Every entry (key, value and access clock), in table order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.table.iter().map(|e| &**e)
     }
 }
 
@@ -309,9 +361,28 @@ impl Db {
         self.expire_if_needed(slot, key, now);
         let found = self
             .slots
+            .get_mut(group_of(slot as usize))
+            .and_then(|t| t.as_deref_mut())
+            .and_then(|t| t.keys.get_touch(key));
+        if found.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        found
+    }
+
+    /// The value of `key` and its access clock, expiring it first when due,
+    /// without recording an access (Redis' `LOOKUP_NOTOUCH`, as OBJECT
+    /// looks keys up). Counts a hit or a miss like [`Db::get`].
+    pub fn get_notouch(&mut self, key: &[u8], now: u64) -> Option<(&Value, u32)> {
+        let slot = key_slot(key);
+        self.expire_if_needed(slot, key, now);
+        let found = self
+            .slots
             .get(group_of(slot as usize))
             .and_then(|t| t.as_deref())
-            .and_then(|t| t.keys.get(key));
+            .and_then(|t| t.keys.get_with_access(key));
         if found.is_some() {
             self.hits += 1;
         } else {
@@ -414,10 +485,123 @@ impl Db {
         if let Some(old) = t.expires.get_mut(key) {
             *old = at;
         } else {
-            t.expires.insert(CompactBytes::from_slice(key), at);
+            t.expires.insert(Key::from_slice(key), at);
             self.volatile += 1;
         }
         true
+    }
+
+    /// The access clock of `key`, without touching it (expired or not).
+    pub fn access_of(&self, key: &[u8]) -> Option<u32> {
+        self.table(key_slot(key))?
+            .keys
+            .get_with_access(key)
+            .map(|(_, a)| a)
+    }
+
+    /// Removes `key` whatever its expiry time (eviction); returns whether
+    /// it was there.
+    pub fn evict(&mut self, key: &[u8]) -> bool {
+        self.remove_in(key_slot(key), key).is_some()
+    }
+
+    /// Samples up to `n` keys for eviction: from random slot groups (a
+    /// shard owns only some), `n` consecutive entries of a table from a
+    /// random position, wrapping around (table order is hash order, so
+    /// neighbours are as good as random picks), more groups while fewer
+    /// were found. `volatile` samples only keys with an expiry time. `f`
+    /// gets each key, its access clock and its expiry time.
+    pub fn sample(
+        &self,
+        volatile: bool,
+        n: usize,
+        mut rand: impl FnMut() -> u64,
+        mut f: impl FnMut(&Key, u32, Option<u64>),
+    ) {
+        /// Random groups tried before walking from one.
+        const PROBES: usize = 64;
+        let pool = if volatile { self.volatile } else { self.len };
+        if pool == 0 || self.slots.is_empty() || n == 0 {
+            return;
+        }
+        let mut found = 0;
+        let mut take = |t: &SlotTable, found: &mut usize, rand: &mut dyn FnMut() -> u64| {
+            if volatile {
+                let Some(m) = t.expires.0.as_deref() else {
+                    return;
+                };
+                let skip = (rand() % m.len().max(1) as u64) as usize;
+                let run = m.iter().skip(skip).chain(m.iter().take(skip));
+                for (k, &at) in run.take(n - *found) {
+                    let access = t.keys.get_with_access(k.as_slice()).map_or(0, |(_, a)| a);
+                    f(k, access, Some(at));
+                    *found += 1;
+                }
+            } else {
+                let len = t.keys.len();
+                if len == 0 {
+                    return;
+                }
+                let skip = (rand() % len as u64) as usize;
+                let with_ttl = !t.expires.is_empty();
+                let run = t.keys.entries().skip(skip);
+                for e in run.chain(t.keys.entries().take(skip)).take(n - *found) {
+                    let at = if with_ttl {
+                        t.expires.get(e.key.as_slice()).copied()
+                    } else {
+                        None
+                    };
+                    f(&e.key, e.access(), at);
+                    *found += 1;
+                }
+            }
+        };
+        for _ in 0..PROBES {
+            if let Some(t) = self.slots[(rand() % GROUPS as u64) as usize].as_deref() {
+                take(t, &mut found, &mut rand);
+                if found >= n {
+                    return;
+                }
+            }
+        }
+        let start = (rand() % GROUPS as u64) as usize;
+        for i in 0..GROUPS {
+            if let Some(t) = self.slots[(start + i) % GROUPS].as_deref() {
+                take(t, &mut found, &mut rand);
+                if found >= n {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A uniformly chosen key (among those with an expiry time if
+    /// `volatile`), for the random eviction policies: the `r`-th key
+    /// counting table by table (`r` below the number of keys, from
+    /// `rand`). Costs a walk over the slot groups and part of one table.
+    pub fn uniform_key(&self, volatile: bool, mut rand: impl FnMut() -> u64) -> Option<&Key> {
+        let pool = if volatile { self.volatile } else { self.len };
+        if pool == 0 {
+            return None;
+        }
+        let mut r = (rand() % pool as u64) as usize;
+        for t in self.slots.iter().filter_map(|t| t.as_deref()) {
+            if volatile {
+                let Some(m) = t.expires.0.as_deref() else {
+                    continue;
+                };
+                if r < m.len() {
+                    return m.keys().nth(r);
+                }
+                r -= m.len();
+            } else {
+                if r < t.keys.len() {
+                    return t.keys.keys().nth(r);
+                }
+                r -= t.keys.len();
+            }
+        }
+        None
     }
 
     /// Removes the expiry time of `key`; returns whether it had one.

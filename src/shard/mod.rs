@@ -4,7 +4,9 @@
 //! executor and is never sent to another thread; other cores reach it only
 //! through jobs sent over the mesh.
 
+pub mod evict;
 pub mod expire;
+pub mod key;
 pub mod keyspace;
 pub mod slots;
 
@@ -54,6 +56,8 @@ pub struct ShardState {
     /// Pub/Sub subscriptions of this shard's clients, and the view of all
     /// shards' subscriptions.
     pub pubsub: RefCell<crate::pubsub::Registry>,
+    /// Eviction candidates and state (`maxmemory`).
+    pub evict: RefCell<evict::Evictor>,
     next_txid: Cell<u64>,
 }
 
@@ -88,6 +92,7 @@ impl ShardState {
             pubsub: RefCell::new(crate::pubsub::Registry::new(id, nshards)),
             watches: RefCell::new(Default::default()),
             deferred_events: RefCell::new(Vec::new()),
+            evict: RefCell::new(Default::default()),
             next_txid: Cell::new(1),
         }
     }
