@@ -289,6 +289,52 @@ fn watch_matches_redis() {
     compare("watch", watch_scenarios);
 }
 
+// ----- out of memory -----------------------------------------------------------
+
+fn out_of_memory(server: &Server) -> Transcript {
+    let mut t = Transcript::new();
+    let mut c = flushed(server);
+    let mut o = server.raw();
+    run(&mut t, "o", &mut o, &["SET", "a", "1"]);
+    run(
+        &mut t,
+        "o",
+        &mut o,
+        &["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+    );
+    // Queued while memory is fine, then the limit drops under usage.
+    run(&mut t, "c", &mut c, &["MULTI"]);
+    run(&mut t, "c", &mut c, &["SET", "b", "2"]);
+    run(&mut t, "c", &mut c, &["GET", "a"]);
+    run(&mut t, "o", &mut o, &["CONFIG", "SET", "maxmemory", "1"]);
+    run(&mut t, "c", &mut c, &["EXEC"]);
+    run(&mut t, "c", &mut c, &["EXEC"]);
+    // A transaction of reads only still runs.
+    run(&mut t, "o", &mut o, &["CONFIG", "SET", "maxmemory", "0"]);
+    run(&mut t, "c", &mut c, &["MULTI"]);
+    run(&mut t, "c", &mut c, &["GET", "a"]);
+    run(&mut t, "o", &mut o, &["CONFIG", "SET", "maxmemory", "1"]);
+    run(&mut t, "c", &mut c, &["EXEC"]);
+    // Inside MULTI under the limit every command but EXEC/DISCARD is
+    // refused, and the transaction is marked failed.
+    run(&mut t, "c", &mut c, &["MULTI"]);
+    run(&mut t, "c", &mut c, &["GET", "a"]);
+    run(&mut t, "c", &mut c, &["SET", "b", "2"]);
+    run(&mut t, "c", &mut c, &["EXEC"]);
+    run(&mut t, "c", &mut c, &["MULTI"]);
+    run(&mut t, "c", &mut c, &["DISCARD"]);
+    run(&mut t, "c", &mut c, &["SET", "b", "2"]);
+    run(&mut t, "c", &mut c, &["GET", "a"]);
+    run(&mut t, "o", &mut o, &["CONFIG", "SET", "maxmemory", "0"]);
+    run(&mut t, "c", &mut c, &["SET", "b", "2"]);
+    t
+}
+
+#[test]
+fn out_of_memory_matches_redis() {
+    compare("out_of_memory", out_of_memory);
+}
+
 // ----- isolation under load ---------------------------------------------------
 
 /// Keys that spread over shards (no hash tags).
