@@ -79,6 +79,8 @@ pub struct ConnCtx {
     pub obuf_soft_since: Option<Instant>,
     /// The open transaction (between MULTI and EXEC/DISCARD).
     pub multi: Option<Box<crate::transaction::MultiState>>,
+    /// A finished transaction's state, kept to reuse its buffers.
+    pub multi_spare: Option<Box<crate::transaction::MultiState>>,
     /// The keys this client WATCHes.
     pub watching: Option<Box<crate::transaction::watch::Watching>>,
     /// The transaction id EXEC holds shards with while it runs the queue:
@@ -173,6 +175,7 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
         subs: None,
         obuf_soft_since: None,
         multi: None,
+        multi_spare: None,
         watching: None,
         txn: None,
         in_exec: false,

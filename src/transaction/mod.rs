@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::commands::spec::{flags, CommandSpec, Handler, KeyedFn};
+use crate::commands::spec::{flags, CommandSpec, Handler};
 use crate::dispatch::router;
 use crate::dispatch::LockOp;
 use crate::server::connection::{self, ConnCtx};
@@ -50,15 +50,79 @@ pub struct Queued {
     pub spec: &'static CommandSpec,
     /// Its arguments, name included.
     pub args: Vec<Bytes>,
+    /// Where its key positions are in [`MultiState`]'s list of them.
+    keys: std::ops::Range<usize>,
 }
 
-/// A client's open transaction (between MULTI and EXEC/DISCARD).
-#[derive(Debug, Default)]
+/// A client's open transaction (between MULTI and EXEC/DISCARD), with what
+/// EXEC needs to know about it, worked out while commands are queued.
+#[derive(Debug)]
 pub struct MultiState {
     /// The queued commands.
     pub cmds: Vec<Queued>,
     /// A command failed to queue: EXEC must answer EXECABORT.
     pub aborted: bool,
+    /// Key argument positions of every queued command, back to back.
+    key_pos: Vec<usize>,
+    /// The shard owning every key queued so far (`None`: no key yet).
+    target: Option<usize>,
+    /// Keys on more than one shard.
+    spans_shards: bool,
+    /// Every queued command is keyed (runs against a store).
+    keyed_only: bool,
+    /// A queued command works on every shard (DBSIZE, FLUSHALL, INFO...).
+    global: bool,
+    /// Argument vectors of earlier transactions, reused.
+    spare_args: Vec<Vec<Bytes>>,
+}
+
+impl Default for MultiState {
+    fn default() -> Self {
+        MultiState {
+            cmds: Vec::new(),
+            aborted: false,
+            key_pos: Vec::new(),
+            target: None,
+            spans_shards: false,
+            keyed_only: true,
+            global: false,
+            spare_args: Vec::new(),
+        }
+    }
+}
+
+impl MultiState {
+    /// Empties the state for the next transaction, keeping its buffers.
+    fn recycle(&mut self) {
+        for q in self.cmds.drain(..) {
+            let mut args = q.args;
+            args.clear();
+            if self.spare_args.len() < 64 && args.capacity() <= 16 {
+                self.spare_args.push(args);
+            }
+        }
+        if self.cmds.capacity() > 1024 {
+            self.cmds = Vec::new();
+        }
+        self.key_pos.clear();
+        if self.key_pos.capacity() > 4096 {
+            self.key_pos = Vec::new();
+        }
+        self.aborted = false;
+        self.target = None;
+        self.spans_shards = false;
+        self.keyed_only = true;
+        self.global = false;
+    }
+
+    /// Notes that a queued command has a key on `shard`.
+    fn add_shard(&mut self, shard: usize) {
+        match self.target {
+            None => self.target = Some(shard),
+            Some(t) if t != shard => self.spans_shards = true,
+            Some(_) => {}
+        }
+    }
 }
 
 /// Whether `spec` runs at once inside MULTI instead of being queued.
@@ -81,14 +145,42 @@ pub fn flag(ctx: &mut ConnCtx) {
 
 /// Queues `args` in the client's open transaction and answers `+QUEUED`.
 pub fn queue(ctx: &mut ConnCtx, index: usize, spec: &'static CommandSpec, args: &[Bytes]) {
-    if let Some(m) = ctx.multi.as_mut() {
-        m.cmds.push(Queued {
-            index,
-            spec,
-            args: args.to_vec(),
-        });
-        ctx.info.borrow_mut().multi = m.cmds.len() as i64;
+    spec.keys.key_indexes(args, &mut ctx.key_idx);
+    let Some(m) = ctx.multi.as_mut() else {
+        return;
+    };
+    let start = m.key_pos.len();
+    m.key_pos.extend_from_slice(&ctx.key_idx);
+    let map = &ctx.shard.slot_map;
+    for &i in &ctx.key_idx {
+        if let Some(k) = args.get(i) {
+            let owner = if ctx.shard.nshards > 1 {
+                map.shard_of_key(k)
+            } else {
+                0
+            };
+            m.add_shard(owner);
+        }
     }
+    match spec.handler {
+        Handler::Keyed(_) => {}
+        Handler::Conn(_) => m.keyed_only = false,
+        Handler::Async(_) => {
+            m.keyed_only = false;
+            if !spec.has(flags::BLOCKING) {
+                m.global = true;
+            }
+        }
+    }
+    let mut owned = m.spare_args.pop().unwrap_or_default();
+    owned.extend_from_slice(args);
+    m.cmds.push(Queued {
+        index,
+        spec,
+        args: owned,
+        keys: start..m.key_pos.len(),
+    });
+    ctx.info.borrow_mut().multi = m.cmds.len() as i64;
     ctx.writer().simple("QUEUED");
 }
 
@@ -97,7 +189,7 @@ pub fn multi(ctx: &mut ConnCtx) {
     if ctx.multi.is_some() {
         return ctx.error("ERR MULTI calls can not be nested");
     }
-    ctx.multi = Some(Box::default());
+    ctx.multi = Some(ctx.multi_spare.take().unwrap_or_default());
     ctx.info.borrow_mut().multi = 0;
     ctx.writer().ok();
 }
@@ -114,7 +206,10 @@ pub fn discard(ctx: &mut ConnCtx) {
 /// Drops the client's open transaction and what it watches (DISCARD,
 /// RESET, disconnection).
 pub fn discard_state(ctx: &mut ConnCtx) {
-    ctx.multi = None;
+    if let Some(mut m) = ctx.multi.take() {
+        m.recycle();
+        ctx.multi_spare = Some(m);
+    }
     ctx.info.borrow_mut().multi = -1;
     unwatch(ctx);
 }
@@ -242,20 +337,13 @@ fn watched_key_expired(shard: &ShardState, keys: &[(usize, Bytes)], now: u64) ->
     })
 }
 
-/// A command of a one-shard EXEC, as sent to that shard.
-struct ShardCmd {
-    f: KeyedFn,
-    args: Vec<Bytes>,
-    key_idx: Vec<usize>,
-    extra_dbs: Vec<usize>,
-}
-
 /// What a one-shard EXEC job returns.
 enum ShardExec {
     /// A watched key changed: nothing ran.
-    Watched,
+    Watched(Box<MultiState>),
     /// The replies, one after another, with the end offset of each.
     Ran {
+        multi: Box<MultiState>,
         replies: BytesMut,
         ends: Vec<usize>,
         dirty: u64,
@@ -264,51 +352,55 @@ enum ShardExec {
     },
 }
 
+/// Runs every queued command of `multi` (all keyed, all keys on `s`) on
+/// shard `s`, appending the replies to `out` and the end of each reply to
+/// `ends`. Returns the dirty count.
+#[allow(clippy::too_many_arguments)]
+fn run_queue_here(
+    s: &ShardState,
+    multi: &MultiState,
+    db: usize,
+    proto: crate::protocol::Protocol,
+    now: u64,
+    out: &mut BytesMut,
+    ends: &mut Vec<usize>,
+    events: &mut Vec<crate::notify::KeyEvent>,
+) -> u64 {
+    let mut dirty = 0u64;
+    for q in &multi.cmds {
+        if let Handler::Keyed(f) = q.spec.handler {
+            let extra = crate::commands::extra_dbs(q.spec, &q.args);
+            let keys = multi.key_pos.get(q.keys.clone()).unwrap_or(&[]);
+            let d = router::run_here(s, f, &q.args, keys, db, &extra, proto, now, out, events);
+            dirty = dirty.saturating_add(d);
+        }
+        ends.push(out.len());
+    }
+    dirty
+}
+
 /// EXEC.
 pub async fn exec(ctx: &mut ConnCtx) {
-    let Some(multi) = ctx.multi.take() else {
+    let Some(mut multi) = ctx.multi.take() else {
         return ctx.error("ERR EXEC without MULTI");
     };
     ctx.info.borrow_mut().multi = -1;
     let watching = ctx.watching.take();
     let shard = ctx.shard.clone();
-    let finish = |shard: &std::rc::Rc<ShardState>, w: Option<Box<Watching>>| {
-        if let Some(w) = w {
-            release_watching(shard, *w);
-        }
-    };
     if multi.aborted {
-        finish(&shard, watching);
+        end_exec(ctx, multi, watching);
         return ctx.error(EXECABORT);
     }
     if watching.as_ref().is_some_and(|w| w.flag.is_touched()) {
-        finish(&shard, watching);
+        end_exec(ctx, multi, watching);
         return ctx.writer().null_array();
     }
-    // Which shards the transaction needs.
-    let mut shards = BTreeSet::new();
-    let mut keyed_only = true;
-    let mut global = false;
-    let mut key_idx: Vec<Vec<usize>> = Vec::with_capacity(multi.cmds.len());
-    for q in &multi.cmds {
-        let mut idx = Vec::new();
-        q.spec.keys.key_indexes(&q.args, &mut idx);
-        for &i in &idx {
-            if let Some(k) = q.args.get(i) {
-                shards.insert(shard.slot_map.shard_of_key(k));
-            }
+    // Watched keys count as keys of the transaction: their check must be
+    // isolated from writers too.
+    if let Some(w) = &watching {
+        for k in &w.keys {
+            multi.add_shard(k.shard);
         }
-        match q.spec.handler {
-            Handler::Keyed(_) => {}
-            Handler::Conn(_) => keyed_only = false,
-            Handler::Async(_) => {
-                keyed_only = false;
-                if !q.spec.has(flags::BLOCKING) {
-                    global = true;
-                }
-            }
-        }
-        key_idx.push(idx);
     }
     let watched: Vec<(usize, usize, Bytes)> = watching
         .as_ref()
@@ -320,41 +412,106 @@ pub async fn exec(ctx: &mut ConnCtx) {
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(w) = &watching {
-        for k in &w.keys {
-            shards.insert(k.shard);
-        }
-    }
-    if keyed_only && shards.len() <= 1 {
-        let target = shards.first().copied().unwrap_or(shard.id);
-        exec_on_one_shard(
-            ctx,
-            multi,
-            key_idx,
-            watching.as_ref().map(|w| w.flag.clone()),
-            watched,
-            target,
-        )
-        .await;
-    } else {
-        // The client's own shard too: a command with no keys (or whose
-        // arguments name none, as `LMPOP -1 ...`) runs there.
-        shards.insert(shard.id);
-        let all: Vec<usize> = if global {
-            (0..shard.nshards).collect()
+    let flag = watching.as_ref().map(|w| w.flag.clone());
+    if multi.keyed_only && !multi.spans_shards {
+        let target = multi.target.unwrap_or(shard.id);
+        if target == shard.id && shard.gate.borrow().is_open() {
+            multi = exec_in_place(ctx, multi, flag, &watched);
         } else {
-            shards.into_iter().collect()
-        };
-        exec_locked(
-            ctx,
-            multi,
-            watching.as_ref().map(|w| w.flag.clone()),
-            watched,
-            all,
-        )
-        .await;
+            multi = exec_on_one_shard(ctx, multi, flag, watched, target).await;
+        }
+    } else {
+        let mut shards: BTreeSet<usize> = BTreeSet::new();
+        if multi.global {
+            shards.extend(0..shard.nshards);
+        } else {
+            for q in &multi.cmds {
+                for &i in multi.key_pos.get(q.keys.clone()).unwrap_or(&[]) {
+                    if let Some(k) = q.args.get(i) {
+                        shards.insert(shard.slot_map.shard_of_key(k));
+                    }
+                }
+            }
+            for (s, _, _) in &watched {
+                shards.insert(*s);
+            }
+            if let Some(w) = &watching {
+                for k in &w.keys {
+                    shards.insert(k.shard);
+                }
+            }
+            // The client's own shard too: a command with no keys (or whose
+            // arguments name none, as `LMPOP -1 ...`) runs there.
+            shards.insert(shard.id);
+        }
+        multi = exec_locked(ctx, multi, flag, watched, shards.into_iter().collect()).await;
     }
-    finish(&shard, watching);
+    end_exec(ctx, multi, watching);
+}
+
+/// Forgets what the client watched and keeps the transaction's buffers for
+/// its next MULTI.
+fn end_exec(ctx: &mut ConnCtx, mut multi: Box<MultiState>, watching: Option<Box<Watching>>) {
+    if let Some(w) = watching {
+        release_watching(&ctx.shard, *w);
+    }
+    multi.recycle();
+    ctx.multi_spare = Some(multi);
+}
+
+/// Runs a transaction whose keys all live on the client's own shard, whose
+/// gate is open: in place, with no await between the commands, so nothing
+/// else can run in the middle.
+fn exec_in_place(
+    ctx: &mut ConnCtx,
+    multi: Box<MultiState>,
+    flag: Option<Arc<WatchFlag>>,
+    watched: &[(usize, usize, Bytes)],
+) -> Box<MultiState> {
+    let shard = ctx.shard.clone();
+    let now = now_ms();
+    let watched: Vec<(usize, Bytes)> = watched.iter().map(|(_, d, k)| (*d, k.clone())).collect();
+    if flag.as_ref().is_some_and(|f| f.is_touched()) || watched_key_expired(&shard, &watched, now) {
+        ctx.writer().null_array();
+        return multi;
+    }
+    ctx.writer().array(multi.cmds.len());
+    let mut ends = Vec::with_capacity(multi.cmds.len());
+    let mut events = Vec::new();
+    let first = ctx.out.len();
+    let dirty = run_queue_here(
+        &shard,
+        &multi,
+        ctx.db,
+        ctx.proto,
+        now,
+        &mut ctx.out,
+        &mut ends,
+        &mut events,
+    );
+    crate::notify::publish(&shard, &events);
+    count_all(&shard, &multi, &ctx.out[first..], &ends, first, dirty);
+    multi
+}
+
+/// Counts the queued commands EXEC ran in the statistics; `replies` starts
+/// at offset `first` of the buffer the `ends` offsets refer to.
+fn count_all(
+    shard: &ShardState,
+    multi: &MultiState,
+    replies: &[u8],
+    ends: &[usize],
+    first: usize,
+    dirty: u64,
+) {
+    let mut st = shard.stats.borrow_mut();
+    st.dirty = st.dirty.saturating_add(dirty);
+    let mut start = 0;
+    for (q, &end) in multi.cmds.iter().zip(ends) {
+        let end = end - first;
+        connection::count_queued(&mut st, q.index, replies.get(start..end).unwrap_or(&[]));
+        start = end;
+    }
 }
 
 /// Runs a transaction whose keys all live on shard `target` as one job
@@ -362,55 +519,33 @@ pub async fn exec(ctx: &mut ConnCtx) {
 async fn exec_on_one_shard(
     ctx: &mut ConnCtx,
     multi: Box<MultiState>,
-    key_idx: Vec<Vec<usize>>,
     flag: Option<Arc<WatchFlag>>,
     watched: Vec<(usize, usize, Bytes)>,
     target: usize,
-) {
+) -> Box<MultiState> {
     let shard = ctx.shard.clone();
     let (db, proto) = (ctx.db, ctx.proto);
-    let indexes: Vec<usize> = multi.cmds.iter().map(|q| q.index).collect();
-    let cmds: Vec<ShardCmd> = multi
-        .cmds
-        .into_iter()
-        .zip(key_idx)
-        .filter_map(|(q, key_idx)| match q.spec.handler {
-            Handler::Keyed(f) => Some(ShardCmd {
-                f,
-                extra_dbs: crate::commands::extra_dbs(q.spec, &q.args),
-                args: q.args,
-                key_idx,
-            }),
-            _ => None,
-        })
-        .collect();
     let watched: Vec<(usize, Bytes)> = watched.into_iter().map(|(_, d, k)| (d, k)).collect();
     let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
         let now = now_ms();
         if flag.as_ref().is_some_and(|f| f.is_touched()) || watched_key_expired(s, &watched, now) {
-            return Box::new(ShardExec::Watched);
+            return Box::new(ShardExec::Watched(multi));
         }
         let mut replies = BytesMut::new();
-        let mut ends = Vec::with_capacity(cmds.len());
-        let mut dirty = 0u64;
+        let mut ends = Vec::with_capacity(multi.cmds.len());
         let mut events = Vec::new();
-        for c in &cmds {
-            let d = router::run_here(
-                s,
-                c.f,
-                &c.args,
-                &c.key_idx,
-                db,
-                &c.extra_dbs,
-                proto,
-                now,
-                &mut replies,
-                &mut events,
-            );
-            dirty = dirty.saturating_add(d);
-            ends.push(replies.len());
-        }
+        let dirty = run_queue_here(
+            s,
+            &multi,
+            db,
+            proto,
+            now,
+            &mut replies,
+            &mut ends,
+            &mut events,
+        );
         Box::new(ShardExec::Ran {
+            multi,
             replies,
             ends,
             dirty,
@@ -422,9 +557,16 @@ async fn exec_on_one_shard(
         .await
         .and_then(|o| o.downcast::<ShardExec>().ok());
     match out.map(|b| *b) {
-        None => ctx.error("ERR shard unavailable"),
-        Some(ShardExec::Watched) => ctx.writer().null_array(),
+        None => {
+            ctx.error("ERR shard unavailable");
+            Box::default()
+        }
+        Some(ShardExec::Watched(multi)) => {
+            ctx.writer().null_array();
+            multi
+        }
         Some(ShardExec::Ran {
+            multi,
             replies,
             ends,
             dirty,
@@ -433,14 +575,8 @@ async fn exec_on_one_shard(
             crate::notify::publish(&shard, &events);
             ctx.writer().array(ends.len());
             ctx.out.extend_from_slice(&replies);
-            let mut st = shard.stats.borrow_mut();
-            st.dirty = st.dirty.saturating_add(dirty);
-            let mut start = 0;
-            for (index, end) in indexes.into_iter().zip(ends) {
-                let reply = &replies[start..end];
-                start = end;
-                connection::count_queued(&mut st, index, reply);
-            }
+            count_all(&shard, &multi, &replies, &ends, 0, dirty);
+            multi
         }
     }
 }
@@ -452,7 +588,7 @@ async fn exec_locked(
     flag: Option<Arc<WatchFlag>>,
     watched: Vec<(usize, usize, Bytes)>,
     shards: Vec<usize>,
-) {
+) -> Box<MultiState> {
     let shard = ctx.shard.clone();
     let txid = shard.new_txid();
     let mut held = Vec::with_capacity(shards.len());
@@ -510,4 +646,5 @@ async fn exec_locked(
             .call(s, LockOp::Release(txid), Box::new(|_| Box::new(())))
             .await;
     }
+    multi
 }
