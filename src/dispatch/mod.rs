@@ -21,3 +21,28 @@ pub mod mesh;
 pub mod router;
 
 pub use gate::{Job, LockOp, Out};
+
+/// Awaits all of `futs` at once (one task polls them all) and returns their
+/// outputs in order: cross-shard requests that may overlap (putting keys
+/// back and releasing shards) then cost one round trip, not one each.
+pub async fn join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<std::pin::Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut outs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    futures_lite::future::poll_fn(move |cx| {
+        let mut pending = false;
+        for (f, o) in futs.iter_mut().zip(outs.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *o = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(outs.iter_mut().filter_map(Option::take).collect())
+        }
+    })
+    .await
+}

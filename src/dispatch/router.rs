@@ -176,29 +176,75 @@ async fn run_across_shards(
     // Databases past the configured count are never touched (the handler
     // answers "DB index is out of range"); every named one exists in the
     // scratch store, so handlers can tell the count from `store.dbs.len()`.
-    let extra_dbs: Vec<usize> = extra_dbs
-        .iter()
-        .copied()
-        .filter(|&d| d < shard.shared.databases)
+    let dbs: Vec<usize> = std::iter::once(db)
+        .chain(extra_dbs.iter().copied())
+        .filter(|&d| d == db || d < shard.shared.databases)
         .collect();
-    let mut scratch = Store::default();
-    for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
-        scratch.db(d);
-    }
-    // Group (db, key) pairs by owner shard; BTreeMap gives ascending order.
-    let mut groups: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
-    let mut seen: hashbrown::HashSet<(usize, &[u8])> = hashbrown::HashSet::new();
+    let mut groups = KeyGroups::default();
     for &i in key_idx {
-        let key = &args[i];
-        let owner = shard.slot_map.shard_of_key(key);
-        for &d in std::iter::once(&db).chain(extra_dbs.iter()) {
-            if seen.insert((d, &key[..])) {
-                groups.entry(owner).or_default().push((d, key.clone()));
+        if let Some(key) = args.get(i) {
+            for &d in &dbs {
+                groups.add(shard, d, key);
             }
         }
     }
-    // Inside a transaction the shards are already held: the keys move
-    // within it, and the shards stay held after the put-back.
+    let ran = with_keys_gathered(shard, groups, &dbs, txn, |scratch| {
+        let events = crate::notify::Events::for_server(&shard.shared);
+        let mut ctx = ExecCtx::with_events(scratch, db, now_ms(), events);
+        run_guarded(f, &mut ctx, args, out, proto);
+        let dirty = ctx.dirty;
+        (dirty, ctx.finish().into_list())
+    })
+    .await;
+    if !ran {
+        ReplyWriter::new(out, proto).error("ERR shard unavailable");
+    }
+}
+
+/// (database, key) pairs a cross-shard run moves, by owner shard (in
+/// ascending shard order, the locking order).
+#[derive(Debug, Default)]
+pub struct KeyGroups {
+    by_owner: BTreeMap<usize, Vec<(usize, Bytes)>>,
+    seen: hashbrown::HashSet<(usize, Bytes)>,
+}
+
+impl KeyGroups {
+    /// Adds `key` of database `db` (once).
+    pub fn add(&mut self, shard: &ShardState, db: usize, key: &Bytes) {
+        if self.seen.insert((db, key.clone())) {
+            let owner = shard.slot_map.shard_of_key(key);
+            self.by_owner
+                .entry(owner)
+                .or_default()
+                .push((db, key.clone()));
+        }
+    }
+}
+
+/// Moves the keys of `groups` from their shards into a scratch store, runs
+/// `work` on it, and puts them back as `work` left them: atomic and
+/// isolated, because every shard involved is locked (in ascending order)
+/// from its hand-over until its keys are back. Inside transaction `txn`
+/// the shards are already held and stay held.
+///
+/// `work` returns the dirty count and the keyspace events of what it did;
+/// the events are published from this shard (after the `expired` events
+/// of the hand-over) and touch WATCHed keys on their shards. `dbs` are the
+/// databases the scratch store must have. Returns `false`, without running
+/// `work`, when a shard could not be locked (it is stopping).
+pub async fn with_keys_gathered(
+    shard: &Rc<ShardState>,
+    groups: KeyGroups,
+    dbs: &[usize],
+    txn: Option<u64>,
+    work: impl FnOnce(&mut Store) -> (u64, Vec<crate::notify::KeyEvent>),
+) -> bool {
+    let groups = groups.by_owner;
+    let mut scratch = Store::default();
+    for &d in dbs {
+        scratch.db(d);
+    }
     let txid = txn.unwrap_or_else(|| shard.new_txid());
     let (take_op, give_op) = match txn {
         Some(t) => (LockOp::Within(t), LockOp::Within(t)),
@@ -209,8 +255,8 @@ async fn run_across_shards(
         let keys = keys.clone();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
             let now = now_ms();
-            // Keys found expired here are gone before the command runs:
-            // their `expired` events go out first, from the client's shard.
+            // Keys found expired here are gone before the work runs: their
+            // `expired` events go out first, from the client's shard.
             let taken = crate::notify::with_expiry_log_deferred(s, |store| {
                 keys.into_iter()
                     .map(|(d, k)| {
@@ -239,33 +285,19 @@ async fn run_across_shards(
             None => break,
         }
     }
-    // A shard that could not be locked (it is stopping): give the others
-    // their keys back untouched and fail the command.
+    // A shard that could not be locked: give the others their keys back
+    // untouched.
     let complete = acquired == groups.len();
     let mut dirty = 0;
     let mut all_events: Vec<crate::notify::KeyEvent> = Vec::new();
-    let mut no_events = true;
     if complete {
-        let now = now_ms();
-        let mut events;
-        (dirty, events) = {
-            let events = crate::notify::Events::for_server(&shard.shared);
-            let mut ctx = ExecCtx::with_events(&mut scratch, db, now, events);
-            run_guarded(f, &mut ctx, args, out, proto);
-            (ctx.dirty, ctx.finish())
-        };
-        if !events.is_empty() {
-            crate::notify::publish(shard, events.list());
-            all_events = events.take();
-            no_events = false;
-        }
-        {
-            let mut st = shard.stats.borrow_mut();
-            st.dirty = st.dirty.saturating_add(dirty);
-        }
-    } else {
-        ReplyWriter::new(out, proto).error("ERR shard unavailable");
+        (dirty, all_events) = work(&mut scratch);
+        crate::notify::publish(shard, &all_events);
+        let mut st = shard.stats.borrow_mut();
+        st.dirty = st.dirty.saturating_add(dirty);
     }
+    let no_events = all_events.is_empty();
+    let mut give_backs = Vec::with_capacity(acquired);
     for (owner, keys) in groups.into_iter().take(acquired) {
         let back: Taken = keys
             .into_iter()
@@ -308,8 +340,12 @@ async fn run_across_shards(
             crate::notify::publish_deferred(s);
             Box::new(())
         });
-        let _ = shard.call(owner, give_op, job).await;
+        give_backs.push(shard.call(owner, give_op, job));
     }
+    // Every shard gets its keys back at once: the order of releases does
+    // not matter (only taking locks must be ordered).
+    crate::dispatch::join_all(give_backs).await;
+    complete
 }
 
 /// Runs keyed handler `f` against shard `s`'s own store (the caller made

@@ -6,16 +6,23 @@
 //! isolated unit, whatever shards the keys live on:
 //!
 //! - **One shard** (every queued command is keyed and every key, watched
-//!   keys included, lives on one shard): the whole queue travels to that
-//!   shard as one job and runs there without a pause, which makes it atomic
-//!   and isolated (a shard runs one job at a time). This is the common case
-//!   and costs a single hop, or none on the client's own shard.
-//! - **Several shards**, or commands that are not keyed (SELECT, DBSIZE,
-//!   FLUSHALL, INFO...): EXEC locks the shards involved (every shard when a
-//!   command is not keyed) in ascending order through their gates, runs
-//!   each command in order as usual, with every shard call made *within*
-//!   the transaction, then releases them. Other clients' work on those
-//!   shards waits in the gates meanwhile, so nobody sees part of it.
+//!   keys included, lives on one shard): on the client's own shard the
+//!   queue runs in place with no await between commands; on another shard
+//!   the whole queue travels there as one job. Either way it runs without a
+//!   pause (a shard runs one job at a time), so it is atomic and isolated,
+//!   at the cost of one hop at most.
+//! - **Keyed commands on several shards**: the keys (and watched keys) move
+//!   into a scratch store while their shards are locked in ascending order,
+//!   the queue runs there, and the keys go back
+//!   ([`router::with_keys_gathered`]): two hops per shard, whatever the
+//!   number of commands.
+//! - **Commands that are not keyed** (SELECT, DBSIZE, FLUSHALL, INFO,
+//!   blocking commands...): EXEC locks the shards involved (every shard
+//!   for a command working on all of them) in ascending order through
+//!   their gates, runs each command in order as usual, with every shard
+//!   call made *within* the transaction, then releases them. Other
+//!   clients' work on those shards waits in the gates meanwhile, so nobody
+//!   sees part of it.
 //!
 //! WATCH is in [`watch`]: the flag is checked, and watched keys checked for
 //! having expired, inside the same isolation, just before the queue runs.
@@ -33,6 +40,7 @@ use bytes::{Bytes, BytesMut};
 use crate::commands::spec::{flags, CommandSpec, Handler};
 use crate::dispatch::router;
 use crate::dispatch::LockOp;
+use crate::protocol::ReplyWriter;
 use crate::server::connection::{self, ConnCtx};
 use crate::shard::keyspace::now_ms;
 use crate::shard::ShardState;
@@ -163,6 +171,9 @@ pub fn queue(ctx: &mut ConnCtx, index: usize, spec: &'static CommandSpec, args: 
         }
     }
     match spec.handler {
+        // SORT's BY and GET patterns read keys its key list does not name:
+        // it must run where the keys live, not on a scratch store.
+        Handler::Keyed(_) if matches!(spec.name, "sort" | "sort_ro") => m.keyed_only = false,
         Handler::Keyed(_) => {}
         Handler::Conn(_) => m.keyed_only = false,
         Handler::Async(_) => {
@@ -420,6 +431,8 @@ pub async fn exec(ctx: &mut ConnCtx) {
         } else {
             multi = exec_on_one_shard(ctx, multi, flag, watched, target).await;
         }
+    } else if multi.keyed_only {
+        multi = exec_gathered(ctx, multi, flag, watching.as_deref()).await;
     } else {
         let mut shards: BTreeSet<usize> = BTreeSet::new();
         if multi.global {
@@ -581,6 +594,83 @@ async fn exec_on_one_shard(
     }
 }
 
+/// Runs a transaction of keyed commands whose keys live on several shards:
+/// the keys (watched ones included) move into a scratch store while their
+/// shards are locked, every command runs there in order, and the keys go
+/// back (see [`router::with_keys_gathered`]): two hops per shard whatever
+/// the number of commands.
+async fn exec_gathered(
+    ctx: &mut ConnCtx,
+    multi: Box<MultiState>,
+    flag: Option<Arc<WatchFlag>>,
+    watching: Option<&Watching>,
+) -> Box<MultiState> {
+    let shard = ctx.shard.clone();
+    let (db, proto) = (ctx.db, ctx.proto);
+    let databases = shard.shared.databases;
+    let mut dbs = vec![db];
+    let mut groups = router::KeyGroups::default();
+    for q in &multi.cmds {
+        let extra: Vec<usize> = crate::commands::extra_dbs(q.spec, &q.args)
+            .into_iter()
+            .filter(|&d| d < databases)
+            .collect();
+        for &d in &extra {
+            if !dbs.contains(&d) {
+                dbs.push(d);
+            }
+        }
+        for &i in multi.key_pos.get(q.keys.clone()).unwrap_or(&[]) {
+            if let Some(k) = q.args.get(i) {
+                groups.add(&shard, db, k);
+                for &d in &extra {
+                    groups.add(&shard, d, k);
+                }
+            }
+        }
+    }
+    // A watched key that expired since WATCH is expired by its hand-over,
+    // which raises the flag before the queue would run.
+    for k in watching.map(|w| &w.keys[..]).unwrap_or(&[]) {
+        if !k.expired_at_watch && k.db < databases {
+            if !dbs.contains(&k.db) {
+                dbs.push(k.db);
+            }
+            groups.add(&shard, k.db, &k.key);
+        }
+    }
+    let out = &mut ctx.out;
+    let ran = router::with_keys_gathered(&shard, groups, &dbs, None, |scratch| {
+        if flag.as_ref().is_some_and(|f| f.is_touched()) {
+            ReplyWriter::new(out, proto).null_array();
+            return (0, Vec::new());
+        }
+        ReplyWriter::new(out, proto).array(multi.cmds.len());
+        let first = out.len();
+        let now = now_ms();
+        let mut ends = Vec::with_capacity(multi.cmds.len());
+        let mut events = Vec::new();
+        let mut dirty = 0u64;
+        for q in &multi.cmds {
+            if let Handler::Keyed(f) = q.spec.handler {
+                let on = crate::notify::Events::for_server(&shard.shared);
+                let mut ctx = crate::commands::ExecCtx::with_events(scratch, db, now, on);
+                router::run_guarded(f, &mut ctx, &q.args, out, proto);
+                dirty = dirty.saturating_add(ctx.dirty);
+                events.append(&mut ctx.finish().into_list());
+            }
+            ends.push(out.len());
+        }
+        count_all(&shard, &multi, &out[first..], &ends, first, 0);
+        (dirty, events)
+    })
+    .await;
+    if !ran {
+        ctx.error("ERR shard unavailable");
+    }
+    multi
+}
+
 /// Runs a transaction holding the gates of `shards` (ascending).
 async fn exec_locked(
     ctx: &mut ConnCtx,
@@ -641,10 +731,10 @@ async fn exec_locked(
     } else {
         ctx.error("ERR shard unavailable");
     }
-    for s in held {
-        let _ = shard
-            .call(s, LockOp::Release(txid), Box::new(|_| Box::new(())))
-            .await;
-    }
+    let releases = held
+        .into_iter()
+        .map(|s| shard.call(s, LockOp::Release(txid), Box::new(|_| Box::new(()))))
+        .collect();
+    crate::dispatch::join_all(releases).await;
     multi
 }
