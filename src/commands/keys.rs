@@ -615,13 +615,18 @@ fn rename_generic(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, n
     if nx && db.contains(dst, now) {
         return w.int(0);
     }
+    let access = db.access_of(src);
     let Some((value, exp)) = db.remove(src, now) else {
         return w.error(error::NO_SUCH_KEY);
     };
     // The old destination goes first, so the key counts as new (Redis
-    // deletes it and adds the value again).
+    // deletes it and adds the value again). The value keeps its access
+    // history, as Redis' object does.
     db.remove(dst, now);
     db.insert(dst, value, exp);
+    if let Some(a) = access {
+        db.set_access(dst, a);
+    }
     ctx.dirty += 1;
     ctx.notify(class::GENERIC, "rename_from", src);
     ctx.notify(class::GENERIC, "rename_to", dst);
@@ -708,10 +713,14 @@ fn move_cmd(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     if ctx.store.db(dst_db).contains(key, now) {
         return w.int(0);
     }
+    let access = ctx.store.db(src_db).access_of(key);
     let Some((value, exp)) = ctx.store.db(src_db).remove(key, now) else {
         return w.int(0);
     };
     ctx.store.db(dst_db).insert(key, value, exp);
+    if let Some(a) = access {
+        ctx.store.db(dst_db).set_access(key, a);
+    }
     ctx.dirty += 1;
     ctx.notify_db(src_db, class::GENERIC, "move_from", key);
     ctx.notify_db(dst_db, class::GENERIC, "move_to", key);

@@ -135,28 +135,53 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
+/// ACL categories of `c`, in the order Redis lists them (its category bit
+/// order).
 fn acl_categories(c: &CommandSpec) -> Vec<String> {
-    let mut v = Vec::new();
-    if c.has(WRITE) {
-        v.push("@write".to_string());
-    }
-    if c.has(READONLY) {
-        v.push("@read".to_string());
-    }
-    if c.has(ADMIN) {
-        v.push("@admin".to_string());
-        v.push("@dangerous".to_string());
-    }
-    v.push(format!("@{}", c.group));
-    if c.has(FAST) {
-        v.push("@fast".to_string());
-    } else {
-        v.push("@slow".to_string());
-    }
-    if c.has(BLOCKING) {
-        v.push("@blocking".to_string());
-    }
-    v
+    const ORDER: &[&str] = &[
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ];
+    let group = match c.group {
+        "generic" => "keyspace",
+        "sorted-set" => "sortedset",
+        "transactions" => "transaction",
+        "server" => "",
+        g => g,
+    };
+    let has = |name: &str| match name {
+        "read" => c.has(READONLY),
+        "write" => c.has(WRITE),
+        "admin" | "dangerous" => c.has(ADMIN),
+        "fast" => c.has(FAST),
+        "slow" => !c.has(FAST),
+        "blocking" => c.has(BLOCKING),
+        other => other == group,
+    };
+    ORDER
+        .iter()
+        .filter(|n| has(n))
+        .map(|n| format!("@{n}"))
+        .collect()
 }
 
 fn write_command_info(w: &mut ReplyWriter<'_>, c: &CommandSpec) {

@@ -132,6 +132,7 @@ fn run(shard: &ShardState, work: Work) {
     // A panicking job (a bug) must not take the shard down: its caller gets
     // an output of the wrong type, which every caller treats as a failure.
     let job = work.job;
+    let mut panicked = false;
     let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(shard))) {
         Ok(out) => out,
         Err(_) => {
@@ -139,11 +140,15 @@ fn run(shard: &ShardState, work: Work) {
                 "Internal error in a shard job on shard {}: aborted",
                 shard.id
             );
+            panicked = true;
             Box::new(JobPanicked)
         }
     };
     deliver(shard, work.reply, out);
-    if let LockOp::Release(_) = work.lock {
+    // A failed Acquire counts as not acquired by its caller, which will
+    // never release it: the lock is let go here.
+    let failed_acquire = panicked && matches!(work.lock, LockOp::Acquire(_));
+    if failed_acquire || matches!(work.lock, LockOp::Release(_)) {
         shard.gate.borrow_mut().holder = None;
         drain(shard);
     }

@@ -162,24 +162,34 @@ impl Mesh {
     /// Sends without awaiting, in order: straight into the channel when it
     /// has room and nothing waits in the outbox, else into the outbox.
     fn send_async(&self, peer: usize, msg: ShardMsg) {
+        self.send_in_order(peer, msg);
+    }
+
+    /// Sends `msg` to `peer` without awaiting, after everything queued for
+    /// it before: straight into the channel when nothing waits in the
+    /// outbox and the channel has room, else through the outbox. Returns
+    /// `false` when the peer is gone.
+    fn send_in_order(&self, peer: usize, msg: ShardMsg) -> bool {
         let Some(waiting) = self.backlog.get(peer) else {
-            return;
+            return false;
         };
         let msg = if waiting.get() > 0 {
             msg
         } else {
             match self.senders.try_send_to(peer, msg) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err(GlommioError::WouldBlock(ResourceType::Channel(msg))) => msg,
                 // The peer is gone (shutdown): nobody waits for the message.
-                Err(_) => return,
+                Err(_) => return false,
             }
         };
         if let Some(Some(tx)) = self.outboxes.get(peer) {
             if tx.try_send(msg).is_ok() {
                 waiting.set(waiting.get() + 1);
+                return true;
             }
         }
+        false
     }
 
     /// Messages waiting in the outboxes, all peers together.
@@ -201,12 +211,9 @@ impl Mesh {
         self.next_req.set(req + 1);
         let slot = Rc::new(Oneshot::default());
         self.pending.borrow_mut().insert(req, slot.clone());
-        if self
-            .senders
-            .send_to(peer, ShardMsg::Call { req, lock, job })
-            .await
-            .is_err()
-        {
+        // In order with the messages already queued for that peer
+        // (publishes, replies), so a call never overtakes them.
+        if !self.send_in_order(peer, ShardMsg::Call { req, lock, job }) {
             self.pending.borrow_mut().remove(&req);
             return None;
         }

@@ -58,8 +58,28 @@ struct RemoteReply {
     events: Vec<crate::notify::KeyEvent>,
 }
 
+/// A key moved between a shard and a scratch store: its value, expiry
+/// time and access clock (so LRU/LFU history survives the trip).
+type Moved = Option<(Value, Option<u64>, u32)>;
+
 /// Keys and values handed over by a locked shard.
-type Taken = Vec<(usize, Bytes, Option<(Value, Option<u64>)>)>;
+type Taken = Vec<(usize, Bytes, Moved)>;
+
+/// Removes `key` of database `d` from `store` with its access clock.
+fn take_key(store: &mut Store, d: usize, key: &[u8], now: u64) -> Moved {
+    let db = store.db(d);
+    let access = db.access_of(key).unwrap_or(0);
+    db.remove(key, now).map(|(v, exp)| (v, exp, access))
+}
+
+/// Inserts a moved key into `store`, keeping its access clock.
+fn place_key(store: &mut Store, d: usize, key: &[u8], moved: Moved) {
+    if let Some((v, exp, access)) = moved {
+        let db = store.db(d);
+        db.insert(key, v, exp);
+        db.set_access(key, access);
+    }
+}
 
 /// Executes keyed handler `f` for `args` in database `db`, appending the
 /// reply to `out`. `key_idx` are the key argument positions; `extra_dbs`
@@ -260,7 +280,7 @@ pub async fn with_keys_gathered(
             let taken = crate::notify::with_expiry_log_deferred(s, |store| {
                 keys.into_iter()
                     .map(|(d, k)| {
-                        let v = store.db(d).remove(&k, now);
+                        let v = take_key(store, d, &k, now);
                         (d, k, v)
                     })
                     .collect::<Taken>()
@@ -277,9 +297,7 @@ pub async fn with_keys_gathered(
                 let (taken, expired) = *taken;
                 crate::notify::publish(shard, &expired);
                 for (d, k, v) in taken {
-                    if let Some((v, exp)) = v {
-                        scratch.db(d).insert(&k, v, exp);
-                    }
+                    place_key(&mut scratch, d, &k, v);
                 }
             }
             None => break,
@@ -302,7 +320,7 @@ pub async fn with_keys_gathered(
         let back: Taken = keys
             .into_iter()
             .map(|(d, k)| {
-                let v = scratch.db(d).remove(&k, 0);
+                let v = take_key(&mut scratch, d, &k, 0);
                 (d, k, v)
             })
             .collect();
@@ -329,22 +347,31 @@ pub async fn with_keys_gathered(
             {
                 let mut store = s.store.borrow_mut();
                 for (d, k, v) in back {
-                    if let Some((v, exp)) = v {
-                        store.db(d).insert(&k, v, exp);
-                    }
+                    place_key(&mut store, d, &k, v);
                 }
             }
             for (d, k) in &touched {
                 crate::blocking::queue::signal_keys(s, *d, std::iter::once(k));
             }
-            crate::notify::publish_deferred(s);
-            Box::new(())
+            // Events of the blocked clients this served are published by
+            // the client's shard, after the command's own.
+            let mut served: Vec<crate::notify::KeyEvent> = Vec::new();
+            crate::notify::take_deferred(s, &mut served);
+            Box::new(served)
         });
         give_backs.push(shard.call(owner, give_op, job));
     }
     // Every shard gets its keys back at once: the order of releases does
     // not matter (only taking locks must be ordered).
-    crate::dispatch::join_all(give_backs).await;
+    for out in crate::dispatch::join_all(give_backs)
+        .await
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(served) = out.downcast::<Vec<crate::notify::KeyEvent>>() {
+            crate::notify::publish(shard, &served);
+        }
+    }
     complete
 }
 

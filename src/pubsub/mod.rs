@@ -215,6 +215,11 @@ fn update_info(ctx: &ConnCtx) {
 /// SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE: subscribes the client to `names`
 /// and writes one confirmation per name.
 pub async fn subscribe(ctx: &mut ConnCtx, kind: Kind, names: &[Bytes]) {
+    // Redis 7.0 lets SUBSCRIBE and PSUBSCRIBE run inside EXEC, not
+    // SSUBSCRIBE.
+    if ctx.in_exec && kind == Kind::Shard {
+        return ctx.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    }
     let shard = ctx.shard.clone();
     let subs = ctx.subs.get_or_insert_with(|| {
         Box::new(ClientSubs::new(Rc::new(PushBox::new(

@@ -174,6 +174,21 @@ impl KeyTable {
         true
     }
 
+    /// Sets the access clock of `key` (a value moved here keeps the clock
+    /// it had where it came from); returns whether the key is present.
+    pub fn set_access(&mut self, key: &[u8], access: u32) -> bool {
+        match self
+            .table
+            .find_mut(hash_key(key), |e| e.key.as_slice() == key)
+        {
+            Some(e) => {
+                e.key.set_access(access);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         match self
@@ -497,6 +512,16 @@ impl Db {
             .keys
             .get_with_access(key)
             .map(|(_, a)| a)
+    }
+
+    /// Sets the access clock of `key` (LRU clock or LFU counter), for a
+    /// value that keeps its history as it moves (RENAME, MOVE, cross-shard
+    /// hand-over); returns whether the key is present.
+    pub fn set_access(&mut self, key: &[u8], access: u32) -> bool {
+        match self.table_mut(key_slot(key)) {
+            Some(t) => t.keys.set_access(key, access),
+            None => false,
+        }
     }
 
     /// Removes `key` whatever its expiry time (eviction); returns whether

@@ -247,6 +247,10 @@ pub async fn watch_keys(ctx: &mut ConnCtx, keys: &[Bytes]) {
         }
     }
     for (owner, keys) in by_owner {
+        // Counted before the registration runs, so that from then on the
+        // owner collects the events that touch it (eviction, expiry).
+        let shared = shard.shared.clone();
+        shared.watched_keys.fetch_add(keys.len(), Ordering::Relaxed);
         let f = flag.clone();
         let job_keys = keys.clone();
         let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
@@ -270,6 +274,7 @@ pub async fn watch_keys(ctx: &mut ConnCtx, keys: &[Bytes]) {
             .await
             .and_then(|o| o.downcast::<Vec<bool>>().ok());
         let Some(expired) = expired else {
+            shared.watched_keys.fetch_sub(keys.len(), Ordering::Relaxed);
             return ctx.error("ERR shard unavailable");
         };
         let watching = ctx.watching.get_or_insert_with(Box::default);
@@ -280,7 +285,6 @@ pub async fn watch_keys(ctx: &mut ConnCtx, keys: &[Bytes]) {
                 shard: owner,
                 expired_at_watch,
             });
-            shard.shared.watched_keys.fetch_add(1, Ordering::Relaxed);
         }
     }
     ctx.writer().ok();
