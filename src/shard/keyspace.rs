@@ -169,6 +169,9 @@ impl KeyTable {
         let mut k = Key::from_slice(key);
         k.set_access(evict::initial_access());
         let entry = Box::new(Entry { key: k, value });
+        // A key the command creates is not accessed again by it: Redis
+        // gives a new object its initial clock and nothing more.
+        evict::first_touch(&*entry as *const Entry as usize);
         self.table
             .insert_unique(h, entry, |e| hash_key(e.key.as_slice()));
         true
