@@ -404,17 +404,28 @@ fn del(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
 }
 
 /// EXISTS and TOUCH: the number of named keys that exist, duplicates
-/// counted each time. (TOUCH would update the access time; none is kept.)
+/// counted each time. TOUCH records an access (LRU/LFU); EXISTS does not,
+/// as Redis' `LOOKUP_NOTOUCH`.
 fn exists(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
+    let touch = args::is(&a[0], "touch");
     let db = ctx.db();
-    let n = a[1..].iter().filter(|k| db.contains(k, now)).count();
+    let n = a[1..]
+        .iter()
+        .filter(|k| {
+            if touch {
+                db.contains(k, now)
+            } else {
+                db.get_notouch(k, now).is_some()
+            }
+        })
+        .count();
     w.int(n as i64);
 }
 
 fn type_cmd(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
-    match ctx.db().get(&a[1], now) {
+    match ctx.db().get_notouch(&a[1], now).map(|(v, _)| v) {
         Some(v) => w.simple(v.type_name()),
         None => w.simple("none"),
     }
@@ -547,7 +558,7 @@ fn ttl_generic(
 ) {
     let now = ctx.now;
     let db = ctx.db();
-    if !db.contains(&a[1], now) {
+    if db.get_notouch(&a[1], now).is_none() {
         return w.int(-2);
     }
     let Some(at) = db.expire_at(&a[1]) else {
