@@ -18,6 +18,7 @@
 //! - [`config`]: redis.conf parsing, the directive table, CONFIG REWRITE.
 //! - [`info`]: statistics and INFO.
 //! - [`error`]: Redis error texts.
+//! - [`persistence`]: the RDB object encoding (DUMP/RESTORE).
 //!
 //! # A command's way
 //!
@@ -44,6 +45,7 @@ pub mod dispatch;
 pub mod error;
 pub mod info;
 pub mod notify;
+pub mod persistence;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

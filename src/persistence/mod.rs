@@ -1,0 +1,11 @@
+//! Persistence formats: the RDB object encoding shared by DUMP/RESTORE and
+//! (later) snapshot files, with its checksum and compression helpers.
+//!
+//! - [`crc64`]: the CRC-64 variant RDB files and DUMP payloads end with.
+//! - [`lzf`]: the LZF compressor/decompressor RDB strings may use.
+//! - [`rdb`]: lengths, strings and value types in RDB form, and the DUMP
+//!   payload wrapper.
+
+pub mod crc64;
+pub mod lzf;
+pub mod rdb;
