@@ -9,6 +9,7 @@
 pub mod args;
 pub mod bitmaps;
 pub mod connection;
+pub mod dump;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -44,6 +45,7 @@ impl Registry {
             strings::COMMANDS,
             bitmaps::COMMANDS,
             keys::COMMANDS,
+            dump::COMMANDS,
             lists::COMMANDS,
             hashes::COMMANDS,
             sets::COMMANDS,
