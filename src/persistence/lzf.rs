@@ -6,7 +6,7 @@
 //! with the following byte a back-reference distance minus 1 (at most
 //! 8191 bytes back).
 
-const HASH_BITS: u32 = 14;
+const HASH_BITS: u32 = 16;
 const MAX_LIT: usize = 32;
 const MAX_OFF: usize = 1 << 13;
 const MAX_REF: usize = (1 << 8) + (1 << 3);
@@ -26,15 +26,25 @@ pub enum LzfError {
 
 #[inline]
 fn hash(b: &[u8]) -> usize {
+    // liblzf's hash (HLOG 16), so that matches, and thus output bytes,
+    // are the ones Redis produces.
     let v = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
-    (v.wrapping_mul(2654435761) >> (32 - HASH_BITS)) as usize
+    (((v >> (24 - HASH_BITS)).wrapping_sub(v)) & ((1 << HASH_BITS) - 1)) as usize
 }
 
-/// Compresses `input`; returns `None` when the result would not fit in
+/// Whether slot content `cand` (a position or `usize::MAX`) may be a
+/// back-reference from `i`.
+#[inline]
+fn table_hit(cand: usize, i: usize) -> bool {
+    cand != usize::MAX && cand > 0 && cand < i && i - cand <= MAX_OFF
+}
+
+/// Compresses `input` (at most 4 GiB); returns `None` when the result would not fit in
 /// `max_out` bytes (as liblzf's `lzf_compress` returning 0).
 pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(max_out.min(input.len() + input.len() / 16 + 2));
-    let mut table = vec![usize::MAX; 1 << HASH_BITS];
+    // Positions plus one; 0 is an empty slot.
+    let mut table = vec![0u32; 1 << HASH_BITS];
     let n = input.len();
     let mut lit_start = 0usize;
     let mut i = 0usize;
@@ -49,10 +59,12 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     };
     while i + 2 < n {
         let h = hash(&input[i..i + 3]);
-        let cand = table[h];
-        table[h] = i;
-        if cand != usize::MAX && i - cand <= MAX_OFF && input[cand..cand + 3] == input[i..i + 3] {
-            let max_len = (n - i).min(MAX_REF);
+        let cand = (table[h] as usize).wrapping_sub(1);
+        table[h] = (i + 1) as u32;
+        // As liblzf: never a reference to the first byte, and a match
+        // stops two bytes before the end of the input.
+        if table_hit(cand, i) && input[cand..cand + 3] == input[i..i + 3] {
+            let max_len = (n - i - 2).clamp(3, MAX_REF);
             let mut len = 3;
             while len < max_len && input[cand + len] == input[i + len] {
                 len += 1;
@@ -74,7 +86,7 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             let end = i + len;
             for p in (end.saturating_sub(2))..end {
                 if p + 2 < n && p > i {
-                    table[hash(&input[p..p + 3])] = p;
+                    table[hash(&input[p..p + 3])] = (p + 1) as u32;
                 }
             }
             i = end;
