@@ -386,3 +386,28 @@ fn errors_match_redis() {
         );
     }
 }
+
+#[test]
+fn restore_wakes_blocked_clients_and_notifies() {
+    let shardis = common::start_shardis(&["--threads", "4"]);
+    let mut s = shardis.raw();
+    s.cmd(&["RPUSH", "src", "a", "b"]);
+    let p = bulk(&s.cmd(&["DUMP", "src"]));
+    s.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEg"]);
+    let mut sub = shardis.raw();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:restore"]);
+    let mut waiter = shardis.raw();
+    waiter.send_cmd(&["BLPOP", "dst", "5"]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        s.cmd(&[b"RESTORE".as_slice(), b"dst", b"0", &p]),
+        b"+OK\r\n"
+    );
+    assert_eq!(waiter.read_reply(), b"*2\r\n$3\r\ndst\r\n$1\r\na\r\n");
+    let ev = sub.read_reply();
+    assert!(
+        String::from_utf8_lossy(&ev).contains("__keyevent@0__:restore\r\n$3\r\ndst"),
+        "{}",
+        String::from_utf8_lossy(&ev)
+    );
+}

@@ -188,9 +188,12 @@ pub fn decode_value(r: &mut Reader<'_>) -> Result<Value, DecodeError> {
             for _ in 0..n {
                 let mpos = r.pos();
                 let m = r.string()?;
-                let set = s.get_or_insert_with(|| {
-                    Set::with_hint(&m, usize::try_from(n).unwrap_or(usize::MAX))
-                });
+                // The size hint is capped by the bytes left: every member
+                // takes at least one.
+                let hint = usize::try_from(n)
+                    .unwrap_or(usize::MAX)
+                    .min(r.remaining() + 1);
+                let set = s.get_or_insert_with(|| Set::with_hint(&m, hint));
                 if !set.add(&m) {
                     return Err(dup(mpos));
                 }
@@ -551,6 +554,22 @@ mod tests {
             let v = restore_payload(p).unwrap();
             assert_eq!(v.encoding(), *enc);
             assert_eq!(dump_payload(&v, true), p.to_vec());
+        }
+    }
+
+    #[test]
+    fn huge_counts_do_not_allocate() {
+        for t in [
+            types::LIST,
+            types::SET,
+            types::ZSET_2,
+            types::HASH,
+            types::LIST_QUICKLIST_2,
+        ] {
+            let mut b = vec![t, 0x81];
+            b.extend_from_slice(&(1u64 << 60).to_be_bytes());
+            b.extend_from_slice(&[3, b'a', b'b', b'c']);
+            assert!(decode_value(&mut Reader::new(&b)).is_err());
         }
     }
 
