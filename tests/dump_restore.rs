@@ -411,3 +411,29 @@ fn restore_wakes_blocked_clients_and_notifies() {
         String::from_utf8_lossy(&ev)
     );
 }
+
+#[test]
+fn rdbcompression_off_gives_redis_bytes() {
+    let redis = common::start_redis(&[]);
+    let shardis = common::start_shardis(&["--threads", "4"]);
+    let mut r = redis.raw();
+    let mut s = shardis.raw();
+    let long = "abc".repeat(100);
+    for c in [&mut r, &mut s] {
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "rdbcompression", "no"]),
+            b"+OK\r\n"
+        );
+        c.cmd(&["SET", "k", &long]);
+        c.cmd(&[
+            "SADD", "s", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+        ]);
+    }
+    for key in ["k", "s"] {
+        let a = bulk(&r.cmd(&["DUMP", key]));
+        assert_eq!(bulk(&s.cmd(&["DUMP", key])), a, "{key}");
+        assert_ne!(a.get(1), Some(&0xc3));
+    }
+    s.cmd(&["CONFIG", "SET", "rdbcompression", "yes"]);
+    assert_eq!(bulk(&s.cmd(&["DUMP", "k"])).get(1), Some(&0xc3));
+}

@@ -7,7 +7,7 @@ use super::args::{self, is};
 use super::spec::{cmd, flags::*, CommandSpec, ExecCtx, Handler};
 use crate::error;
 use crate::notify::class;
-use crate::persistence::rdb::{dump_payload, restore_payload, PayloadError};
+use crate::persistence::rdb::{compression, dump_payload, restore_payload, PayloadError};
 use crate::protocol::ReplyWriter;
 use crate::shard::evict;
 use Handler::Keyed;
@@ -48,12 +48,13 @@ const BAD_TTL: &str = "ERR Invalid TTL value, must be >= 0";
 const BAD_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
 const BAD_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 
-/// DUMP key: the payload, or nil for a missing key.
+/// DUMP key: the payload (long strings compressed if `rdbcompression`),
+/// or nil for a missing key.
 fn dump(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
     match ctx.db().get(&a[1], now) {
         Some(v) => {
-            let p = dump_payload(v, true);
+            let p = dump_payload(v, compression());
             w.bulk(&p)
         }
         None => w.null(),

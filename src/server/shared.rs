@@ -217,6 +217,7 @@ impl ServerShared {
             .store(c.hz().clamp(1, 500) as u64, Ordering::Relaxed);
         crate::server::log::set_level(c.loglevel());
         crate::types::limits::apply(c);
+        crate::persistence::rdb::set_compression(c.get_bool("rdbcompression").unwrap_or(true));
         self.notify_flags
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
         self.store_output_limits(c);

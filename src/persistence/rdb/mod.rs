@@ -14,6 +14,8 @@ pub mod value;
 pub use codec::{DecodeError, Reader};
 pub use value::{decode_value, encode_value};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::persistence::crc64::crc64;
 use crate::types::Value;
 
@@ -23,6 +25,19 @@ pub const RDB_VERSION: u16 = 10;
 /// The newest payload version RESTORE accepts (11 only adds type 20,
 /// which the decoder knows).
 pub const MAX_RDB_VERSION: u16 = 11;
+
+/// `rdbcompression`: whether long strings are LZF-compressed.
+static COMPRESSION: AtomicBool = AtomicBool::new(true);
+
+/// Sets `rdbcompression` (on every config load and CONFIG SET).
+pub fn set_compression(on: bool) {
+    COMPRESSION.store(on, Ordering::Relaxed);
+}
+
+/// The current `rdbcompression` setting.
+pub fn compression() -> bool {
+    COMPRESSION.load(Ordering::Relaxed)
+}
 
 /// Serializes `v` as a DUMP payload.
 pub fn dump_payload(v: &Value, compress: bool) -> Vec<u8> {
