@@ -557,6 +557,94 @@ mod tests {
         }
     }
 
+    /// A ziplist of short strings (6-bit lengths, one-byte prevlen).
+    fn ziplist(items: &[&[u8]]) -> Vec<u8> {
+        let mut z = vec![0u8; 10];
+        let mut prev = 0u8;
+        for it in items {
+            let start = z.len();
+            z.push(prev);
+            z.push(it.len() as u8);
+            z.extend_from_slice(it);
+            prev = (z.len() - start) as u8;
+        }
+        z.push(0xff);
+        let n = z.len() as u32;
+        z[0..4].copy_from_slice(&n.to_le_bytes());
+        z[8..10].copy_from_slice(&(items.len() as u16).to_le_bytes());
+        z
+    }
+
+    fn decode(b: &[u8]) -> Value {
+        let mut r = Reader::new(b);
+        let v = decode_value(&mut r).unwrap();
+        assert!(r.is_empty());
+        v
+    }
+
+    fn blob_value(t: u8, blob: &[u8]) -> Vec<u8> {
+        let mut b = vec![t];
+        crate::persistence::rdb::codec::write_string(&mut b, blob, false);
+        b
+    }
+
+    #[test]
+    fn older_types() {
+        let mut s = crate::commands::testutil::Session::new();
+        let mut put = |key: &str, b: Vec<u8>| {
+            let v = decode(&b);
+            s.store.db(0).insert(key.as_bytes(), v, None);
+        };
+        put(
+            "l10",
+            blob_value(types::LIST_ZIPLIST, &ziplist(&[b"a", b"bb"])),
+        );
+        let mut q = vec![types::LIST_QUICKLIST, 2];
+        for node in [ziplist(&[b"x"]), ziplist(&[b"y", b"z"])] {
+            crate::persistence::rdb::codec::write_string(&mut q, &node, false);
+        }
+        put("l14", q);
+        put(
+            "h13",
+            blob_value(types::HASH_ZIPLIST, &ziplist(&[b"f", b"v", b"g", b"w"])),
+        );
+        put(
+            "z12",
+            blob_value(types::ZSET_ZIPLIST, &ziplist(&[b"m", b"2.5", b"n", b"1"])),
+        );
+        put(
+            "h9",
+            blob_value(
+                types::HASH_ZIPMAP,
+                &[2, 1, b'f', 1, 0, b'v', 1, b'g', 2, 1, b'w', b'x', 0, 0xff],
+            ),
+        );
+        let mut z3 = vec![types::ZSET, 2, 1, b'a', 3, b'1', b'.', b'5', 1, b'b', 254];
+        put("z3", std::mem::take(&mut z3));
+        let mut sl = ListpackWriter::new();
+        sl.push(b"p");
+        sl.push(b"7");
+        put("s20", blob_value(types::SET_LISTPACK, &sl.finish()));
+        drop(put);
+        assert_eq!(
+            s.run("LRANGE l10 0 -1"),
+            "*2\\r\\n$1\\r\\na\\r\\n$2\\r\\nbb\\r\\n"
+        );
+        assert_eq!(
+            s.run("LRANGE l14 0 -1"),
+            "*3\\r\\n$1\\r\\nx\\r\\n$1\\r\\ny\\r\\n$1\\r\\nz\\r\\n"
+        );
+        assert_eq!(s.run("HGET h13 g"), "$1\\r\\nw\\r\\n");
+        assert_eq!(s.run("HGET h9 g"), "$2\\r\\nwx\\r\\n");
+        assert_eq!(
+            s.run("ZRANGE z12 0 -1"),
+            "*2\\r\\n$1\\r\\nn\\r\\n$1\\r\\nm\\r\\n"
+        );
+        assert_eq!(s.run("ZSCORE z3 b"), "$3\\r\\ninf\\r\\n");
+        assert_eq!(s.run("SISMEMBER s20 7"), ":1\\r\\n");
+        assert_eq!(s.run("OBJECT ENCODING s20"), "$8\\r\\nlistpack\\r\\n");
+    }
+
     #[test]
     fn huge_counts_do_not_allocate() {
         for t in [
