@@ -625,7 +625,6 @@ mod tests {
         sl.push(b"p");
         sl.push(b"7");
         put("s20", blob_value(types::SET_LISTPACK, &sl.finish()));
-        drop(put);
         assert_eq!(
             s.run("LRANGE l10 0 -1"),
             "*2\\r\\n$1\\r\\na\\r\\n$2\\r\\nbb\\r\\n"
