@@ -357,18 +357,14 @@ pub fn decode_value(r: &mut Reader<'_>) -> Result<Value, DecodeError> {
                             push_item(&mut l, i);
                             Ok(())
                         };
-                        let count = if t == types::LIST_QUICKLIST {
+                        // Empty nodes are skipped, as Redis does; a list
+                        // left empty is refused below.
+                        if t == types::LIST_QUICKLIST {
                             ziplist_for_each(&blob, each)
                         } else {
                             listpack_for_each(&blob, each)
                         }
                         .map_err(|e| nested(e, bpos))?;
-                        if count == 0 {
-                            return Err(DecodeError {
-                                offset: bpos,
-                                what: "empty quicklist node",
-                            });
-                        }
                     }
                     _ => {
                         return Err(DecodeError {
