@@ -269,6 +269,16 @@ fn watch_scenarios(server: &Server) -> Transcript {
     run(&mut t, "o", &mut o, &["SWAPDB", "0", "1"]);
     exec_after(&mut t, &mut c);
     run(&mut t, "o", &mut o, &["FLUSHALL"]);
+    // RESTORE touches the key it writes.
+    run(&mut t, "o", &mut o, &["SET", "src", "payload"]);
+    let dumped = o.cmd_parsed(&["DUMP", "src"]);
+    let payload = dumped.as_bytes().expect("DUMP payload").to_vec();
+    run(&mut t, "o", &mut o, &["SET", "rk", "old"]);
+    run(&mut t, "c", &mut c, &["WATCH", "rk"]);
+    let r = o.cmd(&[&b"RESTORE"[..], b"rk", b"0", &payload, b"REPLACE"]);
+    t.push(format!("o RESTORE rk 0 <payload> REPLACE -> {}", escape(&r)));
+    exec_after(&mut t, &mut c);
+    run(&mut t, "o", &mut o, &["GET", "rk"]);
     // A watched key that expires after WATCH fails EXEC, even before it is
     // removed; one that had already expired when watched does not.
     run(&mut t, "o", &mut o, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
