@@ -81,6 +81,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         Handler::Conn(lastsave),
     ),
     cmd(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | CONN,
+        0,
+        0,
+        0,
+        "server",
+        "Synchronously saves the database(s) to disk.",
+        Handler::Async(save_async),
+    ),
+    cmd(
         "shutdown",
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | NO_AUTH | CONN,
@@ -487,6 +498,15 @@ fn lastsave(ctx: &mut ConnCtx, _a: &[Bytes]) {
     ctx.writer().int(t);
 }
 
+fn save_async(ctx: &mut ConnCtx, _a: Vec<Bytes>) -> BoxFut<'_> {
+    Box::pin(async move {
+        match crate::persistence::snapshot::save(&ctx.shard, ctx.txn).await {
+            Ok(()) => ctx.writer().ok(),
+            Err(_) => ctx.error("ERR"),
+        }
+    })
+}
+
 fn shutdown(ctx: &mut ConnCtx, a: &[Bytes]) {
     let mut save = -1;
     let (mut nosave_opt, mut save_opt, mut other_opt, mut abort) = (false, false, false, false);
@@ -688,6 +708,10 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             ctx.shard.shared.active_expire.store(on, Ordering::Relaxed);
             ctx.writer().ok()
         }
+        "reload" => match crate::persistence::snapshot::reload(&ctx.shard, ctx.txn).await {
+            Ok(()) => ctx.writer().ok(),
+            Err(e) => ctx.error(&e),
+        },
         "populate" if (3..=5).contains(&a.len()) => {
             let count = match args::int(&a[2]) {
                 Ok(n) if n >= 0 => n as u64,

@@ -365,7 +365,15 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                     "rdb_last_save_time",
                     shared.lastsave.load(Ordering::Relaxed).to_string(),
                 ),
-                ("rdb_last_bgsave_status", "ok".into()),
+                (
+                    "rdb_last_bgsave_status",
+                    if shared.last_save_ok.load(Ordering::Relaxed) {
+                        "ok"
+                    } else {
+                        "err"
+                    }
+                    .into(),
+                ),
                 ("rdb_last_bgsave_time_sec", "-1".into()),
                 ("rdb_current_bgsave_time_sec", "-1".into()),
                 ("rdb_saves", "0".into()),

@@ -4,8 +4,10 @@
 //! - [`crc64`]: the CRC-64 variant RDB files and DUMP payloads end with.
 //! - [`lzf`]: the LZF compressor/decompressor RDB strings may use.
 //! - [`rdb`]: lengths, strings and value types in RDB form, and the DUMP
-//!   payload wrapper.
+//!   payload wrapper, and RDB files.
+//! - [`snapshot`]: SAVE, the save on shutdown and the load at start-up.
 
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;
+pub mod snapshot;

@@ -22,6 +22,7 @@ use glommio::{CpuSet, LocalExecutorPoolBuilder, PoolPlacement};
 
 use crate::config::Config;
 use crate::dispatch::mesh::{self, Mesh, ShardMsg};
+use crate::persistence::snapshot;
 use crate::shard::slots::SlotMap;
 use crate::shard::ShardState;
 use shared::ServerShared;
@@ -200,6 +201,21 @@ pub fn run(config: Config) -> i32 {
         .collect();
     let shared = Arc::new(ServerShared::new(config, nshards));
     let slot_map = Arc::new(SlotMap::new(nshards));
+    // The RDB file is parsed here, before any shard starts; each shard
+    // inserts its own batch before it accepts clients.
+    let batches = match snapshot::load_batches(&shared, &slot_map) {
+        Ok(Some(b)) => b.into_iter().map(Some).collect(),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            crate::warning!("{}", e);
+            return 1;
+        }
+    };
+    let startup = Arc::new(Startup {
+        batches: std::sync::Mutex::new(batches),
+        loaded: std::sync::atomic::AtomicUsize::new(0),
+        images: std::sync::Mutex::new(Vec::new()),
+    });
     let mesh_builder: MeshBuilder<ShardMsg, _> = MeshBuilder::full(nshards, mesh::CHANNEL_CAPACITY);
     let placement = placement_for(&cpus, nshards);
     let builder = LocalExecutorPoolBuilder::new(placement).name("shard");
@@ -207,13 +223,15 @@ pub fn run(config: Config) -> i32 {
     let handles = {
         let shared = shared.clone();
         let ready = ready.clone();
+        let startup = startup.clone();
         builder.on_all_shards(move || {
             let shared = shared.clone();
             let slot_map = slot_map.clone();
             let mesh_builder = mesh_builder.clone();
             let addrs = addrs.clone();
             let ready = ready.clone();
-            async move { run_shard(shared, slot_map, mesh_builder, addrs, ready).await }
+            let startup = startup.clone();
+            async move { run_shard(shared, slot_map, mesh_builder, addrs, ready, startup).await }
         })
     };
     let handles = match handles {
@@ -224,14 +242,41 @@ pub fn run(config: Config) -> i32 {
         }
     };
     let _ = handles.join_all();
-    let save = shared.shutdown_save.load(Ordering::Relaxed);
-    let _ = save;
+    let images: Vec<_> = match startup.images.lock() {
+        Ok(mut v) => std::mem::take(&mut *v),
+        Err(_) => Vec::new(),
+    };
+    if images.len() == nshards && nshards > 0 {
+        crate::notice!("Saving the final RDB snapshot before exiting.");
+        if snapshot::write_snapshot(&shared, &images).is_err() {
+            crate::warning!("Error trying to save the DB, can't exit.");
+        }
+    }
     if let Some(p) = &pidfile {
         crate::notice!("Removing the pid file.");
         let _ = std::fs::remove_file(p);
     }
     crate::warning!("Shardis is now ready to exit, bye bye...");
     0
+}
+
+/// What the shards share while starting and stopping: the batches of keys
+/// loaded from the RDB file (one per shard, taken by its owner), how many
+/// shards inserted theirs, and the images shards leave for the final save.
+struct Startup {
+    batches: std::sync::Mutex<Vec<Option<Vec<snapshot::LoadedKey>>>>,
+    loaded: std::sync::atomic::AtomicUsize,
+    images: std::sync::Mutex<Vec<crate::persistence::rdb::file::ShardImage>>,
+}
+
+/// Whether stopping now must save: SHUTDOWN SAVE always, SHUTDOWN NOSAVE
+/// never, otherwise (plain SHUTDOWN, signals) when save points exist.
+fn save_on_exit(shared: &ServerShared) -> bool {
+    match shared.shutdown_save.load(Ordering::Relaxed) {
+        1 => true,
+        0 => false,
+        _ => !shared.config().save_points().is_empty(),
+    }
 }
 
 fn placement_for(cpus: &[usize], nshards: usize) -> PoolPlacement {
@@ -281,6 +326,7 @@ async fn run_shard(
     mesh_builder: MeshBuilder<ShardMsg, glommio::channels::channel_mesh::Full>,
     addrs: Vec<SocketAddr>,
     ready: Arc<std::sync::atomic::AtomicUsize>,
+    startup: Arc<Startup>,
 ) {
     let nshards = shared.nshards;
     let (id, mesh, receivers) = if nshards > 1 {
@@ -298,6 +344,19 @@ async fn run_shard(
         (0, None, None)
     };
     let shard = Rc::new(ShardState::new(id, nshards, slot_map, shared.clone(), mesh));
+    let batch = startup
+        .batches
+        .lock()
+        .ok()
+        .and_then(|mut b| b.get_mut(id).and_then(Option::take));
+    if let Some(batch) = batch {
+        snapshot::insert_batch(&mut shard.store.borrow_mut(), batch);
+    }
+    // No shard serves clients before every shard holds its keys.
+    startup.loaded.fetch_add(1, Ordering::SeqCst);
+    while startup.loaded.load(Ordering::SeqCst) < nshards {
+        glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+    }
     if let Some(r) = receivers {
         mesh::spawn_receivers(shard.clone(), r);
     }
@@ -340,6 +399,12 @@ async fn run_shard(
     let clients: Vec<_> = shard.clients.borrow().clients.values().cloned().collect();
     for c in clients {
         c.borrow_mut().kill();
+    }
+    if save_on_exit(&shared) {
+        let img = snapshot::shard_image(&shard.store.borrow());
+        if let Ok(mut v) = startup.images.lock() {
+            v.push(img);
+        }
     }
 }
 

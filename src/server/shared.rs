@@ -63,6 +63,8 @@ pub struct ServerShared {
     pub blocked_clients: AtomicUsize,
     /// Last successful save, Unix seconds.
     pub lastsave: AtomicU64,
+    /// Whether the last save succeeded (INFO rdb_last_bgsave_status).
+    pub last_save_ok: AtomicBool,
     /// Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: AtomicBool,
     /// `hz`.
@@ -131,6 +133,7 @@ impl ServerShared {
             monitors: AtomicUsize::new(0),
             blocked_clients: AtomicUsize::new(0),
             lastsave: AtomicU64::new(now),
+            last_save_ok: AtomicBool::new(true),
             active_expire: AtomicBool::new(true),
             hz: AtomicU64::new(config.hz().clamp(1, 500) as u64),
             executable: std::env::current_exe()

@@ -6,8 +6,10 @@
 //! - [`packed`]: the packed blobs nested in strings (listpack, ziplist,
 //!   intset, zipmap).
 //! - [`value`]: whole values, by type byte.
+//! - [`file`]: whole RDB files.
 
 pub mod codec;
+pub mod file;
 pub mod packed;
 pub mod value;
 

@@ -169,6 +169,13 @@ fn encode_zset(z: &ZSet, compress: bool, out: &mut Vec<u8>) {
 pub fn decode_value(r: &mut Reader<'_>) -> Result<Value, DecodeError> {
     let at = r.pos();
     let t = r.u8()?;
+    decode_body(t, at, r)
+}
+
+/// Decodes the body of a value of type `t` from `r` (RDB files put the key
+/// between the type byte and the body); `at` is the offset errors about
+/// the whole value name.
+pub fn decode_body(t: u8, at: usize, r: &mut Reader<'_>) -> Result<Value, DecodeError> {
     match t {
         types::STRING => {
             let s = r.string()?;

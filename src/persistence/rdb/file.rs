@@ -1,0 +1,343 @@
+//! RDB files (Redis 7.0's format, version 10): the writer and the loader.
+//!
+//! A file is the magic `REDIS` and a four-digit version, auxiliary fields,
+//! then per non-empty database a SELECTDB opcode, a RESIZEDB hint and its
+//! entries (an optional expiry opcode, the value type byte, the key, the
+//! value body), then EOF and an 8-byte little-endian CRC-64 of everything
+//! before it (0 when checksums are off).
+//!
+//! Writing is split so that each shard serializes its own keys
+//! ([`encode_store`] → [`ShardImage`]) and one place assembles the file
+//! ([`assemble`]). Loading ([`load`]) parses the whole file and hands every
+//! live entry to a callback.
+
+use crate::persistence::crc64::crc64;
+use crate::persistence::rdb::codec::{write_len, write_string, DecodeError, Reader};
+use crate::persistence::rdb::value::{decode_body, encode_value};
+use crate::shard::keyspace::Store;
+use crate::types::Value;
+
+/// Auxiliary field.
+pub const OP_AUX: u8 = 0xFA;
+/// Database size hints.
+pub const OP_RESIZEDB: u8 = 0xFB;
+/// Expiry in milliseconds (8 bytes LE).
+pub const OP_EXPIRETIME_MS: u8 = 0xFC;
+/// Expiry in seconds (4 bytes LE).
+pub const OP_EXPIRETIME: u8 = 0xFD;
+/// Database selector.
+pub const OP_SELECTDB: u8 = 0xFE;
+/// End of file.
+pub const OP_EOF: u8 = 0xFF;
+/// LFU frequency (1 byte).
+pub const OP_FREQ: u8 = 0xF9;
+/// LRU idle time (a length).
+pub const OP_IDLE: u8 = 0xF8;
+/// Module auxiliary data.
+pub const OP_MODULE_AUX: u8 = 0xF7;
+/// Function library (7.0).
+pub const OP_FUNCTION2: u8 = 0xF5;
+/// Function library (7.0 release candidates).
+pub const OP_FUNCTION: u8 = 0xF6;
+
+/// The Redis version the file claims to be produced by.
+pub const PRODUCER_VERSION: &str = "7.0.15";
+
+/// The entries of one shard, serialized per database.
+#[derive(Debug, Default, Clone)]
+pub struct ShardImage {
+    /// Per database: (keys, keys with an expiry, serialized entries).
+    pub dbs: Vec<(u64, u64, Vec<u8>)>,
+}
+
+/// Serializes every non-expired key of `store` (as of `now`, Unix ms).
+pub fn encode_store(store: &Store, now: u64, compress: bool) -> ShardImage {
+    let mut img = ShardImage::default();
+    let mut tmp = Vec::new();
+    for db in &store.dbs {
+        let (mut n, mut volatile, mut buf) = (0u64, 0u64, Vec::new());
+        for (_, table) in db.tables() {
+            for (key, value) in table.keys.iter() {
+                let exp = table.expires.get(key.as_slice()).copied();
+                if let Some(at) = exp {
+                    if at <= now {
+                        continue;
+                    }
+                    buf.push(OP_EXPIRETIME_MS);
+                    buf.extend_from_slice(&at.to_le_bytes());
+                    volatile += 1;
+                }
+                encode_entry(key.as_slice(), value, compress, &mut tmp, &mut buf);
+                n += 1;
+            }
+        }
+        img.dbs.push((n, volatile, buf));
+    }
+    img
+}
+
+/// Appends the type byte, the key and the value body (`tmp` is scratch).
+fn encode_entry(key: &[u8], value: &Value, compress: bool, tmp: &mut Vec<u8>, out: &mut Vec<u8>) {
+    // `encode_value` writes the type byte first; the key goes between it
+    // and the body.
+    tmp.clear();
+    encode_value(value, compress, tmp);
+    let Some((&t, body)) = tmp.split_first() else {
+        return;
+    };
+    out.push(t);
+    write_string(out, key, compress);
+    out.extend_from_slice(body);
+}
+
+/// Header values the writer records as auxiliary fields.
+#[derive(Debug, Clone)]
+pub struct FileMeta {
+    /// Creation time, Unix seconds.
+    pub ctime: u64,
+    /// Memory in use.
+    pub used_mem: u64,
+    /// 40-hex-digit replication id.
+    pub repl_id: String,
+}
+
+fn write_aux(out: &mut Vec<u8>, k: &str, v: &[u8]) {
+    out.push(OP_AUX);
+    write_string(out, k.as_bytes(), false);
+    write_string(out, v, false);
+}
+
+/// Builds a whole file from the images of every shard (all with the same
+/// number of databases). `checksum` false writes a zero CRC.
+pub fn assemble(images: &[ShardImage], meta: &FileMeta, checksum: bool) -> Vec<u8> {
+    let total: usize = images
+        .iter()
+        .flat_map(|i| i.dbs.iter())
+        .map(|d| d.2.len())
+        .sum();
+    let mut out = Vec::with_capacity(total + 256);
+    out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
+    write_aux(&mut out, "redis-ver", PRODUCER_VERSION.as_bytes());
+    write_aux(&mut out, "redis-bits", b"64");
+    write_aux(&mut out, "ctime", meta.ctime.to_string().as_bytes());
+    write_aux(&mut out, "used-mem", meta.used_mem.to_string().as_bytes());
+    write_aux(&mut out, "repl-stream-db", b"0");
+    write_aux(&mut out, "repl-id", meta.repl_id.as_bytes());
+    write_aux(&mut out, "repl-offset", b"0");
+    write_aux(&mut out, "aof-base", b"0");
+    let ndbs = images.iter().map(|i| i.dbs.len()).max().unwrap_or(0);
+    for d in 0..ndbs {
+        let (n, v) = images
+            .iter()
+            .filter_map(|i| i.dbs.get(d))
+            .fold((0, 0), |(n, v), x| (n + x.0, v + x.1));
+        if n == 0 {
+            continue;
+        }
+        out.push(OP_SELECTDB);
+        write_len(&mut out, d as u64);
+        out.push(OP_RESIZEDB);
+        write_len(&mut out, n);
+        write_len(&mut out, v);
+        for i in images {
+            if let Some(x) = i.dbs.get(d) {
+                out.extend_from_slice(&x.2);
+            }
+        }
+    }
+    out.push(OP_EOF);
+    let crc = if checksum { crc64(0, &out) } else { 0 };
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// What [`load`] found besides the keys.
+#[derive(Debug, Default, Clone)]
+pub struct LoadInfo {
+    /// The file's RDB version.
+    pub version: u16,
+    /// The `redis-ver` auxiliary field, if any.
+    pub redis_ver: Option<String>,
+    /// The `ctime` auxiliary field, if any.
+    pub ctime: Option<u64>,
+    /// Keys handed to the callback.
+    pub loaded: u64,
+    /// Keys skipped because they had expired.
+    pub expired: u64,
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// Byte offset in the file.
+    pub offset: usize,
+    /// What was wrong.
+    pub what: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at offset {}", self.what, self.offset)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl From<DecodeError> for LoadError {
+    fn from(e: DecodeError) -> Self {
+        LoadError {
+            offset: e.offset,
+            what: e.what.to_string(),
+        }
+    }
+}
+
+fn err(offset: usize, what: impl Into<String>) -> LoadError {
+    LoadError {
+        offset,
+        what: what.into(),
+    }
+}
+
+fn u32_le(r: &mut Reader<'_>) -> Result<u32, DecodeError> {
+    let b = r.bytes(4)?;
+    let mut a = [0u8; 4];
+    a.copy_from_slice(b);
+    Ok(u32::from_le_bytes(a))
+}
+
+fn u64_le(r: &mut Reader<'_>) -> Result<u64, DecodeError> {
+    let b = r.bytes(8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(u64::from_le_bytes(a))
+}
+
+/// Parses a whole file. Every live key goes to `sink(db, key, value,
+/// expire_at_ms)`; keys whose expiry is at or before `now` (Unix ms) are
+/// skipped, as a master does. `databases` bounds SELECTDB.
+pub fn load(
+    buf: &[u8],
+    now: u64,
+    databases: usize,
+    mut sink: impl FnMut(usize, Vec<u8>, Value, Option<u64>),
+) -> Result<LoadInfo, LoadError> {
+    let mut info = LoadInfo::default();
+    let (Some(magic), Some(ver)) = (buf.get(..5), buf.get(5..9)) else {
+        return Err(err(
+            0,
+            "Short read or wrong signature trying to load DB from file",
+        ));
+    };
+    if magic != b"REDIS" {
+        return Err(err(0, "Wrong signature trying to load DB from file"));
+    }
+    let version = std::str::from_utf8(ver)
+        .ok()
+        .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| err(5, "Wrong signature trying to load DB from file"))?;
+    if !(1..=super::MAX_RDB_VERSION).contains(&version) {
+        return Err(err(
+            5,
+            format!("Can't handle RDB format version {}", version),
+        ));
+    }
+    info.version = version;
+    let mut r = Reader::new(buf);
+    r.bytes(9)?;
+    let mut db = 0usize;
+    let mut expire: Option<u64> = None;
+    loop {
+        let at = r.pos();
+        let op = r.u8()?;
+        match op {
+            OP_EXPIRETIME => {
+                expire = Some(u64::from(u32_le(&mut r)?) * 1000);
+            }
+            OP_EXPIRETIME_MS => {
+                expire = Some(u64_le(&mut r)?);
+            }
+            OP_FREQ => {
+                r.u8()?;
+            }
+            OP_IDLE => {
+                r.len()?;
+            }
+            OP_EOF => break,
+            OP_SELECTDB => {
+                let n = r.len()?;
+                if n >= databases as u64 {
+                    return Err(err(
+                        at,
+                        format!(
+                            "FATAL: Data file was created with a Redis server configured to handle more than {} databases",
+                            databases
+                        ),
+                    ));
+                }
+                db = n as usize;
+            }
+            OP_RESIZEDB => {
+                r.len()?;
+                r.len()?;
+            }
+            OP_AUX => {
+                let k = r.string()?;
+                let v = r.string()?;
+                match k.as_slice() {
+                    b"redis-ver" => info.redis_ver = Some(String::from_utf8_lossy(&v).into()),
+                    b"ctime" => {
+                        info.ctime = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
+                    }
+                    _ => {}
+                }
+            }
+            OP_MODULE_AUX => {
+                return Err(err(
+                    at,
+                    "The RDB file contains AUX module data, which is not supported",
+                ));
+            }
+            OP_FUNCTION | OP_FUNCTION2 => {
+                return Err(err(
+                    at,
+                    "The RDB file contains function libraries, which are not supported",
+                ));
+            }
+            _ => {
+                // A value: type byte, key, body.
+                let key = r.string()?;
+                let value = decode_typed(op, at, &mut r)?;
+                let exp = expire.take();
+                if exp.is_some_and(|e| e <= now) {
+                    info.expired += 1;
+                    continue;
+                }
+                info.loaded += 1;
+                sink(db, key, value, exp);
+            }
+        }
+    }
+    let body_end = r.pos();
+    if version >= 5 {
+        let stored =
+            u64_le(&mut r).map_err(|_| err(body_end, "Unexpected EOF reading RDB file"))?;
+        if stored != 0 && crc64(0, &buf[..body_end]) != stored {
+            return Err(err(body_end, "Wrong RDB checksum"));
+        }
+    }
+    Ok(info)
+}
+
+/// Decodes the body of a value whose type byte `t` (at `at`) came before
+/// its key.
+fn decode_typed(t: u8, at: usize, r: &mut Reader<'_>) -> Result<Value, LoadError> {
+    decode_body(t, at, r).map_err(|e| {
+        if e.what == "unknown value type" {
+            err(e.offset, format!("Unknown RDB encoding type {}", t))
+        } else {
+            e.into()
+        }
+    })
+}
