@@ -341,3 +341,254 @@ fn decode_typed(t: u8, at: usize, r: &mut Reader<'_>) -> Result<Value, LoadError
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testutil::Session;
+    use crate::persistence::rdb::dump_payload;
+    use proptest::prelude::*;
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn meta() -> FileMeta {
+        FileMeta {
+            ctime: NOW / 1000,
+            used_mem: 1,
+            repl_id: "0".repeat(40),
+        }
+    }
+
+    /// Every (db, key, payload, expiry) of a store, sorted.
+    fn canon(store: &Store) -> Vec<(usize, Vec<u8>, Vec<u8>, Option<u64>)> {
+        let mut out = Vec::new();
+        for (d, db) in store.dbs.iter().enumerate() {
+            for (_, t) in db.tables() {
+                for (k, v) in t.keys.iter() {
+                    let e = t.expires.get(k.as_slice()).copied();
+                    out.push((d, k.as_slice().to_vec(), dump_payload(v, false), e));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn load_store(bytes: &[u8], now: u64) -> Result<(Store, LoadInfo), LoadError> {
+        let mut store = Store::new(16);
+        let info = load(bytes, now, 16, |d, k, v, e| store.dbs[d].insert(&k, v, e))?;
+        Ok((store, info))
+    }
+
+    fn sample() -> Session {
+        let mut s = Session::new();
+        for line in [
+            "SET s hello",
+            "SET i 12345",
+            "SET neg -7",
+            "RPUSH l a b c 1 2",
+            "HSET h f v g 1",
+            "SADD st a b",
+            "SADD is 1 2 3",
+            "ZADD z 1 a 2.5 b",
+            "PFADD hll x y",
+        ] {
+            s.run(line);
+        }
+        let big: String = (0..300).map(|i| format!(" m{i}")).collect();
+        s.run(&format!("SADD bigset{big}"));
+        s.run(&format!("RPUSH biglist{big}"));
+        s.run(&format!(
+            "ZADD bigz{}",
+            (0..300).map(|i| format!(" {i} m{i}")).collect::<String>()
+        ));
+        s.run(&format!(
+            "HSET bigh{}",
+            (0..300).map(|i| format!(" f{i} v{i}")).collect::<String>()
+        ));
+        s.run(&format!("SET long {}", "x".repeat(1000)));
+        s.store.dbs[0].set_expire(b"s", NOW + 60_000);
+        s.store.dbs[3].insert(
+            b"k3",
+            crate::types::Value::from_bytes(b"v3"),
+            Some(NOW + 5000),
+        );
+        s.store.dbs[3].insert(b"k4", crate::types::Value::from_bytes(b"v4"), None);
+        s.store.dbs[15].insert(
+            b"gone",
+            crate::types::Value::from_bytes(b"x"),
+            Some(NOW - 1),
+        );
+        s
+    }
+
+    #[test]
+    fn round_trip_all_types_expiries_several_dbs() {
+        let s = sample();
+        for compress in [false, true] {
+            for checksum in [false, true] {
+                let img = encode_store(&s.store, NOW, compress);
+                let bytes = assemble(&[img], &meta(), checksum);
+                assert!(bytes.starts_with(b"REDIS0010"));
+                let (back, info) = load_store(&bytes, NOW).unwrap();
+                let mut want = canon(&s.store);
+                want.retain(|e| e.1 != b"gone");
+                assert_eq!(canon(&back), want);
+                assert_eq!(info.loaded as usize, want.len());
+                assert_eq!(info.redis_ver.as_deref(), Some(PRODUCER_VERSION));
+            }
+        }
+    }
+
+    #[test]
+    fn split_images_assemble_like_one() {
+        let s = sample();
+        let whole = encode_store(&s.store, NOW, true);
+        // Two shards: the second holds nothing.
+        let empty = encode_store(&Store::new(16), NOW, true);
+        let bytes = assemble(&[empty, whole], &meta(), true);
+        let (back, _) = load_store(&bytes, NOW).unwrap();
+        assert_eq!(canon(&back).len(), canon(&s.store).len() - 1);
+    }
+
+    #[test]
+    fn expired_keys_are_skipped_on_load() {
+        let s = sample();
+        let bytes = assemble(&[encode_store(&s.store, NOW, true)], &meta(), true);
+        // Ten seconds later k3 (5 s) has expired; s (60 s) has not.
+        let (back, info) = load_store(&bytes, NOW + 10_000).unwrap();
+        assert_eq!(info.expired, 1);
+        assert!(back.dbs[3].expire_at(b"k3").is_none());
+        assert_eq!(back.dbs[0].expire_at(b"s"), Some(NOW + 60_000));
+    }
+
+    #[test]
+    fn truncated_files_fail_with_an_offset() {
+        let s = sample();
+        let bytes = assemble(&[encode_store(&s.store, NOW, true)], &meta(), true);
+        for n in 0..bytes.len() {
+            let e = load_store(&bytes[..n], NOW).unwrap_err();
+            assert!(e.offset <= n, "{n}: {e}");
+        }
+    }
+
+    #[test]
+    fn corrupt_bytes_never_load_silently() {
+        let s = sample();
+        let bytes = assemble(&[encode_store(&s.store, NOW, true)], &meta(), true);
+        for i in 9..bytes.len() - 8 {
+            let mut b = bytes.clone();
+            b[i] ^= 0x5a;
+            // Either a decode error or the checksum catches it.
+            assert!(load_store(&b, NOW).is_err(), "flip at {i} loaded");
+        }
+        let mut b = bytes.clone();
+        let n = b.len();
+        b[n - 1] ^= 1;
+        assert_eq!(load_store(&b, NOW).unwrap_err().what, "Wrong RDB checksum");
+    }
+
+    #[test]
+    fn zero_checksum_is_not_checked() {
+        let s = sample();
+        let bytes = assemble(&[encode_store(&s.store, NOW, true)], &meta(), false);
+        assert!(bytes.ends_with(&[0; 8]));
+        assert!(load_store(&bytes, NOW).is_ok());
+    }
+
+    #[test]
+    fn versions_and_opcodes() {
+        let mut f = b"REDIS0011".to_vec();
+        f.push(OP_FREQ);
+        f.push(3);
+        f.push(OP_IDLE);
+        write_len(&mut f, 100);
+        f.push(OP_EXPIRETIME);
+        f.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+        f.push(0);
+        write_string(&mut f, b"k", false);
+        write_string(&mut f, b"v", false);
+        f.push(OP_EOF);
+        f.extend_from_slice(&[0; 8]);
+        let (back, info) = load_store(&f, NOW).unwrap();
+        assert_eq!(info.version, 11);
+        assert_eq!(back.dbs[0].expire_at(b"k"), Some(4_000_000_000_000));
+        // Version 3 files have no checksum.
+        let mut old = b"REDIS0003".to_vec();
+        old.push(OP_EOF);
+        assert!(load_store(&old, NOW).is_ok());
+        let mut f12 = b"REDIS0012".to_vec();
+        f12.push(OP_EOF);
+        assert_eq!(load_store(&f12, NOW).unwrap_err().offset, 5);
+        assert!(load_store(b"RADIS0010\xff", NOW).is_err());
+        let mut m = b"REDIS0010".to_vec();
+        m.push(OP_MODULE_AUX);
+        assert_eq!(load_store(&m, NOW).unwrap_err().offset, 9);
+        let mut sel = b"REDIS0010".to_vec();
+        sel.push(OP_SELECTDB);
+        write_len(&mut sel, 16);
+        assert!(load_store(&sel, NOW)
+            .unwrap_err()
+            .what
+            .contains("databases"));
+        let mut bad = b"REDIS0010".to_vec();
+        bad.push(99);
+        write_string(&mut bad, b"k", false);
+        assert_eq!(
+            load_store(&bad, NOW).unwrap_err().what,
+            "Unknown RDB encoding type 99"
+        );
+    }
+
+    #[test]
+    fn huge_lengths_do_not_allocate() {
+        let mut f = b"REDIS0010".to_vec();
+        f.push(crate::persistence::rdb::value::types::LIST);
+        write_string(&mut f, b"k", false);
+        write_len(&mut f, u64::MAX >> 1);
+        assert!(load_store(&f, NOW).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn random_stores_round_trip(
+            ops in proptest::collection::vec(
+                (0usize..4, 0u8..5, "[a-c]{1,3}", proptest::collection::vec("[a-z0-9]{0,12}", 1..6), proptest::option::of(1u64..100_000)),
+                0..40,
+            )
+        ) {
+            let mut s = Session::new();
+            for (db, kind, key, items, ttl) in ops {
+                let cmd = match kind {
+                    0 => "RPUSH",
+                    1 => "SADD",
+                    2 => "HSET",
+                    3 => "ZADD",
+                    _ => "SET",
+                };
+                let mut args: Vec<String> = vec![cmd.into(), format!("{kind}{key}")];
+                match kind {
+                    2 => {
+                        for it in &items { args.push(it.clone()); args.push(it.clone()); }
+                    }
+                    3 => {
+                        for (i, it) in items.iter().enumerate() { args.push(i.to_string()); args.push(it.clone()); }
+                    }
+                    4 => args.push(items[0].clone()),
+                    _ => args.extend(items.iter().cloned()),
+                }
+                let argv: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+                // Build in db 0, then move the key to `db`.
+                s.exec(&argv);
+                let k = format!("{kind}{key}");
+                if let Some((v, _)) = s.store.dbs[0].remove(k.as_bytes(), NOW) {
+                    s.store.dbs[db].insert(k.as_bytes(), v, ttl.map(|t| NOW + t));
+                }
+            }
+            let bytes = assemble(&[encode_store(&s.store, NOW, true)], &meta(), true);
+            let (back, _) = load_store(&bytes, NOW).unwrap();
+            prop_assert_eq!(canon(&back), canon(&s.store));
+        }
+    }
+}
