@@ -359,8 +359,11 @@ mod tests {
         }
     }
 
+    /// (db, key, payload, expiry).
+    type Canon = (usize, Vec<u8>, Vec<u8>, Option<u64>);
+
     /// Every (db, key, payload, expiry) of a store, sorted.
-    fn canon(store: &Store) -> Vec<(usize, Vec<u8>, Vec<u8>, Option<u64>)> {
+    fn canon(store: &Store) -> Vec<Canon> {
         let mut out = Vec::new();
         for (d, db) in store.dbs.iter().enumerate() {
             for (_, t) in db.tables() {
