@@ -184,6 +184,7 @@ fn shardis_dump_loads_in_redis_and_passes_check_rdb() {
     let info = String::from_utf8(shardis.raw().cmd(&["INFO", "persistence"])).unwrap();
     assert!(info.contains("rdb_changes_since_last_save:0\r\n"), "{info}");
     assert!(info.contains("rdb_last_bgsave_status:ok\r\n"), "{info}");
+    assert!(info.contains("rdb_saves:1\r\n"), "{info}");
     let file = dir.0.join("snap.rdb");
     let check = std::process::Command::new("redis-check-rdb")
         .arg(&file)
@@ -211,6 +212,12 @@ fn redis_dump_loads_in_shardis() {
     let log = std::fs::read_to_string(shardis.logfile()).unwrap_or_default();
     assert!(log.contains("Loading RDB produced by version 7.0"), "{log}");
     assert!(log.contains("DB loaded from disk"), "{log}");
+    let info = String::from_utf8(shardis.raw().cmd(&["INFO", "persistence"])).unwrap();
+    let n = snapshot(&redis, 0).len() + snapshot(&redis, 3).len();
+    assert!(
+        info.contains(&format!("rdb_last_load_keys_loaded:{n}\r\n")),
+        "{info}"
+    );
 }
 
 #[test]
@@ -270,4 +277,24 @@ fn corrupt_file_stops_start_up() {
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("offset"), "{text}");
+}
+
+#[test]
+fn failed_save_replies_err_and_keeps_the_old_file() {
+    let dir = TempDir(common::unique_temp_dir("rdb-e"));
+    let server = start(false, &dir.0, &["--threads", "2"]);
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["SET", "k", "v1"]), b"+OK\r\n");
+    save(&server);
+    let old = std::fs::read(dir.0.join("snap.rdb")).unwrap();
+    // The temporary file cannot be created where a directory is.
+    std::fs::create_dir(dir.0.join(format!("temp-{}.rdb", server.pid))).unwrap();
+    assert_eq!(c.cmd(&["SET", "k", "v2"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["SAVE"]), b"-ERR\r\n");
+    assert_eq!(std::fs::read(dir.0.join("snap.rdb")).unwrap(), old);
+    let info = String::from_utf8(c.cmd(&["INFO", "persistence"])).unwrap();
+    assert!(info.contains("rdb_last_bgsave_status:err\r\n"), "{info}");
+    assert!(info.contains("rdb_changes_since_last_save:1\r\n"), "{info}");
+    let log = std::fs::read_to_string(server.logfile()).unwrap_or_default();
+    assert!(log.contains("Failed opening the RDB file"), "{log}");
 }

@@ -376,10 +376,19 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ),
                 ("rdb_last_bgsave_time_sec", "-1".into()),
                 ("rdb_current_bgsave_time_sec", "-1".into()),
-                ("rdb_saves", "0".into()),
+                (
+                    "rdb_saves",
+                    shared.rdb_saves.load(Ordering::Relaxed).to_string(),
+                ),
                 ("rdb_last_cow_size", "0".into()),
-                ("rdb_last_load_keys_expired", "0".into()),
-                ("rdb_last_load_keys_loaded", "0".into()),
+                (
+                    "rdb_last_load_keys_expired",
+                    shared.rdb_last_load[1].load(Ordering::Relaxed).to_string(),
+                ),
+                (
+                    "rdb_last_load_keys_loaded",
+                    shared.rdb_last_load[0].load(Ordering::Relaxed).to_string(),
+                ),
                 ("aof_enabled", "0".into()),
                 ("aof_rewrite_in_progress", "0".into()),
                 ("aof_rewrite_scheduled", "0".into()),

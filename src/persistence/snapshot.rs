@@ -49,6 +49,7 @@ pub fn write_snapshot(shared: &ServerShared, images: &[ShardImage]) -> Result<()
     let bytes = file::assemble(images, &meta, checksum);
     write_atomically(&path, &bytes)?;
     shared.lastsave.store(now_ms() / 1000, Ordering::Relaxed);
+    shared.rdb_saves.fetch_add(1, Ordering::Relaxed);
     crate::notice!("DB saved on disk");
     Ok(())
 }
@@ -158,6 +159,8 @@ pub fn load_batches(
     });
     match res {
         Ok(info) => {
+            shared.rdb_last_load[0].store(info.loaded, Ordering::Relaxed);
+            shared.rdb_last_load[1].store(info.expired, Ordering::Relaxed);
             if let Some(v) = &info.redis_ver {
                 crate::notice!("Loading RDB produced by version {}", v);
             }

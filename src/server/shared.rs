@@ -65,6 +65,11 @@ pub struct ServerShared {
     pub lastsave: AtomicU64,
     /// Whether the last save succeeded (INFO rdb_last_bgsave_status).
     pub last_save_ok: AtomicBool,
+    /// Successful saves since start (INFO rdb_saves).
+    pub rdb_saves: AtomicU64,
+    /// Keys loaded / skipped as expired by the last RDB load (INFO
+    /// rdb_last_load_keys_loaded, rdb_last_load_keys_expired).
+    pub rdb_last_load: [AtomicU64; 2],
     /// Whether active expiry runs (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: AtomicBool,
     /// `hz`.
@@ -134,6 +139,8 @@ impl ServerShared {
             blocked_clients: AtomicUsize::new(0),
             lastsave: AtomicU64::new(now),
             last_save_ok: AtomicBool::new(true),
+            rdb_saves: AtomicU64::new(0),
+            rdb_last_load: [AtomicU64::new(0), AtomicU64::new(0)],
             active_expire: AtomicBool::new(true),
             hz: AtomicU64::new(config.hz().clamp(1, 500) as u64),
             executable: std::env::current_exe()
