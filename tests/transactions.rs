@@ -276,7 +276,10 @@ fn watch_scenarios(server: &Server) -> Transcript {
     run(&mut t, "o", &mut o, &["SET", "rk", "old"]);
     run(&mut t, "c", &mut c, &["WATCH", "rk"]);
     let r = o.cmd(&[&b"RESTORE"[..], b"rk", b"0", &payload, b"REPLACE"]);
-    t.push(format!("o RESTORE rk 0 <payload> REPLACE -> {}", escape(&r)));
+    t.push(format!(
+        "o RESTORE rk 0 <payload> REPLACE -> {}",
+        escape(&r)
+    ));
     exec_after(&mut t, &mut c);
     run(&mut t, "o", &mut o, &["GET", "rk"]);
     // A watched key that expires after WATCH fails EXEC, even before it is
