@@ -293,9 +293,10 @@ pub const fn cmd(
     }
 }
 
-/// Subcommands of Redis' container commands with their arities (the
-/// subcommand counted as the second argument), for the checks Redis makes
-/// before queueing a command in MULTI.
+/// Subcommands of the container commands this server has, with their
+/// arities (the subcommand counted as the second argument): Redis checks
+/// them before queueing a command in MULTI, and names the command
+/// `container|subcommand` (CLIENT LIST `cmd=`).
 pub const SUBCOMMANDS: &[(&str, &[(&str, i32)])] = &[
     (
         "client",
@@ -379,6 +380,12 @@ pub const SUBCOMMANDS: &[(&str, &[(&str, i32)])] = &[
         &[("get", -2), ("help", 2), ("len", 2), ("reset", 2)],
     ),
 ];
+
+/// Whether command `name` is a container whose first argument names a
+/// subcommand.
+pub fn is_container(name: &str) -> bool {
+    SUBCOMMANDS.iter().any(|(c, _)| *c == name)
+}
 
 /// Redis' lookup-time error for a container command's subcommand: unknown
 /// subcommand, or wrong number of arguments for it. `None` when `args` is

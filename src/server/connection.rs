@@ -585,17 +585,10 @@ async fn out_of_memory(ctx: &mut ConnCtx, spec: &'static CommandSpec, args: &[By
     }
 }
 
-/// Commands whose first argument names a subcommand (Redis reports them as
-/// `container|subcommand`).
-const CONTAINERS: &[&str] = &[
-    "acl", "client", "cluster", "command", "config", "function", "latency", "memory", "module",
-    "object", "pubsub", "script", "slowlog", "xgroup", "xinfo",
-];
-
 /// The full name of a command as Redis prints it (`client|info`).
 fn full_name(spec: &CommandSpec, args: &[Bytes]) -> String {
     match args.get(1) {
-        Some(sub) if CONTAINERS.contains(&spec.name) => format!(
+        Some(sub) if crate::commands::spec::is_container(spec.name) => format!(
             "{}|{}",
             spec.name,
             String::from_utf8_lossy(sub).to_ascii_lowercase()

@@ -76,6 +76,8 @@ pub struct MultiState {
     target: Option<usize>,
     /// Keys on more than one shard.
     spans_shards: bool,
+    /// Every shard owning a key queued so far, ascending.
+    shards: Vec<usize>,
     /// Every queued command is keyed (runs against a store).
     keyed_only: bool,
     /// A queued command works on every shard (DBSIZE, FLUSHALL, INFO...).
@@ -92,6 +94,7 @@ impl Default for MultiState {
             key_pos: Vec::new(),
             target: None,
             spans_shards: false,
+            shards: Vec::new(),
             keyed_only: true,
             global: false,
             spare_args: Vec::new(),
@@ -119,6 +122,7 @@ impl MultiState {
         self.aborted = false;
         self.target = None;
         self.spans_shards = false;
+        self.shards.clear();
         self.keyed_only = true;
         self.global = false;
     }
@@ -129,6 +133,9 @@ impl MultiState {
             None => self.target = Some(shard),
             Some(t) if t != shard => self.spans_shards = true,
             Some(_) => {}
+        }
+        if let Err(at) = self.shards.binary_search(&shard) {
+            self.shards.insert(at, shard);
         }
     }
 }
@@ -438,30 +445,18 @@ pub async fn exec(ctx: &mut ConnCtx) {
     } else if multi.keyed_only {
         multi = exec_gathered(ctx, multi, flag, watching.as_deref()).await;
     } else {
-        let mut shards: BTreeSet<usize> = BTreeSet::new();
-        if multi.global {
-            shards.extend(0..shard.nshards);
+        // Every shard for a command working on all of them; otherwise the
+        // shards of the queued and watched keys (noted while queueing) and
+        // the client's own: a command with no keys (or whose arguments name
+        // none, as `LMPOP -1 ...`) runs there.
+        let shards: Vec<usize> = if multi.global {
+            (0..shard.nshards).collect()
         } else {
-            for q in &multi.cmds {
-                for &i in multi.key_pos.get(q.keys.clone()).unwrap_or(&[]) {
-                    if let Some(k) = q.args.get(i) {
-                        shards.insert(shard.slot_map.shard_of_key(k));
-                    }
-                }
-            }
-            for (s, _, _) in &watched {
-                shards.insert(*s);
-            }
-            if let Some(w) = &watching {
-                for k in &w.keys {
-                    shards.insert(k.shard);
-                }
-            }
-            // The client's own shard too: a command with no keys (or whose
-            // arguments name none, as `LMPOP -1 ...`) runs there.
-            shards.insert(shard.id);
-        }
-        multi = exec_locked(ctx, multi, flag, watched, shards.into_iter().collect()).await;
+            let mut s: BTreeSet<usize> = multi.shards.iter().copied().collect();
+            s.insert(shard.id);
+            s.into_iter().collect()
+        };
+        multi = exec_locked(ctx, multi, flag, watched, shards).await;
     }
     end_exec(ctx, multi, watching);
 }
