@@ -44,6 +44,7 @@ pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod info;
+pub mod journal;
 pub mod notify;
 pub mod persistence;
 pub mod protocol;

@@ -101,6 +101,8 @@ pub struct ServerShared {
     /// published by that shard (0: none); see
     /// [`crate::shard::evict::choose_shard`].
     pub eviction_best: Box<[AtomicU64]>,
+    /// The write journal's process-wide end (AOF, replication).
+    pub journal: crate::journal::Sink,
 }
 
 impl ServerShared {
@@ -139,6 +141,7 @@ impl ServerShared {
             blocked_clients: AtomicUsize::new(0),
             lastsave: AtomicU64::new(now),
             last_save_ok: AtomicBool::new(true),
+            journal: crate::journal::Sink::default(),
             rdb_saves: AtomicU64::new(0),
             rdb_last_load: [AtomicU64::new(0), AtomicU64::new(0)],
             active_expire: AtomicBool::new(true),

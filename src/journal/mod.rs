@@ -1,0 +1,304 @@
+//! The write journal: the one ordered stream of write commands that the
+//! AOF (and later the replication backlog) receives.
+//!
+//! Every shard collects the effects of the writes it executes in its own
+//! [`ShardJournal`] buffer, in execution order, already rewritten to be
+//! deterministic (absolute expiry times, `DEL` for keys that expired).
+//! The buffer goes to the process-wide [`Sink`] in one piece at the points
+//! where order between shards matters (see the ordering rules in
+//! ARCHITECTURE.md, "Replication"): before any reply that depends on the
+//! writes leaves, and before a shard is handed to a cross-shard operation.
+//! The sink serializes the pieces of all shards under a short lock (one
+//! lock per batch of commands, not per command), inserts `SELECT` where
+//! the database changes, and passes the bytes to its outputs.
+
+use std::fs::File;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Where the journal's bytes go: the AOF's current incremental file (and
+/// later the replication backlog).
+pub trait JournalOutput: Send + std::fmt::Debug {
+    /// Appends `bytes` (whole RESP commands) at the end of the output.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// The file whose `fdatasync` makes everything appended so far durable
+    /// (`appendfsync always`), if the output is a file.
+    fn sync_handle(&self) -> Option<Arc<File>>;
+}
+
+/// Mutable state of the sink, behind its lock.
+#[derive(Debug, Default)]
+struct SinkInner {
+    output: Option<Box<dyn JournalOutput>>,
+    /// Database the stream last selected (`None`: the next command needs a
+    /// `SELECT` first, as at the start of a file).
+    db: Option<usize>,
+    /// Bytes appended since start (a position for group commit).
+    appended: u64,
+    /// Scratch buffer for a `SELECT` plus the commands.
+    scratch: Vec<u8>,
+}
+
+/// The process-wide end of the journal: serializes the shards' buffers
+/// into one stream.
+#[derive(Debug, Default)]
+pub struct Sink {
+    inner: Mutex<SinkInner>,
+    /// Whether an output is attached (shards skip journaling when not).
+    on: AtomicBool,
+    /// Position up to which the output is known durable.
+    synced: AtomicU64,
+    /// Whether the last append failed (INFO aof_last_write_status).
+    write_failed: AtomicBool,
+}
+
+impl Sink {
+    /// Whether writes must be journaled (an output is attached). Checked per
+    /// write command, so it is one relaxed load.
+    #[inline]
+    pub fn is_on(&self) -> bool {
+        self.on.load(Ordering::Relaxed)
+    }
+
+    /// Attaches `output` in place of the current one (returned), e.g. a
+    /// new incremental AOF file at a rewrite. The next command written
+    /// starts with a `SELECT`. Call it while no shard can write (all
+    /// shards held, their buffers flushed) so the switch falls between
+    /// two commands of the stream.
+    pub fn replace_output(
+        &self,
+        output: Option<Box<dyn JournalOutput>>,
+    ) -> Option<Box<dyn JournalOutput>> {
+        let mut inner = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        inner.db = None;
+        self.on.store(output.is_some(), Ordering::Relaxed);
+        std::mem::replace(&mut inner.output, output)
+    }
+
+    /// Appends a shard's buffer to the stream, selecting databases as its
+    /// runs say. Returns the stream position after it (for [`Sink::sync`]).
+    pub fn append(&self, journal: &mut ShardJournal) -> u64 {
+        if journal.buf.is_empty() {
+            journal.runs.clear();
+            return 0;
+        }
+        let mut guard = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let inner = &mut *guard;
+        inner.scratch.clear();
+        let end = journal.buf.len();
+        for (i, &(start, db)) in journal.runs.iter().enumerate() {
+            let stop = journal.runs.get(i + 1).map_or(end, |r| r.0);
+            if inner.db != Some(db) {
+                write_select(&mut inner.scratch, db);
+                inner.db = Some(db);
+            }
+            if let Some(part) = journal.buf.get(start..stop) {
+                inner.scratch.extend_from_slice(part);
+            }
+        }
+        journal.buf.clear();
+        journal.runs.clear();
+        if let Some(out) = inner.output.as_mut() {
+            match out.append(&inner.scratch) {
+                Ok(()) => {
+                    self.write_failed.store(false, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if !self.write_failed.swap(true, Ordering::Relaxed) {
+                        crate::warning!("Error writing to the AOF file: {}", e);
+                    }
+                }
+            }
+        }
+        inner.appended += inner.scratch.len() as u64;
+        if inner.scratch.capacity() > 1 << 20 {
+            inner.scratch = Vec::new();
+        }
+        inner.appended
+    }
+
+    /// Makes the stream durable up to position `upto` (group commit: a sync
+    /// another shard did after `upto` counts).
+    pub fn sync(&self, upto: u64) {
+        if self.synced.load(Ordering::Acquire) >= upto {
+            return;
+        }
+        let (file, pos) = {
+            let inner = match self.inner.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            (
+                inner.output.as_ref().and_then(|o| o.sync_handle()),
+                inner.appended,
+            )
+        };
+        if let Some(f) = file {
+            if let Err(e) = f.sync_data() {
+                crate::warning!("Error syncing the AOF file: {}", e);
+                return;
+            }
+        }
+        self.synced.fetch_max(pos, Ordering::AcqRel);
+    }
+
+    /// Whether the last append failed.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed.load(Ordering::Relaxed)
+    }
+}
+
+/// Appends `SELECT db` in RESP.
+fn write_select(out: &mut Vec<u8>, db: usize) {
+    let d = db.to_string();
+    out.extend_from_slice(b"*2\r\n$6\r\nSELECT\r\n$");
+    out.extend_from_slice(d.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(d.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// One shard's journal buffer: RESP commands in execution order, with the
+/// database each run of them applies to.
+#[derive(Debug, Default)]
+pub struct ShardJournal {
+    buf: Vec<u8>,
+    /// (start offset in `buf`, database) of each run of commands.
+    runs: Vec<(usize, usize)>,
+}
+
+impl ShardJournal {
+    /// Whether nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Appends command `args` for database `db`.
+    pub fn push<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
+        if self.runs.last().map(|r| r.1) != Some(db) {
+            self.runs.push((self.buf.len(), db));
+        }
+        encode_command(&mut self.buf, args);
+    }
+
+    /// Appends another buffer's contents (e.g. the commands a job ran for
+    /// a transaction, returned to the coordinator).
+    pub fn extend(&mut self, other: ShardJournal) {
+        let base = self.buf.len();
+        for (start, db) in other.runs {
+            if self.runs.last().map(|r| r.1) != Some(db) {
+                self.runs.push((base + start, db));
+            }
+        }
+        self.buf.extend_from_slice(&other.buf);
+    }
+}
+
+/// Encodes `args` as a RESP array of bulk strings.
+pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+    let mut num = itoa_buf(args.len() as u64);
+    out.push(b'*');
+    out.extend_from_slice(num.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        let a = a.as_ref();
+        num = itoa_buf(a.len() as u64);
+        out.push(b'$');
+        out.extend_from_slice(num.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// A decimal number formatted without allocating.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+fn itoa_buf(mut n: u64) -> Digits {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    Digits { buf, start: i }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default)]
+    struct Collect(Arc<Mutex<Vec<u8>>>);
+
+    impl JournalOutput for Collect {
+        fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(())
+        }
+        fn sync_handle(&self) -> Option<Arc<File>> {
+            None
+        }
+    }
+
+    #[test]
+    fn runs_get_select_only_when_the_database_changes() {
+        let sink = Sink::default();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        sink.replace_output(Some(Box::new(Collect(seen.clone()))));
+        let mut a = ShardJournal::default();
+        a.push(0, &["SET", "k", "v"]);
+        a.push(0, &["DEL", "k"]);
+        a.push(3, &["INCR", "n"]);
+        sink.append(&mut a);
+        assert!(a.is_empty());
+        let mut b = ShardJournal::default();
+        b.push(3, &["INCR", "m"]);
+        let pos = sink.append(&mut b);
+        let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
+             *2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n\
+             *2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nm\r\n"
+        );
+        assert_eq!(pos, text.len() as u64);
+    }
+
+    #[test]
+    fn extend_keeps_runs() {
+        let mut a = ShardJournal::default();
+        a.push(1, &["SET", "a", "1"]);
+        let mut b = ShardJournal::default();
+        b.push(1, &["SET", "b", "2"]);
+        b.push(2, &["SET", "c", "3"]);
+        a.extend(b);
+        assert_eq!(a.runs, vec![(0, 1), (a.runs[1].0, 2)]);
+        let sink = Sink::default();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        sink.replace_output(Some(Box::new(Collect(seen.clone()))));
+        sink.append(&mut a);
+        let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.matches("SELECT").count(), 2);
+    }
+}
