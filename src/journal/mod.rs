@@ -155,6 +155,16 @@ impl Sink {
     }
 }
 
+/// Hands shard `s`'s buffered commands to the sink. Returns the stream
+/// position after them (0 when nothing was buffered).
+pub fn flush_shard(s: &crate::shard::ShardState) -> u64 {
+    let mut j = s.journal.borrow_mut();
+    if j.is_empty() {
+        return 0;
+    }
+    s.shared.journal.append(&mut j)
+}
+
 /// Appends `SELECT db` in RESP.
 fn write_select(out: &mut Vec<u8>, db: usize) {
     let d = db.to_string();

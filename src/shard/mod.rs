@@ -58,6 +58,9 @@ pub struct ShardState {
     pub pubsub: RefCell<crate::pubsub::Registry>,
     /// Eviction candidates and state (`maxmemory`).
     pub evict: RefCell<evict::Evictor>,
+    /// Write commands this shard executed, not yet handed to the journal
+    /// sink (see [`crate::journal`]).
+    pub journal: RefCell<crate::journal::ShardJournal>,
     next_txid: Cell<u64>,
 }
 
@@ -93,6 +96,7 @@ impl ShardState {
             watches: RefCell::new(Default::default()),
             deferred_events: RefCell::new(Vec::new()),
             evict: RefCell::new(Default::default()),
+            journal: RefCell::new(Default::default()),
             next_txid: Cell::new(1),
         }
     }
