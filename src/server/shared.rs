@@ -103,6 +103,53 @@ pub struct ServerShared {
     pub eviction_best: Box<[AtomicU64]>,
     /// The write journal's process-wide end (AOF, replication).
     pub journal: crate::journal::Sink,
+    /// Persistence state shown by INFO persistence and checked by
+    /// commands (BGSAVE, BGREWRITEAOF, writes while loading).
+    pub persist: PersistState,
+}
+
+/// Progress and outcome of snapshots, AOF work and loading, as INFO
+/// persistence reports them. All plain atomics: written by the task doing
+/// the work, read by INFO and by command checks.
+#[derive(Debug, Default)]
+pub struct PersistState {
+    /// A data set is being loaded (INFO `loading:1`; commands without the
+    /// LOADING flag answer `-LOADING`).
+    pub loading: AtomicBool,
+    /// When the current load started, Unix seconds.
+    pub loading_start_time: AtomicU64,
+    /// Size of what is being loaded, bytes.
+    pub loading_total_bytes: AtomicU64,
+    /// Bytes of it loaded so far.
+    pub loading_loaded_bytes: AtomicU64,
+    /// A BGSAVE runs (INFO `rdb_bgsave_in_progress`).
+    pub bgsave_in_progress: AtomicBool,
+    /// A BGSAVE waits for an AOF rewrite to end (BGSAVE SCHEDULE).
+    pub bgsave_scheduled: AtomicBool,
+    /// When the running BGSAVE started, Unix ms (0: none).
+    pub bgsave_started_ms: AtomicU64,
+    /// Duration of the last BGSAVE in seconds (-1: none yet).
+    pub bgsave_last_time_sec: AtomicI64,
+    /// Keys written so far / to write by the running save.
+    pub save_keys_processed: AtomicU64,
+    /// Keys the running save will write.
+    pub save_keys_total: AtomicU64,
+    /// `appendonly` is on and the AOF is being written.
+    pub aof_enabled: AtomicBool,
+    /// An AOF rewrite runs.
+    pub aof_rewrite_in_progress: AtomicBool,
+    /// An AOF rewrite waits for a BGSAVE to end.
+    pub aof_rewrite_scheduled: AtomicBool,
+    /// When the running rewrite started, Unix ms (0: none).
+    pub aof_rewrite_started_ms: AtomicU64,
+    /// Duration of the last rewrite in seconds (-1: none yet).
+    pub aof_last_rewrite_time_sec: AtomicI64,
+    /// Whether the last rewrite failed.
+    pub aof_last_rewrite_failed: AtomicBool,
+    /// Rewrites done since start.
+    pub aof_rewrites: AtomicU64,
+    /// Rewrites failed in a row.
+    pub aof_rewrites_consecutive_failures: AtomicU64,
 }
 
 impl ServerShared {
@@ -142,6 +189,11 @@ impl ServerShared {
             lastsave: AtomicU64::new(now),
             last_save_ok: AtomicBool::new(true),
             journal: crate::journal::Sink::default(),
+            persist: PersistState {
+                bgsave_last_time_sec: AtomicI64::new(-1),
+                aof_last_rewrite_time_sec: AtomicI64::new(-1),
+                ..Default::default()
+            },
             rdb_saves: AtomicU64::new(0),
             rdb_last_load: [AtomicU64::new(0), AtomicU64::new(0)],
             active_expire: AtomicBool::new(true),
