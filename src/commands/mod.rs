@@ -56,6 +56,7 @@ impl Registry {
             connection::COMMANDS,
             pubsub::COMMANDS,
             server::COMMANDS,
+            crate::persistence::aof::command::COMMANDS,
         ];
         let mut by_name = HashMap::new();
         let mut all = Vec::new();

@@ -407,6 +407,12 @@ async fn config(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                 }
                 r
             };
+            if result.is_ok() {
+                if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| is(k, "appendonly")) {
+                    let on = is(v, "yes");
+                    crate::persistence::aof::rewrite::set_appendonly(&ctx.shard, ctx.txn, on).await;
+                }
+            }
             match result {
                 Ok(()) => ctx.writer().ok(),
                 Err(e) => ctx.error(&e.to_string()),

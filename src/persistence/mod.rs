@@ -6,7 +6,10 @@
 //! - [`rdb`]: lengths, strings and value types in RDB form, and the DUMP
 //!   payload wrapper, and RDB files.
 //! - [`snapshot`]: SAVE, the save on shutdown and the load at start-up.
+//! - [`aof`]: the append-only file (manifest, incremental files, loading,
+//!   rewrite).
 
+pub mod aof;
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;

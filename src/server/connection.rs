@@ -94,6 +94,60 @@ pub struct ConnCtx {
 }
 
 impl ConnCtx {
+    /// A client without a socket on `shard` (id 0, authenticated, database
+    /// 0), for commands the server runs itself: the AOF replay.
+    pub fn internal(shard: Rc<ShardState>) -> ConnCtx {
+        let now = now_ms();
+        let info = Rc::new(RefCell::new(ClientInfo {
+            id: 0,
+            addr: String::new(),
+            laddr: String::new(),
+            fd: -1,
+            name: Bytes::new(),
+            created_ms: now,
+            last_ms: now,
+            db: 0,
+            proto: Protocol::Resp2,
+            last_cmd: "",
+            authenticated: true,
+            no_evict: true,
+            monitor: false,
+            qbuf: 0,
+            obuf: 0,
+            killed: false,
+            lib_name: Bytes::new(),
+            lib_ver: Bytes::new(),
+            reply_mode: ReplyMode::On,
+            blocked: false,
+            sub: 0,
+            psub: 0,
+            ssub: 0,
+            multi: -1,
+        }));
+        ConnCtx {
+            shard,
+            info,
+            id: 0,
+            out: BytesMut::new(),
+            db: 0,
+            proto: Protocol::Resp2,
+            authenticated: true,
+            close: false,
+            reply_mode: ReplyMode::On,
+            key_idx: Vec::with_capacity(4),
+            now_ms: now,
+            clock: Instant::now(),
+            monitor: None,
+            subs: None,
+            obuf_soft_since: None,
+            multi: None,
+            multi_spare: None,
+            watching: None,
+            txn: None,
+            in_exec: false,
+        }
+    }
+
     /// A reply writer appending to this client's output.
     pub fn writer(&mut self) -> ReplyWriter<'_> {
         ReplyWriter::new(&mut self.out, self.proto)

@@ -30,6 +30,7 @@ pub async fn run(shard: Rc<ShardState>) {
             expire_state.cycle(&shard, 1000 / hz);
         }
         crate::shard::evict::cron(&shard);
+        crate::persistence::aof::rewrite::cron(&shard);
         if last_second.elapsed() >= Duration::from_secs(1) {
             last_second = Instant::now();
             close_idle_clients(&shard);

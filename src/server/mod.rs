@@ -201,17 +201,33 @@ pub fn run(config: Config) -> i32 {
         .collect();
     let shared = Arc::new(ServerShared::new(config, nshards));
     let slot_map = Arc::new(SlotMap::new(nshards));
-    // The RDB file is parsed here, before any shard starts; each shard
-    // inserts its own batch before it accepts clients.
-    let batches = match snapshot::load_batches(&shared, &slot_map) {
-        Ok(Some(b)) => b.into_iter().map(Some).collect(),
-        Ok(None) => Vec::new(),
-        Err(e) => {
-            crate::warning!("{}", e);
-            return 1;
+    // The RDB file (or with appendonly the AOF: its base, and every
+    // command stream checked) is parsed here, before any shard starts; each
+    // shard inserts its own batch before it accepts clients, and shard 0
+    // replays the AOF's commands once the mesh is up.
+    let appendonly = shared.config().get_bool("appendonly") == Some(true);
+    let mut aof_replay = None;
+    let batches = if appendonly {
+        match crate::persistence::aof::load::prepare(&shared, &slot_map) {
+            Ok(p) => {
+                aof_replay = Some(p.replay);
+                p.batches.into_iter().map(Some).collect()
+            }
+            Err(_) => return 1,
+        }
+    } else {
+        match snapshot::load_batches(&shared, &slot_map) {
+            Ok(Some(b)) => b.into_iter().map(Some).collect(),
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                crate::warning!("{}", e);
+                return 1;
+            }
         }
     };
     let startup = Arc::new(Startup {
+        aof_replay: std::sync::Mutex::new(aof_replay),
+        aof_replayed: AtomicBool::new(false),
         batches: std::sync::Mutex::new(batches),
         loaded: std::sync::atomic::AtomicUsize::new(0),
         images: std::sync::Mutex::new(Vec::new()),
@@ -242,6 +258,7 @@ pub fn run(config: Config) -> i32 {
         }
     };
     let _ = handles.join_all();
+    crate::persistence::aof::sync_now(&shared);
     let images: Vec<_> = match startup.images.lock() {
         Ok(mut v) => std::mem::take(&mut *v),
         Err(_) => Vec::new(),
@@ -264,6 +281,8 @@ pub fn run(config: Config) -> i32 {
 /// loaded from the RDB file (one per shard, taken by its owner), how many
 /// shards inserted theirs, and the images shards leave for the final save.
 struct Startup {
+    aof_replay: std::sync::Mutex<Option<crate::persistence::aof::load::Replay>>,
+    aof_replayed: AtomicBool,
     batches: std::sync::Mutex<Vec<Option<Vec<snapshot::LoadedKey>>>>,
     loaded: std::sync::atomic::AtomicUsize,
     images: std::sync::Mutex<Vec<crate::persistence::rdb::file::ShardImage>>,
@@ -359,6 +378,19 @@ async fn run_shard(
     }
     if let Some(r) = receivers {
         mesh::spawn_receivers(shard.clone(), r);
+    }
+    // Shard 0 replays the AOF through the mesh; the others serve its calls
+    // and wait for it before accepting clients.
+    if id == 0 {
+        let replay = startup.aof_replay.lock().ok().and_then(|mut r| r.take());
+        if let Some(r) = replay {
+            crate::persistence::aof::load::replay(&shard, r).await;
+        }
+        startup.aof_replayed.store(true, Ordering::SeqCst);
+    } else {
+        while !startup.aof_replayed.load(Ordering::SeqCst) {
+            glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
     let mut listeners = Vec::new();
     for a in &addrs {

@@ -150,6 +150,15 @@ pub struct PersistState {
     pub aof_rewrites: AtomicU64,
     /// Rewrites failed in a row.
     pub aof_rewrites_consecutive_failures: AtomicU64,
+    /// `appendfsync`: 0 no, 1 everysec, 2 always (see
+    /// [`crate::persistence::aof::output`]).
+    pub aof_fsync: std::sync::atomic::AtomicU8,
+    /// Size of the AOF (base and incremental files), bytes.
+    pub aof_current_size: AtomicU64,
+    /// Size of the AOF base file, bytes.
+    pub aof_base_size: AtomicU64,
+    /// The AOF manifest and current file.
+    pub aof: Mutex<crate::persistence::aof::AofState>,
 }
 
 impl ServerShared {
@@ -214,6 +223,7 @@ impl ServerShared {
             config: Mutex::new(config),
         };
         shared.store_output_limits(&shared.config());
+        crate::persistence::aof::apply_fsync_config(&shared, &shared.config());
         shared.apply_memory_config(&shared.config());
         shared
     }
@@ -287,6 +297,7 @@ impl ServerShared {
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
         self.store_output_limits(c);
         self.apply_memory_config(c);
+        crate::persistence::aof::apply_fsync_config(self, c);
     }
 
     /// Seconds since start.

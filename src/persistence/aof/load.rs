@@ -1,0 +1,421 @@
+//! Loading the AOF at start-up (`appendonly yes`; the RDB file is then
+//! ignored, as in Redis 7).
+//!
+//! Everything that can fail is done before any shard starts, on the main
+//! thread ([`prepare`]): the manifest is read, the base is parsed (an RDB
+//! base into one batch of keys per shard, which each shard inserts like an
+//! RDB load), every command stream is parsed and checked (format,
+//! truncation, unknown commands, an unfinished MULTI), a truncated last
+//! file is cut back, the directory, a first base and the incremental file
+//! are created, and the manifest is written. Errors log Redis' lines and
+//! make the process exit with 1.
+//!
+//! The command streams are then replayed by shard 0 once every shard runs
+//! and the mesh is up ([`replay`]), through the normal `execute` path of a
+//! client without a socket, so each command reaches its owner shard as a
+//! client's would. No shard accepts clients before it is done. Then the
+//! journal gets the incremental file as its output.
+
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::manifest::{self, Manifest};
+use super::output::{IncrFile, IncrOutput};
+use super::stream::{self, Command, StreamError};
+use super::{state, Settings};
+use crate::persistence::rdb::file::{self, LoadError};
+use crate::persistence::snapshot::LoadedKey;
+use crate::server::shared::ServerShared;
+use crate::shard::keyspace::now_ms;
+use crate::shard::slots::{key_slot, SlotMap};
+use crate::shard::ShardState;
+
+/// Commands of one file to replay.
+#[derive(Debug)]
+pub struct Segment {
+    /// File name (for the log).
+    pub name: String,
+    /// Whether it is the base file.
+    pub base: bool,
+    /// Its commands.
+    pub cmds: Vec<Command>,
+}
+
+/// What shard 0 does once every shard runs: replay, then attach the
+/// incremental file to the journal.
+#[derive(Debug)]
+pub struct Replay {
+    /// The command streams, in order.
+    pub segments: Vec<Segment>,
+    /// The incremental file the journal writes to afterwards.
+    pub output: Arc<IncrFile>,
+    /// Whether an AOF existed (the "DB loaded from append only file" line).
+    pub loaded_any: bool,
+    /// When loading started.
+    pub started: Instant,
+}
+
+/// What [`prepare`] hands to the shards.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Keys of an RDB base, one batch per shard.
+    pub batches: Vec<Vec<LoadedKey>>,
+    /// The rest of the work, for shard 0.
+    pub replay: Replay,
+}
+
+/// Why start-up must stop (already logged).
+#[derive(Debug)]
+pub struct Fatal;
+
+fn fatal(msg: String) -> Fatal {
+    crate::warning!("{}", msg);
+    Fatal
+}
+
+/// Reads and checks the whole AOF, creates what is missing, and returns
+/// the keys and commands to load. See the module documentation.
+pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepared, Fatal> {
+    let settings = Settings::read(shared);
+    let started = Instant::now();
+    let mut manifest = read_manifest(&settings)?;
+    let mut batches: Vec<Vec<LoadedKey>> = (0..shared.nshards).map(|_| Vec::new()).collect();
+    let mut segments = Vec::new();
+    let loaded_any = !manifest.is_empty();
+    let mut base_size = 0u64;
+    let mut incr_sizes: Vec<u64> = Vec::new();
+    if loaded_any {
+        let files: Vec<(String, bool)> = manifest
+            .base
+            .iter()
+            .map(|f| (f.name.clone(), true))
+            .chain(manifest.incr.iter().map(|f| (f.name.clone(), false)))
+            .collect();
+        let mut contents = Vec::with_capacity(files.len());
+        let mut total = 0u64;
+        for (name, _) in &files {
+            match std::fs::read(settings.dir.join(name)) {
+                Ok(b) => {
+                    total += b.len() as u64;
+                    contents.push(Bytes::from(b));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(fatal(format!(
+                        "The append log file {} doesn't exist: {}",
+                        name, e
+                    )));
+                }
+                Err(e) => {
+                    return Err(fatal(format!(
+                        "Fatal error: can't open the append log file {} for reading: {}",
+                        name, e
+                    )))
+                }
+            }
+        }
+        let p = &shared.persist;
+        p.loading.store(true, Ordering::Relaxed);
+        p.loading_start_time
+            .store(now_ms() / 1000, Ordering::Relaxed);
+        p.loading_total_bytes.store(total, Ordering::Relaxed);
+        let nfiles = files.len();
+        for (i, ((name, is_base), data)) in files.into_iter().zip(contents).enumerate() {
+            let last = i + 1 == nfiles;
+            let t0 = Instant::now();
+            let size = data.len() as u64;
+            if data.is_empty() {
+                // Redis skips an empty file.
+            } else if data.starts_with(b"REDIS") {
+                crate::notice!("Reading RDB base file on AOF loading...");
+                load_rdb(shared, slot_map, &name, &data, &mut batches)?;
+                if is_base {
+                    crate::notice!(
+                        "DB loaded from base file {}: {:.3} seconds",
+                        name,
+                        t0.elapsed().as_secs_f64()
+                    );
+                }
+            } else {
+                let cmds = check_stream(&settings, &name, &data, last)?;
+                segments.push(Segment {
+                    name: name.clone(),
+                    base: is_base,
+                    cmds,
+                });
+            }
+            p.loading_loaded_bytes.fetch_add(size, Ordering::Relaxed);
+            if is_base {
+                base_size = file_size(&settings.dir, &name);
+            } else {
+                incr_sizes.push(file_size(&settings.dir, &name));
+            }
+        }
+    }
+    // Open (or create) the directory, a first base, the incremental file.
+    if let Err(e) = std::fs::create_dir_all(&settings.dir) {
+        return Err(fatal(format!(
+            "Can't open or create append-only dir {}: {}",
+            settings.dir.display(),
+            e
+        )));
+    }
+    if manifest.is_empty() {
+        let name = manifest.new_base(&settings.prefix, settings.rdb_preamble);
+        let bytes = super::rewrite::base_bytes(shared, &settings, &[]);
+        super::rewrite::write_base(&settings, &name, &bytes).map_err(|_| Fatal)?;
+        base_size = bytes.len() as u64;
+        crate::notice!("Creating AOF base file {} on server start", name);
+    }
+    let had_incr = !manifest.incr.is_empty();
+    let incr_name = match manifest.incr.last() {
+        Some(f) => f.name.clone(),
+        None => manifest.new_incr(&settings.prefix),
+    };
+    let output = IncrFile::open(&settings.dir, &incr_name).map_err(|e| {
+        fatal(format!(
+            "Can't open the append-only file {}: {}",
+            incr_name, e
+        ))
+    })?;
+    manifest::write_atomically(
+        &settings.dir,
+        &settings.manifest_name(),
+        manifest.to_text().as_bytes(),
+    )
+    .map_err(|_| Fatal)?;
+    if had_incr {
+        crate::notice!("Opening AOF incr file {} on server start", incr_name);
+        incr_sizes.pop();
+    } else {
+        crate::notice!("Creating AOF incr file {} on server start", incr_name);
+    }
+    {
+        let mut st = state(shared);
+        st.manifest = manifest;
+        st.base_size = base_size;
+        st.older_incr_size = incr_sizes.iter().sum();
+        st.current = Some(output.clone());
+        st.size_at_rewrite = st.current_size();
+        super::delete_history(&settings, &mut st);
+    }
+    super::publish_sizes(shared);
+    Ok(Prepared {
+        batches,
+        replay: Replay {
+            segments,
+            output,
+            loaded_any,
+            started,
+        },
+    })
+}
+
+fn file_size(dir: &Path, name: &str) -> u64 {
+    std::fs::metadata(dir.join(name)).map_or(0, |m| m.len())
+}
+
+/// The manifest on disk, or an empty one when there is no directory or no
+/// manifest yet. A bad manifest is fatal, with Redis' report.
+fn read_manifest(settings: &Settings) -> Result<Manifest, Fatal> {
+    let path = settings.dir.join(settings.manifest_name());
+    let data = match std::fs::read(&path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+        Err(e) => {
+            return Err(fatal(format!(
+                "Fatal error: can't open the AOF manifest file {} for reading: {}",
+                path.display(),
+                e
+            )))
+        }
+    };
+    Manifest::parse(&data).map_err(|e| {
+        crate::warning!("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+        if e.line > 0 {
+            crate::warning!("Reading the manifest file, at line {}\n", e.line);
+            crate::warning!(">>> '{}'\n", e.text);
+        }
+        crate::warning!("{}\n", e.what);
+        crate::warning!(
+            "The AOF manifest {} is not valid at offset {}",
+            path.display(),
+            e.offset
+        );
+        Fatal
+    })
+}
+
+/// Loads an RDB-format file into the per-shard batches.
+fn load_rdb(
+    shared: &ServerShared,
+    slot_map: &SlotMap,
+    name: &str,
+    data: &[u8],
+    batches: &mut [Vec<LoadedKey>],
+) -> Result<(), Fatal> {
+    let res = file::load(data, now_ms(), shared.databases, |db, key, value, exp| {
+        let owner = slot_map.shard_of_slot(key_slot(&key));
+        if let Some(b) = batches.get_mut(owner) {
+            b.push((db, key, value, exp));
+        }
+    });
+    match res {
+        Ok(info) => {
+            crate::notice!(
+                "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                info.loaded,
+                info.expired
+            );
+            Ok(())
+        }
+        Err(LoadError { offset, what }) => {
+            crate::warning!("Internal error in RDB reading offset {}: {}", offset, what);
+            Err(fatal(format!(
+                "Error reading the RDB base file {}, AOF loading aborted (offset {})",
+                name, offset
+            )))
+        }
+    }
+}
+
+/// Parses and checks one command stream: the commands to replay, or the
+/// fatal error. A torn end (or an unfinished MULTI) of the last file is cut
+/// off, on disk too, when `aof-load-truncated` allows.
+fn check_stream(
+    settings: &Settings,
+    name: &str,
+    data: &Bytes,
+    last_file: bool,
+) -> Result<Vec<Command>, Fatal> {
+    let (mut cmds, err) = stream::parse(data);
+    let registry = crate::commands::registry();
+    let mut multi_start: Option<(usize, u64)> = None;
+    for (i, c) in cmds.iter().enumerate() {
+        let Some(arg0) = c.args.first() else {
+            continue;
+        };
+        let Some((_, spec)) = registry.lookup_indexed(arg0) else {
+            return Err(fatal(format!(
+                "Unknown command '{}' reading the append only file {}",
+                String::from_utf8_lossy(arg0),
+                name
+            )));
+        };
+        match spec.name {
+            "multi" => multi_start = Some((i, c.start)),
+            "exec" | "discard" => multi_start = None,
+            _ => {}
+        }
+    }
+    let valid_up_to = match err {
+        Some(StreamError::Format { offset }) => {
+            crate::warning!(
+                "Bad file format reading the append only file {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
+                name
+            );
+            return Err(fatal(format!(
+                "The append only file {} is not valid at offset {}",
+                name, offset
+            )));
+        }
+        Some(StreamError::Truncated { valid_up_to }) => {
+            if let Some((i, start)) = multi_start {
+                cmds.truncate(i);
+                start
+            } else {
+                valid_up_to
+            }
+        }
+        None => match multi_start {
+            Some((i, start)) => {
+                crate::warning!(
+                    "Revert incomplete MULTI/EXEC transaction in AOF file {}",
+                    name
+                );
+                cmds.truncate(i);
+                start
+            }
+            None => return Ok(cmds),
+        },
+    };
+    if settings.load_truncated && last_file {
+        crate::warning!(
+            "!!! Warning: short read while loading the AOF file {}!!!",
+            name
+        );
+        crate::warning!(
+            "!!! Truncating the AOF {} at offset {} !!!",
+            name,
+            valid_up_to
+        );
+        let cut = std::fs::OpenOptions::new()
+            .write(true)
+            .open(settings.dir.join(name))
+            .and_then(|f| f.set_len(valid_up_to));
+        match cut {
+            Ok(()) => {
+                crate::warning!(
+                    "AOF {} loaded anyway because aof-load-truncated is enabled",
+                    name
+                );
+                return Ok(cmds);
+            }
+            Err(e) => crate::warning!("Error truncating the AOF file {}: {}", name, e),
+        }
+    } else if settings.load_truncated {
+        crate::warning!("Fatal error: the truncated file is not the last file");
+        return Err(fatal(format!(
+            "The append only file {} ends inside a command at offset {}",
+            name, valid_up_to
+        )));
+    }
+    crate::warning!(
+        "Unexpected end of file reading the append only file {}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
+        name
+    );
+    Err(fatal(format!(
+        "The append only file {} ends inside a command after offset {}",
+        name, valid_up_to
+    )))
+}
+
+/// Replays the command streams on shard 0 (every shard runs, none accepts
+/// clients yet), then attaches the incremental file to the journal and
+/// ends the loading state.
+pub async fn replay(shard: &Rc<ShardState>, replay: Replay) {
+    let shared = shard.shared.clone();
+    let mut ctx = crate::server::connection::ConnCtx::internal(shard.clone());
+    for seg in replay.segments {
+        let t0 = Instant::now();
+        for c in &seg.cmds {
+            ctx.now_ms = now_ms();
+            crate::server::connection::execute(&mut ctx, &c.args).await;
+            ctx.out.clear();
+        }
+        // A MULTI left open cannot happen (cut off above); drop any state.
+        crate::transaction::discard_state(&mut ctx);
+        crate::notice!(
+            "DB loaded from {} file {}: {:.3} seconds",
+            if seg.base { "base" } else { "incr" },
+            seg.name,
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    if replay.loaded_any {
+        crate::notice!(
+            "DB loaded from append only file: {:.3} seconds",
+            replay.started.elapsed().as_secs_f64()
+        );
+    }
+    shared
+        .journal
+        .replace_output(Some(Box::new(IncrOutput(replay.output))));
+    shared.persist.aof_enabled.store(true, Ordering::Relaxed);
+    super::output::start_fsync_thread(&shared);
+    shared.persist.loading.store(false, Ordering::Relaxed);
+}

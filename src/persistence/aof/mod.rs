@@ -1,0 +1,156 @@
+//! The append-only file in Redis 7's multi-part layout.
+//!
+//! A directory (`appenddirname`, under `dir`) holds a manifest
+//! ([`manifest`]) naming one base file (an RDB image, or commands with
+//! `aof-use-rdb-preamble no`) and the incremental files written since,
+//! which hold the journal's command stream ([`output`], fed by
+//! [`crate::journal::Sink`]). Start-up loads the base and replays every
+//! incremental file ([`load`]); BGREWRITEAOF writes a new base from one
+//! point in time and starts a new incremental file ([`rewrite`]).
+//!
+//! - [`stream`]: the command stream parser (truncation and format errors
+//!   with offsets).
+//! - [`command`]: BGREWRITEAOF.
+
+pub mod command;
+pub mod load;
+pub mod manifest;
+pub mod output;
+pub mod rewrite;
+pub mod stream;
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+
+use crate::server::shared::ServerShared;
+use manifest::Manifest;
+use output::IncrFile;
+
+/// The AOF's run-time state: the manifest as last written, and the file
+/// the journal appends to.
+#[derive(Debug, Default)]
+pub struct AofState {
+    /// The manifest as on disk.
+    pub manifest: Manifest,
+    /// The incremental file being written (appendonly on).
+    pub current: Option<Arc<IncrFile>>,
+    /// Size of the base file.
+    pub base_size: u64,
+    /// Sizes of the incremental files before the current one.
+    pub older_incr_size: u64,
+    /// Total AOF size after the last rewrite or load (the reference of
+    /// `auto-aof-rewrite-percentage`).
+    pub size_at_rewrite: u64,
+}
+
+impl AofState {
+    /// Base plus every incremental file.
+    pub fn current_size(&self) -> u64 {
+        self.base_size
+            + self.older_incr_size
+            + self
+                .current
+                .as_ref()
+                .map_or(0, |f| f.size.load(Ordering::Relaxed))
+    }
+}
+
+/// The AOF state (poisoning ignored).
+pub fn state(shared: &ServerShared) -> MutexGuard<'_, AofState> {
+    match shared.persist.aof.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// The AOF settings read from the configuration at one time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `appenddirname` (relative to `dir`, the working directory).
+    pub dir: PathBuf,
+    /// `appendfilename`: the prefix of every file name.
+    pub prefix: String,
+    /// `aof-use-rdb-preamble`.
+    pub rdb_preamble: bool,
+    /// `aof-load-truncated`.
+    pub load_truncated: bool,
+    /// `rdbchecksum`.
+    pub checksum: bool,
+}
+
+impl Settings {
+    /// Reads the settings.
+    pub fn read(shared: &ServerShared) -> Settings {
+        let c = shared.config();
+        let s = |name: &str, default: &str| {
+            c.get_bytes(name)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_else(|| default.to_string())
+        };
+        Settings {
+            dir: PathBuf::from(s("appenddirname", "appendonlydir")),
+            prefix: s("appendfilename", "appendonly.aof"),
+            rdb_preamble: c.get_bool("aof-use-rdb-preamble").unwrap_or(true),
+            load_truncated: c.get_bool("aof-load-truncated").unwrap_or(true),
+            checksum: c.get_bool("rdbchecksum").unwrap_or(true),
+        }
+    }
+
+    /// The manifest's file name.
+    pub fn manifest_name(&self) -> String {
+        format!("{}.manifest", self.prefix)
+    }
+}
+
+/// Copies `appendfsync` into [`crate::server::shared::PersistState::aof_fsync`]
+/// (at start-up and after CONFIG SET).
+pub fn apply_fsync_config(shared: &ServerShared, c: &crate::config::Config) {
+    let v = c.get("appendfsync").unwrap_or_default();
+    shared
+        .persist
+        .aof_fsync
+        .store(output::fsync_code(&v), Ordering::Relaxed);
+}
+
+/// Refreshes the size atomics INFO shows (`aof_current_size`,
+/// `aof_base_size`).
+pub fn publish_sizes(shared: &ServerShared) {
+    let (cur, base) = {
+        let st = state(shared);
+        (st.current_size(), st.base_size)
+    };
+    shared
+        .persist
+        .aof_current_size
+        .store(cur, Ordering::Relaxed);
+    shared.persist.aof_base_size.store(base, Ordering::Relaxed);
+}
+
+/// Makes everything appended so far durable (at shutdown, and when
+/// appendonly is turned off).
+pub fn sync_now(shared: &ServerShared) {
+    let cur = state(shared).current.clone();
+    if let Some(f) = cur {
+        if let Err(e) = f.sync_if_needed() {
+            crate::warning!("Can't persist the AOF file {} to disk: {}", f.name, e);
+        }
+    }
+}
+
+/// Deletes the history files the manifest lists and writes it without
+/// them (Redis does it after every rewrite and at start-up).
+pub fn delete_history(settings: &Settings, st: &mut AofState) {
+    if st.manifest.history.is_empty() {
+        return;
+    }
+    for f in std::mem::take(&mut st.manifest.history) {
+        crate::notice!("Removing the history file {} in the background", f.name);
+        let _ = std::fs::remove_file(settings.dir.join(&f.name));
+    }
+    let _ = manifest::write_atomically(
+        &settings.dir,
+        &settings.manifest_name(),
+        st.manifest.to_text().as_bytes(),
+    );
+}

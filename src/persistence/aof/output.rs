@@ -1,0 +1,156 @@
+//! The journal's output while `appendonly` is on: the current incremental
+//! file, opened with `O_APPEND`, and the once-per-second fsync of
+//! `appendfsync everysec`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::journal::JournalOutput;
+use crate::server::shared::ServerShared;
+
+/// `appendfsync no`.
+pub const FSYNC_NO: u8 = 0;
+/// `appendfsync everysec`.
+pub const FSYNC_EVERYSEC: u8 = 1;
+/// `appendfsync always`.
+pub const FSYNC_ALWAYS: u8 = 2;
+
+/// The `appendfsync` code of a configuration value.
+pub fn fsync_code(value: &str) -> u8 {
+    match value {
+        "always" => FSYNC_ALWAYS,
+        "no" => FSYNC_NO,
+        _ => FSYNC_EVERYSEC,
+    }
+}
+
+/// An open incremental file and how much of it is written and durable.
+#[derive(Debug)]
+pub struct IncrFile {
+    /// File name inside the AOF directory.
+    pub name: String,
+    /// The file (shared with the fsync thread and `appendfsync always`).
+    pub file: Arc<File>,
+    /// Its size: what it held when opened plus what was appended since.
+    pub size: AtomicU64,
+    /// Size known durable.
+    pub synced: AtomicU64,
+}
+
+impl IncrFile {
+    /// Opens (creating it if needed) `dir/name` for appending.
+    pub fn open(dir: &Path, name: &str) -> io::Result<Arc<IncrFile>> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))?;
+        let len = file.metadata()?.len();
+        Ok(Arc::new(IncrFile {
+            name: name.to_string(),
+            file: Arc::new(file),
+            size: AtomicU64::new(len),
+            synced: AtomicU64::new(len),
+        }))
+    }
+
+    /// fdatasyncs the file if something was written since the last sync.
+    pub fn sync_if_needed(&self) -> io::Result<()> {
+        let size = self.size.load(Ordering::Acquire);
+        if self.synced.load(Ordering::Acquire) >= size {
+            return Ok(());
+        }
+        self.file.sync_data()?;
+        self.synced.fetch_max(size, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+/// The [`JournalOutput`] writing to an [`IncrFile`].
+#[derive(Debug)]
+pub struct IncrOutput(pub Arc<IncrFile>);
+
+impl JournalOutput for IncrOutput {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut f: &File = &self.0.file;
+        let r = f.write_all(bytes);
+        // A partial write still grew the file: count what is there.
+        match &r {
+            Ok(()) => {
+                self.0.size.fetch_add(bytes.len() as u64, Ordering::AcqRel);
+            }
+            Err(_) => {
+                if let Ok(m) = self.0.file.metadata() {
+                    self.0.size.store(m.len(), Ordering::Release);
+                }
+            }
+        }
+        r
+    }
+
+    fn sync_handle(&self) -> Option<Arc<File>> {
+        Some(self.0.file.clone())
+    }
+}
+
+/// Starts (once per process) the thread that fsyncs the current
+/// incremental file every second under `appendfsync everysec`, as Redis'
+/// background fsync does.
+pub fn start_fsync_thread(shared: &Arc<ServerShared>) {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    let shared = shared.clone();
+    STARTED.call_once(move || {
+        let spawned = std::thread::Builder::new()
+            .name("aof-fsync".into())
+            .spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                if shared.stopping() {
+                    return;
+                }
+                if shared.persist.aof_fsync.load(Ordering::Relaxed) != FSYNC_EVERYSEC {
+                    continue;
+                }
+                let current = super::state(&shared).current.clone();
+                if let Some(f) = current {
+                    if let Err(e) = f.sync_if_needed() {
+                        crate::warning!("Can't persist the AOF file {} to disk: {}", f.name, e);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            crate::warning!("Can't start the AOF fsync thread: {}", e);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_and_counts() {
+        let dir = std::env::temp_dir().join(format!("aof-out-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::remove_file(dir.join("x.incr.aof"));
+        std::fs::write(dir.join("x.incr.aof"), b"abc").unwrap();
+        let f = IncrFile::open(&dir, "x.incr.aof").unwrap();
+        assert_eq!(f.size.load(Ordering::Relaxed), 3);
+        let mut out = IncrOutput(f.clone());
+        out.append(b"defg").unwrap();
+        assert_eq!(f.size.load(Ordering::Relaxed), 7);
+        f.sync_if_needed().unwrap();
+        assert_eq!(f.synced.load(Ordering::Relaxed), 7);
+        assert_eq!(std::fs::read(dir.join("x.incr.aof")).unwrap(), b"abcdefg");
+        assert!(out.sync_handle().is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn fsync_codes() {
+        assert_eq!(fsync_code("always"), FSYNC_ALWAYS);
+        assert_eq!(fsync_code("everysec"), FSYNC_EVERYSEC);
+        assert_eq!(fsync_code("no"), FSYNC_NO);
+    }
+}
