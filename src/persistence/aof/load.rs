@@ -106,14 +106,16 @@ pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepare
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(fatal(format!(
-                        "The append log file {} doesn't exist: {}",
-                        name, e
+                        "Unable to obtain the AOF file {} length. stat: {}",
+                        name,
+                        strerror(&e)
                     )));
                 }
                 Err(e) => {
                     return Err(fatal(format!(
                         "Fatal error: can't open the append log file {} for reading: {}",
-                        name, e
+                        name,
+                        strerror(&e)
                     )))
                 }
             }
@@ -213,6 +215,15 @@ pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepare
             started,
         },
     })
+}
+
+/// An I/O error as C's `strerror` words it (without Rust's "(os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 fn file_size(dir: &Path, name: &str) -> u64 {

@@ -480,7 +480,6 @@ pub fn stop(shared: &ServerShared) {
     if let Some(f) = old {
         let _ = f.sync_if_needed();
     }
-    crate::notice!("Background append only file rewriting stopped");
 }
 
 /// Per-shard cron hook (acts on shard 0 only): starts a scheduled rewrite
