@@ -622,7 +622,8 @@ fn replay_spans_shards_databases_and_transactions() {
 #[test]
 fn corrupt_files_are_refused_naming_file_and_offset() {
     let good = resp(&["SET", "a", "1"]);
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, Vec<&str>)> = vec![
+    type Case<'a> = (&'a str, Box<dyn Fn(&Path) + 'a>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "manifest",
             Box::new(|d: &Path| {

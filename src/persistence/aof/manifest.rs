@@ -361,7 +361,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut i = 0;
     let at = |i: usize| line.get(i).copied();
     loop {
-        while at(i).is_some_and(|b| is_space(b)) {
+        while at(i).is_some_and(is_space) {
             i += 1;
         }
         if i >= line.len() {

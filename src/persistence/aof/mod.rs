@@ -10,7 +10,7 @@
 //!
 //! - [`stream`]: the command stream parser (truncation and format errors
 //!   with offsets).
-//! - [`command`]: BGREWRITEAOF.
+//! - [`command`]: the BGREWRITEAOF command.
 
 pub mod command;
 pub mod load;
