@@ -18,6 +18,8 @@ pub const NO_SUCH_KEY: &str = "ERR no such key";
 pub const DB_INDEX: &str = "ERR DB index is out of range";
 /// Authentication required.
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// A command without the LOADING flag while the data set loads.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 /// Wrong password for the default user.
 pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 /// A string would exceed `proto-max-bulk-len`.

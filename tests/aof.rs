@@ -698,3 +698,76 @@ fn corrupt_files_are_refused_naming_file_and_offset() {
         }
     }
 }
+
+#[test]
+fn clients_get_loading_while_the_aof_replays() {
+    let n = 60_000;
+    let mut incr = Vec::with_capacity(n * 40);
+    for i in 0..n {
+        incr.extend(resp(&["SET", &format!("key{i}"), &i.to_string()]));
+    }
+    let dir = TempDir(common::unique_temp_dir("aof-l"));
+    write_aof(&dir.0, b"", &[&incr]);
+    let port = common::free_port();
+    let log = dir.0.join("shardis.log");
+    let mut child = Command::new(common::shardis_bin())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--appendonly", "yes", "--threads", "4"])
+        .arg("--dir")
+        .arg(&dir.0)
+        .arg("--logfile")
+        .arg(&log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen_loading = false;
+    let mut replies = Vec::new();
+    let ok = loop {
+        if Instant::now() > deadline {
+            break false;
+        }
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        use std::io::{Read, Write};
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = s.write_all(b"*1\r\n$4\r\nPING\r\n*1\r\n$6\r\nDBSIZE\r\n");
+        let mut buf = [0u8; 256];
+        let got = s.read(&mut buf).unwrap_or(0);
+        let text = String::from_utf8_lossy(&buf[..got]).into_owned();
+        if text.starts_with("-LOADING Redis is loading the dataset in memory\r\n") {
+            seen_loading = true;
+        } else if text.starts_with("+PONG\r\n") {
+            break true;
+        } else if !text.is_empty() {
+            replies.push(text);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut c = None;
+    if ok {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        use std::io::{Read, Write};
+        s.write_all(b"*1\r\n$6\r\nDBSIZE\r\n").unwrap();
+        let mut buf = [0u8; 64];
+        let got = s.read(&mut buf).unwrap_or(0);
+        c = Some(String::from_utf8_lossy(&buf[..got]).into_owned());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ok, "never answered PONG: {replies:?}");
+    assert!(replies.is_empty(), "{replies:?}");
+    assert!(seen_loading, "no -LOADING seen during the replay");
+    assert_eq!(c.as_deref(), Some(format!(":{n}\r\n").as_str()));
+}

@@ -17,7 +17,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     cmd(
         "ping",
         -1,
-        FAST | STALE | LOADING | CONN,
+        FAST | CONN,
         0,
         0,
         0,

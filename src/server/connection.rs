@@ -550,6 +550,17 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         crate::transaction::flag(ctx);
         return;
     }
+    // While the data set loads, only commands flagged LOADING run (the
+    // server's own replay client, id 0, runs everything).
+    if ctx.id != 0
+        && !spec.has(flags::LOADING)
+        && ctx.shard.shared.persist.loading.load(Ordering::Relaxed)
+    {
+        ctx.error(error::LOADING);
+        count_rejected(ctx, index, error::LOADING);
+        crate::transaction::flag(ctx);
+        return;
+    }
     // Inside MULTI a container command's subcommand is checked before it
     // is queued, as Redis' lookup does.
     if ctx.multi.is_some() {

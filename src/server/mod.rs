@@ -379,19 +379,6 @@ async fn run_shard(
     if let Some(r) = receivers {
         mesh::spawn_receivers(shard.clone(), r);
     }
-    // Shard 0 replays the AOF through the mesh; the others serve its calls
-    // and wait for it before accepting clients.
-    if id == 0 {
-        let replay = startup.aof_replay.lock().ok().and_then(|mut r| r.take());
-        if let Some(r) = replay {
-            crate::persistence::aof::load::replay(&shard, r).await;
-        }
-        startup.aof_replayed.store(true, Ordering::SeqCst);
-    } else {
-        while !startup.aof_replayed.load(Ordering::SeqCst) {
-            glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
-        }
-    }
     let mut listeners = Vec::new();
     for a in &addrs {
         match TcpListener::bind(a) {
@@ -422,6 +409,20 @@ async fn run_shard(
             }
         })
         .detach();
+    }
+    // Shard 0 replays the AOF through the mesh (clients meanwhile get
+    // -LOADING); the others serve its calls and wait for it before their
+    // cron starts.
+    if id == 0 {
+        let replay = startup.aof_replay.lock().ok().and_then(|mut r| r.take());
+        if let Some(r) = replay {
+            crate::persistence::aof::load::replay(&shard, r).await;
+        }
+        startup.aof_replayed.store(true, Ordering::SeqCst);
+    } else {
+        while !startup.aof_replayed.load(Ordering::SeqCst) {
+            glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
     if ready.fetch_add(1, Ordering::SeqCst) + 1 == nshards {
         crate::notice!("Ready to accept connections tcp");

@@ -13,8 +13,9 @@
 //! The command streams are then replayed by shard 0 once every shard runs
 //! and the mesh is up ([`replay`]), through the normal `execute` path of a
 //! client without a socket, so each command reaches its owner shard as a
-//! client's would. No shard accepts clients before it is done. Then the
-//! journal gets the incremental file as its output.
+//! client's would. Clients connected meanwhile get `-LOADING` for commands
+//! without the LOADING flag. Then the journal gets the incremental file as
+//! its output.
 
 use std::path::Path;
 use std::rc::Rc;
@@ -22,14 +23,19 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::manifest::{self, Manifest};
 use super::output::{IncrFile, IncrOutput};
 use super::stream::{self, Command, StreamError};
 use super::{state, Settings};
+use crate::commands::spec::{flags, Handler, KeyedFn};
+use crate::dispatch::router::run_here;
+use crate::dispatch::{LockOp, Out};
 use crate::persistence::rdb::file::{self, LoadError};
 use crate::persistence::snapshot::LoadedKey;
+use crate::protocol::Protocol;
+use crate::server::connection::{execute, ConnCtx};
 use crate::server::shared::ServerShared;
 use crate::shard::keyspace::now_ms;
 use crate::shard::slots::{key_slot, SlotMap};
@@ -395,19 +401,148 @@ fn check_stream(
     )))
 }
 
-/// Replays the command streams on shard 0 (every shard runs, none accepts
-/// clients yet), then attaches the incremental file to the journal and
-/// ends the loading state.
+/// A keyed command bound for one shard's batch.
+struct Batched {
+    f: KeyedFn,
+    args: Vec<Bytes>,
+    key_idx: Vec<usize>,
+    db: usize,
+}
+
+/// Commands waiting to go to each shard, in order.
+struct Batches {
+    per_shard: Vec<Vec<Batched>>,
+}
+
+/// Commands per shard sent in one hop.
+const BATCH: usize = 1024;
+
+impl Batches {
+    /// Runs shard `t`'s waiting commands there, in order.
+    async fn flush(&mut self, shard: &Rc<ShardState>, t: usize) {
+        let Some(list) = self.per_shard.get_mut(t) else {
+            return;
+        };
+        if list.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(list);
+        let job = Box::new(move |s: &ShardState| -> Out {
+            let mut out = BytesMut::new();
+            let mut events = Vec::new();
+            let now = now_ms();
+            for c in &batch {
+                out.clear();
+                events.clear();
+                run_here(
+                    s,
+                    c.f,
+                    &c.args,
+                    &c.key_idx,
+                    c.db,
+                    &[],
+                    Protocol::Resp2,
+                    now,
+                    &mut out,
+                    &mut events,
+                );
+            }
+            Box::new(())
+        });
+        let _ = shard.call(t, LockOp::None, job).await;
+    }
+
+    async fn flush_all(&mut self, shard: &Rc<ShardState>) {
+        for t in 0..self.per_shard.len() {
+            self.flush(shard, t).await;
+        }
+    }
+}
+
+/// The shard that alone holds every key of a keyed command that may run in
+/// a batch (no other database named, no pattern reads, no blocking, no
+/// open MULTI), with its key positions.
+fn batch_target(
+    shard: &ShardState,
+    ctx: &ConnCtx,
+    args: &[Bytes],
+) -> Option<(usize, KeyedFn, Vec<usize>)> {
+    if ctx.multi.is_some() {
+        return None;
+    }
+    let (_, spec) = crate::commands::registry().lookup_indexed(args.first()?)?;
+    let Handler::Keyed(f) = spec.handler else {
+        return None;
+    };
+    if !spec.arity_ok(args.len())
+        || spec.has(flags::BLOCKING)
+        || matches!(spec.name, "sort" | "sort_ro")
+        || !crate::commands::extra_dbs(spec, args).is_empty()
+    {
+        return None;
+    }
+    let mut idx = Vec::new();
+    spec.keys.key_indexes(args, &mut idx);
+    let first = *idx.first()?;
+    let map = &shard.slot_map;
+    let t = map.shard_of_key(args.get(first)?);
+    if idx
+        .iter()
+        .all(|&i| args.get(i).is_some_and(|k| map.shard_of_key(k) == t))
+    {
+        Some((t, f, idx))
+    } else {
+        None
+    }
+}
+
+/// Replays the command streams on shard 0 (every shard runs; clients get
+/// `-LOADING`), then attaches the incremental file to the journal and ends
+/// the loading state.
+///
+/// Order is kept per shard: a keyed command whose keys all live on one
+/// shard joins that shard's batch (commands on different shards touch
+/// different keys, so their relative order does not matter); any other
+/// command (SELECT, MULTI/EXEC and what they queue, commands across
+/// shards, server-wide ones) first flushes every batch, then runs alone
+/// through the normal `execute` path of an internal client.
 pub async fn replay(shard: &Rc<ShardState>, replay: Replay) {
     let shared = shard.shared.clone();
-    let mut ctx = crate::server::connection::ConnCtx::internal(shard.clone());
+    let mut ctx = ConnCtx::internal(shard.clone());
+    let mut batches = Batches {
+        per_shard: (0..shard.nshards).map(|_| Vec::new()).collect(),
+    };
     for seg in replay.segments {
         let t0 = Instant::now();
-        for c in &seg.cmds {
-            ctx.now_ms = now_ms();
-            crate::server::connection::execute(&mut ctx, &c.args).await;
-            ctx.out.clear();
+        for c in seg.cmds {
+            match batch_target(shard, &ctx, &c.args) {
+                Some((t, f, key_idx)) => {
+                    let list = &mut batches.per_shard[t];
+                    list.push(Batched {
+                        f,
+                        args: c.args,
+                        key_idx,
+                        db: ctx.db,
+                    });
+                    if list.len() >= BATCH {
+                        batches.flush(shard, t).await;
+                        // Let this shard's clients get their -LOADING.
+                        glommio::yield_if_needed().await;
+                    }
+                }
+                None => {
+                    batches.flush_all(shard).await;
+                    ctx.now_ms = now_ms();
+                    // Blocking commands never wait here (Redis' AOF client
+                    // denies blocking).
+                    ctx.in_exec = true;
+                    execute(&mut ctx, &c.args).await;
+                    ctx.in_exec = false;
+                    ctx.out.clear();
+                }
+            }
         }
+        batches.flush_all(shard).await;
         // A MULTI left open cannot happen (cut off above); drop any state.
         crate::transaction::discard_state(&mut ctx);
         crate::notice!(
