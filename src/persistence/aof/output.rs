@@ -148,6 +148,49 @@ mod tests {
     }
 
     #[test]
+    fn journal_stream_lands_in_the_incr_file() {
+        use crate::journal::{ShardJournal, Sink};
+        let dir = std::env::temp_dir().join(format!("aof-sink-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::remove_file(dir.join("a.1.incr.aof"));
+        let f = IncrFile::open(&dir, "a.1.incr.aof").unwrap();
+        let sink = Sink::default();
+        sink.replace_output(Some(Box::new(IncrOutput(f.clone()))));
+        assert!(sink.is_on());
+        let mut j = ShardJournal::default();
+        j.push(0, &["SET", "k", "v"]);
+        j.push(2, &["RPUSH", "l", "a", "b"]);
+        let pos = sink.append(&mut j);
+        sink.sync(pos);
+        assert_eq!(f.size.load(Ordering::Relaxed), pos);
+        // A new file (a rewrite's switch) starts with a SELECT again.
+        let g = IncrFile::open(&dir, "a.2.incr.aof").unwrap();
+        sink.replace_output(Some(Box::new(IncrOutput(g.clone()))));
+        let mut j = ShardJournal::default();
+        j.push(2, &["DEL", "l"]);
+        sink.append(&mut j);
+        let parse = |name: &str| -> Vec<Vec<String>> {
+            let data = bytes::Bytes::from(std::fs::read(dir.join(name)).unwrap());
+            let (cmds, err) = crate::persistence::aof::stream::parse(&data);
+            assert_eq!(err, None);
+            cmds.iter()
+                .map(|c| c.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+                .collect()
+        };
+        assert_eq!(
+            parse("a.1.incr.aof"),
+            vec![
+                vec!["SELECT", "0"],
+                vec!["SET", "k", "v"],
+                vec!["SELECT", "2"],
+                vec!["RPUSH", "l", "a", "b"]
+            ]
+        );
+        assert_eq!(parse("a.2.incr.aof"), vec![vec!["SELECT", "2"], vec!["DEL", "l"]]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn fsync_codes() {
         assert_eq!(fsync_code("always"), FSYNC_ALWAYS);
         assert_eq!(fsync_code("everysec"), FSYNC_EVERYSEC);
