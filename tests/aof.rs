@@ -196,7 +196,9 @@ fn rewrite(server: &Server, dir: &Path) {
     assert_eq!(reply, b"+Background append only file rewriting started\r\n");
     wait_for("the rewrite", || {
         let m = manifest(dir);
-        m != before && m.lines().next().is_some_and(|l| l.contains("type b"))
+        m != before
+            && m.lines().next().is_some_and(|l| l.contains("type b"))
+            && !m.contains("type h")
     });
     // Redis logs when the old files are gone: let it get there.
     std::thread::sleep(Duration::from_millis(200));
@@ -391,13 +393,37 @@ fn bgrewriteaof_replies_and_config_set_appendonly() {
     let shardis = common::start_shardis(&refs);
     let mut c = shardis.raw();
     assert_eq!(c.cmd(&["SET", "k", "v"]), b"+OK\r\n");
-    // appendonly is off: no directory until it is turned on.
+    // appendonly is off: no directory until a rewrite or until it is
+    // turned on. A rewrite with appendonly off writes a base alone (as
+    // redis-server 7.0 does).
     assert!(!aof_dir(&dir.0).exists());
-    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), b"+OK\r\n");
+    assert_eq!(
+        c.cmd(&["BGREWRITEAOF"]),
+        b"+Background append only file rewriting started\r\n".to_vec()
+    );
     wait_for("the first base", || manifest(&dir.0).contains("type b"));
     assert_eq!(
         manifest(&dir.0),
-        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+        "file appendonly.aof.1.base.rdb seq 1 type b\n"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), b"+OK\r\n");
+    wait_for("the second base", || {
+        let m = manifest(&dir.0);
+        m.contains("incr") && !m.contains("type h")
+    });
+    assert_eq!(
+        manifest(&dir.0),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    let log = std::fs::read_to_string(shardis.logfile()).unwrap_or_default();
+    assert!(
+        log.contains("Creating AOF incr file appendonly.aof.1.incr.aof on background rewrite"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Successfully renamed the temporary AOF base file temp-rewriteaof-bg-"),
+        "{log}"
     );
     assert_eq!(
         c.cmd(&["BGREWRITEAOF", "x"]),

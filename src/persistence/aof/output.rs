@@ -174,7 +174,12 @@ mod tests {
             let (cmds, err) = crate::persistence::aof::stream::parse(&data);
             assert_eq!(err, None);
             cmds.iter()
-                .map(|c| c.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+                .map(|c| {
+                    c.args
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect()
+                })
                 .collect()
         };
         assert_eq!(
@@ -186,7 +191,10 @@ mod tests {
                 vec!["RPUSH", "l", "a", "b"]
             ]
         );
-        assert_eq!(parse("a.2.incr.aof"), vec![vec!["SELECT", "2"], vec!["DEL", "l"]]);
+        assert_eq!(
+            parse("a.2.incr.aof"),
+            vec![vec!["SELECT", "2"], vec!["DEL", "l"]]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -171,6 +171,7 @@ fn switch_output(
             return Err(());
         }
     }
+    crate::notice!("Creating AOF incr file {} on background rewrite", name);
     st.manifest = next;
     let old = st.current.replace(file.clone());
     if let Some(old) = &old {
@@ -202,6 +203,13 @@ fn finish(
     let bytes = base_bytes(shared, settings, &images);
     drop(images);
     let tmp = temp_base_name();
+    if let Err(e) = std::fs::create_dir_all(&settings.dir) {
+        crate::warning!(
+            "Can't open or create append-only dir {}: {}",
+            settings.dir.display(),
+            e
+        );
+    }
     if write_file(&settings.dir, &tmp, &bytes).is_err() {
         crate::warning!("Background AOF rewrite terminated with error");
         undo_enable(shared, settings, enabling, &new_incr);
@@ -249,6 +257,11 @@ fn finish(
         rewrite_failed(shared);
         return;
     }
+    crate::notice!(
+        "Successfully renamed the temporary AOF base file {} into {}",
+        tmp,
+        name
+    );
     st.manifest = next;
     st.base_size = bytes.len() as u64;
     st.older_incr_size = 0;
