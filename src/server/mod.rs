@@ -258,7 +258,7 @@ pub fn run(config: Config) -> i32 {
         }
     };
     let _ = handles.join_all();
-    crate::persistence::aof::sync_now(&shared);
+    crate::persistence::aof::on_exit(&shared);
     let images: Vec<_> = match startup.images.lock() {
         Ok(mut v) => std::mem::take(&mut *v),
         Err(_) => Vec::new(),

@@ -90,80 +90,13 @@ pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepare
     let settings = Settings::read(shared);
     let started = Instant::now();
     let mut manifest = read_manifest(&settings)?;
-    let mut batches: Vec<Vec<LoadedKey>> = (0..shared.nshards).map(|_| Vec::new()).collect();
-    let mut segments = Vec::new();
-    let loaded_any = !manifest.is_empty();
-    let mut base_size = 0u64;
-    let mut incr_sizes: Vec<u64> = Vec::new();
-    if loaded_any {
-        let files: Vec<(String, bool)> = manifest
-            .base
-            .iter()
-            .map(|f| (f.name.clone(), true))
-            .chain(manifest.incr.iter().map(|f| (f.name.clone(), false)))
-            .collect();
-        let mut contents = Vec::with_capacity(files.len());
-        let mut total = 0u64;
-        for (name, _) in &files {
-            match std::fs::read(settings.dir.join(name)) {
-                Ok(b) => {
-                    total += b.len() as u64;
-                    contents.push(Bytes::from(b));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(fatal(format!(
-                        "Unable to obtain the AOF file {} length. stat: {}",
-                        name,
-                        strerror(&e)
-                    )));
-                }
-                Err(e) => {
-                    return Err(fatal(format!(
-                        "Fatal error: can't open the append log file {} for reading: {}",
-                        name,
-                        strerror(&e)
-                    )))
-                }
-            }
-        }
-        let p = &shared.persist;
-        p.loading.store(true, Ordering::Relaxed);
-        p.loading_start_time
-            .store(now_ms() / 1000, Ordering::Relaxed);
-        p.loading_total_bytes.store(total, Ordering::Relaxed);
-        let nfiles = files.len();
-        for (i, ((name, is_base), data)) in files.into_iter().zip(contents).enumerate() {
-            let last = i + 1 == nfiles;
-            let t0 = Instant::now();
-            let size = data.len() as u64;
-            if data.is_empty() {
-                // Redis skips an empty file.
-            } else if data.starts_with(b"REDIS") {
-                crate::notice!("Reading RDB base file on AOF loading...");
-                load_rdb(shared, slot_map, &name, &data, &mut batches)?;
-                if is_base {
-                    crate::notice!(
-                        "DB loaded from base file {}: {:.3} seconds",
-                        name,
-                        t0.elapsed().as_secs_f64()
-                    );
-                }
-            } else {
-                let cmds = check_stream(&settings, &name, &data, last)?;
-                segments.push(Segment {
-                    name: name.clone(),
-                    base: is_base,
-                    cmds,
-                });
-            }
-            p.loading_loaded_bytes.fetch_add(size, Ordering::Relaxed);
-            if is_base {
-                base_size = file_size(&settings.dir, &name);
-            } else {
-                incr_sizes.push(file_size(&settings.dir, &name));
-            }
-        }
-    }
+    let Loaded {
+        batches,
+        segments,
+        loaded_any,
+        mut base_size,
+        mut incr_sizes,
+    } = read_files(shared, slot_map, &settings, &manifest)?;
     // Open (or create) the directory, a first base, the incremental file.
     if let Err(e) = std::fs::create_dir_all(&settings.dir) {
         return Err(fatal(format!(
@@ -220,6 +153,108 @@ pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepare
             loaded_any,
             started,
         },
+    })
+}
+
+/// What the files the manifest lists hold.
+struct Loaded {
+    batches: Vec<Vec<LoadedKey>>,
+    segments: Vec<Segment>,
+    loaded_any: bool,
+    base_size: u64,
+    incr_sizes: Vec<u64>,
+}
+
+/// Reads and checks the base and incremental files `manifest` lists
+/// (setting the loading state when there is something to load).
+fn read_files(
+    shared: &ServerShared,
+    slot_map: &SlotMap,
+    settings: &Settings,
+    manifest: &Manifest,
+) -> Result<Loaded, Fatal> {
+    let mut batches: Vec<Vec<LoadedKey>> = (0..shared.nshards).map(|_| Vec::new()).collect();
+    let mut segments = Vec::new();
+    let mut loaded_any = false;
+    let mut base_size = 0u64;
+    let mut incr_sizes: Vec<u64> = Vec::new();
+    if !manifest.is_empty() {
+        let files: Vec<(String, bool)> = manifest
+            .base
+            .iter()
+            .map(|f| (f.name.clone(), true))
+            .chain(manifest.incr.iter().map(|f| (f.name.clone(), false)))
+            .collect();
+        let mut contents = Vec::with_capacity(files.len());
+        let mut total = 0u64;
+        for (name, _) in &files {
+            match std::fs::read(settings.dir.join(name)) {
+                Ok(b) => {
+                    total += b.len() as u64;
+                    contents.push(Bytes::from(b));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(fatal(format!(
+                        "Unable to obtain the AOF file {} length. stat: {}",
+                        name,
+                        strerror(&e)
+                    )));
+                }
+                Err(e) => {
+                    return Err(fatal(format!(
+                        "Fatal error: can't open the append log file {} for reading: {}",
+                        name,
+                        strerror(&e)
+                    )))
+                }
+            }
+        }
+        // Only empty files: nothing to load (Redis' AOF_EMPTY).
+        loaded_any = total > 0;
+        let p = &shared.persist;
+        p.loading.store(loaded_any, Ordering::Relaxed);
+        p.loading_start_time
+            .store(now_ms() / 1000, Ordering::Relaxed);
+        p.loading_total_bytes.store(total, Ordering::Relaxed);
+        let nfiles = files.len();
+        for (i, ((name, is_base), data)) in files.into_iter().zip(contents).enumerate() {
+            let last = i + 1 == nfiles;
+            let t0 = Instant::now();
+            let size = data.len() as u64;
+            if data.is_empty() {
+                // Redis skips an empty file.
+            } else if data.starts_with(b"REDIS") {
+                crate::notice!("Reading RDB base file on AOF loading...");
+                load_rdb(shared, slot_map, &name, &data, &mut batches)?;
+                p.loading_loaded_bytes.fetch_add(size, Ordering::Relaxed);
+                if is_base {
+                    crate::notice!(
+                        "DB loaded from base file {}: {:.3} seconds",
+                        name,
+                        t0.elapsed().as_secs_f64()
+                    );
+                }
+            } else {
+                let cmds = check_stream(settings, &name, &data, last)?;
+                segments.push(Segment {
+                    name: name.clone(),
+                    base: is_base,
+                    cmds,
+                });
+            }
+            if is_base {
+                base_size = file_size(&settings.dir, &name);
+            } else {
+                incr_sizes.push(file_size(&settings.dir, &name));
+            }
+        }
+    }
+    Ok(Loaded {
+        batches,
+        segments,
+        loaded_any,
+        base_size,
+        incr_sizes,
     })
 }
 
@@ -512,9 +547,11 @@ pub async fn replay(shard: &Rc<ShardState>, replay: Replay) {
     let mut batches = Batches {
         per_shard: (0..shard.nshards).map(|_| Vec::new()).collect(),
     };
+    let loaded = &shared.persist.loading_loaded_bytes;
     for seg in replay.segments {
         let t0 = Instant::now();
         for c in seg.cmds {
+            loaded.fetch_add(c.end - c.start, Ordering::Relaxed);
             match batch_target(shard, &ctx, &c.args) {
                 Some((t, f, key_idx)) => {
                     let list = &mut batches.per_shard[t];

@@ -127,6 +127,21 @@ pub fn publish_sizes(shared: &ServerShared) {
     shared.persist.aof_base_size.store(base, Ordering::Relaxed);
 }
 
+/// At exit: makes the AOF durable and removes the temporary base of a
+/// rewrite cut short (as Redis does when it kills the rewriting child).
+pub fn on_exit(shared: &ServerShared) {
+    sync_now(shared);
+    if shared
+        .persist
+        .aof_rewrite_in_progress
+        .load(Ordering::SeqCst)
+    {
+        let settings = Settings::read(shared);
+        crate::notice!("There is a child rewriting the AOF. Killing it!");
+        let _ = std::fs::remove_file(settings.dir.join(rewrite::temp_base_name()));
+    }
+}
+
 /// Makes everything appended so far durable (at shutdown, and when
 /// appendonly is turned off).
 pub fn sync_now(shared: &ServerShared) {

@@ -312,7 +312,7 @@ fn rewrite_failed(shared: &ServerShared) {
 }
 
 /// The temporary name a base is written under.
-fn temp_base_name() -> String {
+pub fn temp_base_name() -> String {
     format!("temp-rewriteaof-bg-{}.aof", std::process::id())
 }
 
