@@ -797,3 +797,34 @@ fn clients_get_loading_while_the_aof_replays() {
     assert!(seen_loading, "no -LOADING seen during the replay");
     assert_eq!(c.as_deref(), Some(format!(":{n}\r\n").as_str()));
 }
+
+#[test]
+fn debug_loadaof_reloads_from_disk() {
+    let base = [resp(&["SET", "a", "1"]), resp(&["RPUSH", "l", "x"])].concat();
+    let incr = resp(&["INCR", "a"]);
+    let dir = TempDir(common::unique_temp_dir("aof-d"));
+    write_aof(&dir.0, &base, &[&incr]);
+    let server = start(
+        false,
+        &dir.0,
+        &["--threads", "3", "--enable-debug-command", "yes"],
+    );
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["GET", "a"]), b"$1\r\n2\r\n");
+    // Appended behind the server's back: only a reload sees it.
+    let path = aof_dir(&dir.0).join("appendonly.aof.1.incr.aof");
+    let mut more = std::fs::read(&path).unwrap();
+    more.extend(resp(&["SELECT", "4"]));
+    more.extend(resp(&["SADD", "s", "p", "q"]));
+    std::fs::write(&path, more).unwrap();
+    assert_eq!(c.cmd(&["DEBUG", "LOADAOF"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["GET", "a"]), b"$1\r\n2\r\n");
+    assert_eq!(c.cmd(&["LRANGE", "l", "0", "-1"]), b"*1\r\n$1\r\nx\r\n");
+    assert_eq!(c.cmd(&["SELECT", "4"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["SCARD", "s"]), b":2\r\n");
+    let log = std::fs::read_to_string(server.logfile()).unwrap_or_default();
+    assert!(
+        log.contains("Append Only File loaded by DEBUG LOADAOF"),
+        "{log}"
+    );
+}

@@ -714,6 +714,10 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
             ctx.shard.shared.active_expire.store(on, Ordering::Relaxed);
             ctx.writer().ok()
         }
+        "loadaof" => {
+            crate::persistence::aof::load::debug_loadaof(&ctx.shard, ctx.txn).await;
+            ctx.writer().ok()
+        }
         "reload" => match crate::persistence::snapshot::reload(&ctx.shard, ctx.txn).await {
             Ok(()) => ctx.writer().ok(),
             Err(e) => ctx.error(&e),

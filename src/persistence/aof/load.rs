@@ -436,6 +436,59 @@ fn check_stream(
     )))
 }
 
+/// Replays `segments` in order (see [`replay`]).
+async fn replay_segments(shard: &Rc<ShardState>, segments: Vec<Segment>, txn: Option<u64>) {
+    let shared = shard.shared.clone();
+    let mut ctx = ConnCtx::internal(shard.clone());
+    ctx.txn = txn;
+    let mut batches = Batches {
+        per_shard: (0..shard.nshards).map(|_| Vec::new()).collect(),
+        txn,
+    };
+    let loaded = &shared.persist.loading_loaded_bytes;
+    for seg in segments {
+        let t0 = Instant::now();
+        for c in seg.cmds {
+            loaded.fetch_add(c.end - c.start, Ordering::Relaxed);
+            match batch_target(shard, &ctx, &c.args) {
+                Some((t, f, key_idx)) => {
+                    let list = &mut batches.per_shard[t];
+                    list.push(Batched {
+                        f,
+                        args: c.args,
+                        key_idx,
+                        db: ctx.db,
+                    });
+                    if list.len() >= BATCH {
+                        batches.flush(shard, t).await;
+                        // Let this shard's clients get their -LOADING.
+                        glommio::yield_if_needed().await;
+                    }
+                }
+                None => {
+                    batches.flush_all(shard).await;
+                    ctx.now_ms = now_ms();
+                    // Blocking commands never wait here (Redis' AOF client
+                    // denies blocking).
+                    ctx.in_exec = true;
+                    execute(&mut ctx, &c.args).await;
+                    ctx.in_exec = false;
+                    ctx.out.clear();
+                }
+            }
+        }
+        batches.flush_all(shard).await;
+        // A MULTI left open cannot happen (cut off above); drop any state.
+        crate::transaction::discard_state(&mut ctx);
+        crate::notice!(
+            "DB loaded from {} file {}: {:.3} seconds",
+            if seg.base { "base" } else { "incr" },
+            seg.name,
+            t0.elapsed().as_secs_f64()
+        );
+    }
+}
+
 /// A keyed command bound for one shard's batch.
 struct Batched {
     f: KeyedFn,
@@ -447,6 +500,8 @@ struct Batched {
 /// Commands waiting to go to each shard, in order.
 struct Batches {
     per_shard: Vec<Vec<Batched>>,
+    /// The transaction holding the shards, if any (DEBUG LOADAOF in EXEC).
+    txn: Option<u64>,
 }
 
 /// Commands per shard sent in one hop.
@@ -455,6 +510,7 @@ const BATCH: usize = 1024;
 impl Batches {
     /// Runs shard `t`'s waiting commands there, in order.
     async fn flush(&mut self, shard: &Rc<ShardState>, t: usize) {
+        let lock = LockOp::plain(self.txn);
         let Some(list) = self.per_shard.get_mut(t) else {
             return;
         };
@@ -484,7 +540,7 @@ impl Batches {
             }
             Box::new(())
         });
-        let _ = shard.call(t, LockOp::None, job).await;
+        let _ = shard.call(t, lock, job).await;
     }
 
     async fn flush_all(&mut self, shard: &Rc<ShardState>) {
@@ -543,52 +599,7 @@ fn batch_target(
 /// through the normal `execute` path of an internal client.
 pub async fn replay(shard: &Rc<ShardState>, replay: Replay) {
     let shared = shard.shared.clone();
-    let mut ctx = ConnCtx::internal(shard.clone());
-    let mut batches = Batches {
-        per_shard: (0..shard.nshards).map(|_| Vec::new()).collect(),
-    };
-    let loaded = &shared.persist.loading_loaded_bytes;
-    for seg in replay.segments {
-        let t0 = Instant::now();
-        for c in seg.cmds {
-            loaded.fetch_add(c.end - c.start, Ordering::Relaxed);
-            match batch_target(shard, &ctx, &c.args) {
-                Some((t, f, key_idx)) => {
-                    let list = &mut batches.per_shard[t];
-                    list.push(Batched {
-                        f,
-                        args: c.args,
-                        key_idx,
-                        db: ctx.db,
-                    });
-                    if list.len() >= BATCH {
-                        batches.flush(shard, t).await;
-                        // Let this shard's clients get their -LOADING.
-                        glommio::yield_if_needed().await;
-                    }
-                }
-                None => {
-                    batches.flush_all(shard).await;
-                    ctx.now_ms = now_ms();
-                    // Blocking commands never wait here (Redis' AOF client
-                    // denies blocking).
-                    ctx.in_exec = true;
-                    execute(&mut ctx, &c.args).await;
-                    ctx.in_exec = false;
-                    ctx.out.clear();
-                }
-            }
-        }
-        batches.flush_all(shard).await;
-        // A MULTI left open cannot happen (cut off above); drop any state.
-        crate::transaction::discard_state(&mut ctx);
-        crate::notice!(
-            "DB loaded from {} file {}: {:.3} seconds",
-            if seg.base { "base" } else { "incr" },
-            seg.name,
-            t0.elapsed().as_secs_f64()
-        );
-    }
+    replay_segments(shard, replay.segments, None).await;
     if replay.loaded_any {
         crate::notice!(
             "DB loaded from append only file: {:.3} seconds",
@@ -601,4 +612,65 @@ pub async fn replay(shard: &Rc<ShardState>, replay: Replay) {
     shared.persist.aof_enabled.store(true, Ordering::Relaxed);
     super::output::start_fsync_thread(&shared);
     shared.persist.loading.store(false, Ordering::Relaxed);
+}
+
+/// DEBUG LOADAOF: hands every shard's journal to the AOF, empties the data
+/// set, and loads the AOF again from the manifest on disk (the journal is
+/// detached meanwhile, so nothing replayed is written again; other clients
+/// get `-LOADING`). A file that cannot be loaded stops the server, as in
+/// Redis.
+pub async fn debug_loadaof(shard: &Rc<ShardState>, txn: Option<u64>) {
+    let shared = shard.shared.clone();
+    let p = &shared.persist;
+    p.loading.store(true, Ordering::SeqCst);
+    p.loading_start_time
+        .store(now_ms() / 1000, Ordering::Relaxed);
+    p.loading_loaded_bytes.store(0, Ordering::Relaxed);
+    let _ = shard
+        .call_all_atomic(txn, |_| {
+            Box::new(|s: &ShardState| -> Out {
+                crate::journal::flush_shard(s);
+                for db in s.store.borrow_mut().dbs.iter_mut() {
+                    db.clear();
+                }
+                Box::new(())
+            })
+        })
+        .await;
+    let output = shared.journal.replace_output(None);
+    super::sync_now(&shared);
+    let settings = Settings::read(&shared);
+    let loaded = read_manifest(&settings)
+        .and_then(|m| read_files(&shared, &shard.slot_map, &settings, &m).map(|l| (m, l)));
+    let (manifest, loaded) = match loaded {
+        Ok(x) => x,
+        Err(Fatal) => std::process::exit(1),
+    };
+    let batches = std::sync::Mutex::new(loaded.batches.into_iter().map(Some).collect::<Vec<_>>());
+    let batches = Arc::new(batches);
+    let _ = shard
+        .call_all(txn, |i| {
+            let batches = batches.clone();
+            Box::new(move |s: &ShardState| -> Out {
+                let batch = batches
+                    .lock()
+                    .ok()
+                    .and_then(|mut b| b.get_mut(i).and_then(Option::take))
+                    .unwrap_or_default();
+                crate::persistence::snapshot::insert_batch(&mut s.store.borrow_mut(), batch);
+                Box::new(())
+            })
+        })
+        .await;
+    replay_segments(shard, loaded.segments, txn).await;
+    {
+        let mut st = state(&shared);
+        st.manifest = manifest;
+        super::delete_history(&settings, &mut st);
+    }
+    if output.is_some() {
+        shared.journal.replace_output(output);
+    }
+    p.loading.store(false, Ordering::SeqCst);
+    crate::notice!("Append Only File loaded by DEBUG LOADAOF");
 }
