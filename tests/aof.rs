@@ -828,3 +828,46 @@ fn debug_loadaof_reloads_from_disk() {
         "{log}"
     );
 }
+
+#[test]
+fn old_style_single_aof_is_migrated_like_redis() {
+    if !common::redis_available() {
+        return;
+    }
+    // A pre-7.0 file: an RDB preamble followed by commands.
+    let src = TempDir(common::unique_temp_dir("aof-o"));
+    let redis = start(true, &src.0, &[]);
+    let mut c = redis.client();
+    fill(&mut c, "a:");
+    rewrite(&redis, &src.0);
+    let mut c = redis.client();
+    q(&mut c, &["SELECT", "2"]);
+    fill(&mut c, "b:");
+    let expect = snapshots(&redis, &[0, 2]);
+    shutdown(redis);
+    let m = manifest(&src.0);
+    let mut old = Vec::new();
+    for line in m.lines() {
+        let name = line.split(' ').nth(1).unwrap();
+        old.extend(std::fs::read(aof_dir(&src.0).join(name)).unwrap());
+    }
+    assert!(old.starts_with(b"REDIS"));
+    let mut manifests = Vec::new();
+    for redis in [true, false] {
+        let dir = TempDir(common::unique_temp_dir("aof-o2"));
+        std::fs::write(dir.0.join("appendonly.aof"), &old).unwrap();
+        let server = start(redis, &dir.0, &["--threads", "4"]);
+        assert_same_snap(&expect, &snapshots(&server, &[0, 2]));
+        assert!(!dir.0.join("appendonly.aof").exists());
+        manifests.push(manifest(&dir.0));
+        let log = std::fs::read_to_string(server.logfile()).unwrap_or_default();
+        for line in [
+            "Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).",
+            "Reading RDB preamble from AOF file...",
+            "Reading the remaining AOF tail...",
+        ] {
+            assert!(log.contains(line), "redis={redis} {line}: {log}");
+        }
+    }
+    assert_eq!(manifests[0], manifests[1]);
+}

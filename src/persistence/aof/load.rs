@@ -90,6 +90,7 @@ pub fn prepare(shared: &Arc<ServerShared>, slot_map: &SlotMap) -> Result<Prepare
     let settings = Settings::read(shared);
     let started = Instant::now();
     let mut manifest = read_manifest(&settings)?;
+    upgrade_old_style(&settings, &mut manifest)?;
     let Loaded {
         batches,
         segments,
@@ -220,14 +221,31 @@ fn read_files(
         for (i, ((name, is_base), data)) in files.into_iter().zip(contents).enumerate() {
             let last = i + 1 == nfiles;
             let t0 = Instant::now();
-            let size = data.len() as u64;
             if data.is_empty() {
                 // Redis skips an empty file.
             } else if data.starts_with(b"REDIS") {
-                crate::notice!("Reading RDB base file on AOF loading...");
-                load_rdb(shared, slot_map, &name, &data, &mut batches)?;
-                p.loading_loaded_bytes.fetch_add(size, Ordering::Relaxed);
-                if is_base {
+                // A pre-7.0 file moved in by the upgrade is "old style":
+                // an RDB preamble, then commands.
+                let old_style = name == settings.prefix;
+                if old_style {
+                    crate::notice!("Reading RDB preamble from AOF file...");
+                } else {
+                    crate::notice!("Reading RDB base file on AOF loading...");
+                }
+                let end = load_rdb(shared, slot_map, &name, &data, &mut batches, old_style)?;
+                p.loading_loaded_bytes
+                    .fetch_add(end as u64, Ordering::Relaxed);
+                if end < data.len() {
+                    if old_style {
+                        crate::notice!("Reading the remaining AOF tail...");
+                    }
+                    let cmds = check_stream(settings, &name, &data, end, last)?;
+                    segments.push(Segment {
+                        name: name.clone(),
+                        base: is_base,
+                        cmds,
+                    });
+                } else if is_base {
                     crate::notice!(
                         "DB loaded from base file {}: {:.3} seconds",
                         name,
@@ -235,7 +253,7 @@ fn read_files(
                     );
                 }
             } else {
-                let cmds = check_stream(settings, &name, &data, last)?;
+                let cmds = check_stream(settings, &name, &data, 0, last)?;
                 segments.push(Segment {
                     name: name.clone(),
                     base: is_base,
@@ -269,6 +287,65 @@ fn strerror(e: &std::io::Error) -> String {
 
 fn file_size(dir: &Path, name: &str) -> u64 {
     std::fs::metadata(dir.join(name)).map_or(0, |m| m.len())
+}
+
+/// Moves a pre-7.0 single AOF file (`appendfilename` in `dir`) into the
+/// AOF directory as the base of a new manifest, as Redis 7.0 does when
+/// there is no directory, no file in the manifest, or a manifest naming
+/// only that file as its base while it is still outside.
+fn upgrade_old_style(settings: &Settings, manifest: &mut Manifest) -> Result<(), Fatal> {
+    let old = Path::new(&settings.prefix);
+    if !old.is_file() {
+        return Ok(());
+    }
+    let only_old_base = manifest.incr.is_empty()
+        && manifest
+            .base
+            .as_ref()
+            .is_some_and(|b| b.name == settings.prefix)
+        && !settings.dir.join(&settings.prefix).exists();
+    if settings.dir.is_dir() && !manifest.is_empty() && !only_old_base {
+        return Ok(());
+    }
+    if let Err(e) = std::fs::create_dir_all(&settings.dir) {
+        return Err(fatal(format!(
+            "Can't open or create append-only dir {}: {}",
+            settings.dir.display(),
+            strerror(&e)
+        )));
+    }
+    let mut m = Manifest {
+        base: Some(manifest::AofFile {
+            name: settings.prefix.clone(),
+            seq: 1,
+            kind: manifest::FileType::Base,
+        }),
+        base_seq: 1,
+        ..Manifest::default()
+    };
+    m.history = std::mem::take(&mut manifest.history);
+    manifest::write_atomically(
+        &settings.dir,
+        &settings.manifest_name(),
+        m.to_text().as_bytes(),
+    )
+    .map_err(|_| Fatal)?;
+    if let Err(e) = std::fs::rename(old, settings.dir.join(&settings.prefix)) {
+        return Err(fatal(format!(
+            "Error trying to move the old AOF file {} into dir {}: {}",
+            settings.prefix,
+            settings.dir.display(),
+            strerror(&e)
+        )));
+    }
+    let _ = manifest::sync_dir(&settings.dir);
+    crate::notice!(
+        "Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+        settings.prefix,
+        settings.dir.display()
+    );
+    *manifest = m;
+    Ok(())
 }
 
 /// The manifest on disk, or an empty one when there is no directory or no
@@ -309,7 +386,8 @@ fn load_rdb(
     name: &str,
     data: &[u8],
     batches: &mut [Vec<LoadedKey>],
-) -> Result<(), Fatal> {
+    old_style: bool,
+) -> Result<usize, Fatal> {
     let res = file::load(data, now_ms(), shared.databases, |db, key, value, exp| {
         let owner = slot_map.shard_of_slot(key_slot(&key));
         if let Some(b) = batches.get_mut(owner) {
@@ -323,13 +401,19 @@ fn load_rdb(
                 info.loaded,
                 info.expired
             );
-            Ok(())
+            Ok(info.end)
         }
         Err(LoadError { offset, what }) => {
             crate::warning!("Internal error in RDB reading offset {}: {}", offset, what);
             Err(fatal(format!(
-                "Error reading the RDB base file {}, AOF loading aborted (offset {})",
-                name, offset
+                "Error reading the {} {}, AOF loading aborted (offset {})",
+                if old_style {
+                    "RDB preamble of the AOF file"
+                } else {
+                    "RDB base file"
+                },
+                name,
+                offset
             )))
         }
     }
@@ -342,9 +426,10 @@ fn check_stream(
     settings: &Settings,
     name: &str,
     data: &Bytes,
+    from: usize,
     last_file: bool,
 ) -> Result<Vec<Command>, Fatal> {
-    let (mut cmds, err) = stream::parse(data);
+    let (mut cmds, err) = stream::parse_from(data, from);
     let registry = crate::commands::registry();
     let mut multi_start: Option<(usize, u64)> = None;
     for (i, c) in cmds.iter().enumerate() {

@@ -41,10 +41,16 @@ const MAX_LINE: usize = 1024;
 /// Parses a whole stream. Returns the complete commands before the first
 /// problem, and the problem if any.
 pub fn parse(data: &Bytes) -> (Vec<Command>, Option<StreamError>) {
+    parse_from(data, 0)
+}
+
+/// Parses the stream that starts at offset `from` (after an RDB preamble);
+/// offsets stay those of the whole file.
+pub fn parse_from(data: &Bytes, from: usize) -> (Vec<Command>, Option<StreamError>) {
     let mut cmds = Vec::new();
-    let mut pos = 0usize;
+    let mut pos = from.min(data.len());
     let len = data.len();
-    let mut valid = 0u64;
+    let mut valid = pos as u64;
     while pos < len {
         let start = pos;
         let trunc = Some(StreamError::Truncated { valid_up_to: valid });

@@ -164,6 +164,9 @@ pub struct LoadInfo {
     pub loaded: u64,
     /// Keys skipped because they had expired.
     pub expired: u64,
+    /// Offset just past the file's end (checksum included); an AOF may go
+    /// on with commands after it.
+    pub end: usize,
 }
 
 /// Why a file could not be loaded.
@@ -327,6 +330,7 @@ pub fn load(
             return Err(err(body_end, "Wrong RDB checksum"));
         }
     }
+    info.end = r.pos();
     Ok(info)
 }
 
