@@ -725,17 +725,12 @@ fn corrupt_files_are_refused_naming_file_and_offset() {
     }
 }
 
-#[test]
-fn clients_get_loading_while_the_aof_replays() {
-    let n = 60_000;
-    let mut incr = Vec::with_capacity(n * 40);
-    for i in 0..n {
-        incr.extend(resp(&["SET", &format!("key{i}"), &i.to_string()]));
-    }
-    let dir = TempDir(common::unique_temp_dir("aof-l"));
-    write_aof(&dir.0, b"", &[&incr]);
+/// Starts shardis on `dir` with `args` and polls it with PING + DBSIZE
+/// until PING answers +PONG. Returns whether `-LOADING` was seen meanwhile,
+/// any other reply, and DBSIZE once loaded.
+fn poll_while_loading(dir: &Path, args: &[&str]) -> (bool, Vec<String>, Option<String>) {
     let port = common::free_port();
-    let log = dir.0.join("shardis.log");
+    let log = dir.join("shardis.log");
     let mut child = Command::new(common::shardis_bin())
         .args([
             "--port",
@@ -745,9 +740,9 @@ fn clients_get_loading_while_the_aof_replays() {
             "--save",
             "",
         ])
-        .args(["--appendonly", "yes", "--threads", "4"])
+        .args(args)
         .arg("--dir")
-        .arg(&dir.0)
+        .arg(dir)
         .arg("--logfile")
         .arg(&log)
         .stdin(Stdio::null())
@@ -755,6 +750,7 @@ fn clients_get_loading_while_the_aof_replays() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    use std::io::{Read, Write};
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen_loading = false;
     let mut replies = Vec::new();
@@ -763,39 +759,72 @@ fn clients_get_loading_while_the_aof_replays() {
             break false;
         }
         let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(5));
             continue;
         };
-        use std::io::{Read, Write};
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = s.write_all(b"*1\r\n$4\r\nPING\r\n*1\r\n$6\r\nDBSIZE\r\n");
+        let _ = s.write_all(b"*1\r\n$4\r\nPING\r\n");
         let mut buf = [0u8; 256];
         let got = s.read(&mut buf).unwrap_or(0);
         let text = String::from_utf8_lossy(&buf[..got]).into_owned();
-        if text.starts_with("-LOADING Redis is loading the dataset in memory\r\n") {
+        if text == "-LOADING Redis is loading the dataset in memory\r\n" {
             seen_loading = true;
-        } else if text.starts_with("+PONG\r\n") {
+        } else if text == "+PONG\r\n" {
             break true;
         } else if !text.is_empty() {
             replies.push(text);
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
     };
-    let mut c = None;
+    let mut size = None;
     if ok {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        use std::io::{Read, Write};
         s.write_all(b"*1\r\n$6\r\nDBSIZE\r\n").unwrap();
         let mut buf = [0u8; 64];
         let got = s.read(&mut buf).unwrap_or(0);
-        c = Some(String::from_utf8_lossy(&buf[..got]).into_owned());
+        size = Some(String::from_utf8_lossy(&buf[..got]).into_owned());
     }
     let _ = child.kill();
     let _ = child.wait();
     assert!(ok, "never answered PONG: {replies:?}");
-    assert!(replies.is_empty(), "{replies:?}");
-    assert!(seen_loading, "no -LOADING seen during the replay");
-    assert_eq!(c.as_deref(), Some(format!(":{n}\r\n").as_str()));
+    (seen_loading, replies, size)
+}
+
+#[test]
+fn clients_get_loading_while_the_aof_replays() {
+    let n = 60_000;
+    let mut incr = Vec::with_capacity(n * 40);
+    for i in 0..n {
+        incr.extend(resp(&["SET", &format!("key{i}"), &i.to_string()]));
+    }
+    let dir = TempDir(common::unique_temp_dir("aof-l"));
+    write_aof(&dir.0, b"", &[&incr]);
+    let (seen, others, size) =
+        poll_while_loading(&dir.0, &["--appendonly", "yes", "--threads", "4"]);
+    assert!(others.is_empty(), "{others:?}");
+    assert!(seen, "no -LOADING seen during the replay");
+    assert_eq!(size, Some(format!(":{n}\r\n")));
+}
+
+#[test]
+fn clients_get_loading_while_the_rdb_loads() {
+    let dir = TempDir(common::unique_temp_dir("aof-rdb"));
+    let mut args: Vec<String> = ["--threads", "4", "--enable-debug-command", "yes", "--dir"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(dir.0.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = common::start_shardis(&refs);
+    let mut c = first.raw();
+    assert_eq!(c.cmd(&["DEBUG", "POPULATE", "300000"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
+    drop(c);
+    drop(first);
+    let (seen, others, size) = poll_while_loading(&dir.0, &["--threads", "4"]);
+    assert!(others.is_empty(), "{others:?}");
+    assert!(seen, "no -LOADING seen during the load");
+    assert_eq!(size.as_deref(), Some(":300000\r\n"));
 }
 
 #[test]

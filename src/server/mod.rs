@@ -201,37 +201,69 @@ pub fn run(config: Config) -> i32 {
         .collect();
     let shared = Arc::new(ServerShared::new(config, nshards));
     let slot_map = Arc::new(SlotMap::new(nshards));
-    // The RDB file (or with appendonly the AOF: its base, and every
-    // command stream checked) is parsed here, before any shard starts; each
-    // shard inserts its own batch before it accepts clients, and shard 0
-    // replays the AOF's commands once the mesh is up.
+    // With appendonly the AOF is read and checked here, before any shard
+    // starts (its base parsed into per-shard batches; shard 0 replays its
+    // commands once the mesh is up). Otherwise the RDB file is parsed by a
+    // thread while the shards already answer -LOADING. Each shard inserts
+    // its own batch.
     let appendonly = shared.config().get_bool("appendonly") == Some(true);
     let mut aof_replay = None;
-    let batches = if appendonly {
+    let mut batches = Vec::new();
+    let mut parse_rdb = false;
+    if appendonly {
         match crate::persistence::aof::load::prepare(&shared, &slot_map) {
             Ok(p) => {
                 aof_replay = Some(p.replay);
-                p.batches.into_iter().map(Some).collect()
+                batches = p.batches.into_iter().map(Some).collect();
             }
             Err(_) => return 1,
         }
-    } else {
-        match snapshot::load_batches(&shared, &slot_map) {
-            Ok(Some(b)) => b.into_iter().map(Some).collect(),
-            Ok(None) => Vec::new(),
-            Err(e) => {
-                crate::warning!("{}", e);
-                return 1;
-            }
-        }
-    };
+    } else if let Ok(m) = std::fs::metadata(snapshot::rdb_path(&shared)) {
+        let p = &shared.persist;
+        p.loading.store(true, Ordering::SeqCst);
+        p.loading_start_time
+            .store(crate::shard::keyspace::now_ms() / 1000, Ordering::Relaxed);
+        p.loading_total_bytes.store(m.len(), Ordering::Relaxed);
+        parse_rdb = true;
+    }
     let startup = Arc::new(Startup {
         aof_replay: std::sync::Mutex::new(aof_replay),
         aof_replayed: AtomicBool::new(false),
+        parsed: AtomicBool::new(!parse_rdb),
         batches: std::sync::Mutex::new(batches),
         loaded: std::sync::atomic::AtomicUsize::new(0),
         images: std::sync::Mutex::new(Vec::new()),
     });
+    if parse_rdb {
+        let shared = shared.clone();
+        let slot_map = slot_map.clone();
+        let startup = startup.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rdb-load".into())
+            .spawn(move || {
+                let batches = match snapshot::load_batches(&shared, &slot_map) {
+                    Ok(Some(b)) => b.into_iter().map(Some).collect(),
+                    Ok(None) => Vec::new(),
+                    Err(e) => {
+                        crate::warning!("{}", e);
+                        std::process::exit(1);
+                    }
+                };
+                let total = shared.persist.loading_total_bytes.load(Ordering::Relaxed);
+                shared
+                    .persist
+                    .loading_loaded_bytes
+                    .store(total, Ordering::Relaxed);
+                if let Ok(mut b) = startup.batches.lock() {
+                    *b = batches;
+                }
+                startup.parsed.store(true, Ordering::SeqCst);
+            });
+        if let Err(e) = spawned {
+            crate::warning!("Fatal error loading the DB: {}. Exiting.", e);
+            return 1;
+        }
+    }
     let mesh_builder: MeshBuilder<ShardMsg, _> = MeshBuilder::full(nshards, mesh::CHANNEL_CAPACITY);
     let placement = placement_for(&cpus, nshards);
     let builder = LocalExecutorPoolBuilder::new(placement).name("shard");
@@ -283,6 +315,7 @@ pub fn run(config: Config) -> i32 {
 struct Startup {
     aof_replay: std::sync::Mutex<Option<crate::persistence::aof::load::Replay>>,
     aof_replayed: AtomicBool,
+    parsed: AtomicBool,
     batches: std::sync::Mutex<Vec<Option<Vec<snapshot::LoadedKey>>>>,
     loaded: std::sync::atomic::AtomicUsize,
     images: std::sync::Mutex<Vec<crate::persistence::rdb::file::ShardImage>>,
@@ -363,19 +396,6 @@ async fn run_shard(
         (0, None, None)
     };
     let shard = Rc::new(ShardState::new(id, nshards, slot_map, shared.clone(), mesh));
-    let batch = startup
-        .batches
-        .lock()
-        .ok()
-        .and_then(|mut b| b.get_mut(id).and_then(Option::take));
-    if let Some(batch) = batch {
-        snapshot::insert_batch(&mut shard.store.borrow_mut(), batch);
-    }
-    // No shard serves clients before every shard holds its keys.
-    startup.loaded.fetch_add(1, Ordering::SeqCst);
-    while startup.loaded.load(Ordering::SeqCst) < nshards {
-        glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
-    }
     if let Some(r) = receivers {
         mesh::spawn_receivers(shard.clone(), r);
     }
@@ -410,6 +430,22 @@ async fn run_shard(
         })
         .detach();
     }
+    // Clients connected from here on get -LOADING until the data set is in.
+    while !startup.parsed.load(Ordering::SeqCst) {
+        glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let batch = startup
+        .batches
+        .lock()
+        .ok()
+        .and_then(|mut b| b.get_mut(id).and_then(Option::take));
+    if let Some(batch) = batch {
+        snapshot::insert_batch(&mut shard.store.borrow_mut(), batch);
+    }
+    startup.loaded.fetch_add(1, Ordering::SeqCst);
+    while startup.loaded.load(Ordering::SeqCst) < nshards {
+        glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
+    }
     // Shard 0 replays the AOF through the mesh (clients meanwhile get
     // -LOADING); the others serve its calls and wait for it before their
     // cron starts.
@@ -418,6 +454,7 @@ async fn run_shard(
         if let Some(r) = replay {
             crate::persistence::aof::load::replay(&shard, r).await;
         }
+        shared.persist.loading.store(false, Ordering::SeqCst);
         startup.aof_replayed.store(true, Ordering::SeqCst);
     } else {
         while !startup.aof_replayed.load(Ordering::SeqCst) {
