@@ -587,6 +587,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     }
     wait_if_paused(ctx, spec).await;
     if ctx.shard.shared.monitors.load(Ordering::Relaxed) > 0
+        && ctx.id != 0
         && !spec.has(flags::SKIP_MONITOR)
         && !spec.has(flags::ADMIN)
     {
@@ -596,7 +597,9 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     if let Some(s) = &ctx.subs {
         s.push.take_into(&mut ctx.out);
     }
+    // The server's own replay client (id 0) loads whatever the limit.
     if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
+        && ctx.id != 0
         && out_of_memory(ctx, spec, args).await
     {
         if spec.name == "exec" && ctx.multi.is_some() {

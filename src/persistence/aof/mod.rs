@@ -169,3 +169,46 @@ pub fn delete_history(settings: &Settings, st: &mut AofState) {
         st.manifest.to_text().as_bytes(),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appendfsync_reaches_the_atomic() {
+        let mut c = crate::config::Config::default();
+        let shared = ServerShared::new(c.clone(), 1);
+        assert_eq!(
+            shared.persist.aof_fsync.load(Ordering::Relaxed),
+            output::FSYNC_EVERYSEC
+        );
+        for (v, code) in [
+            ("always", output::FSYNC_ALWAYS),
+            ("no", output::FSYNC_NO),
+            ("everysec", output::FSYNC_EVERYSEC),
+        ] {
+            c.set_many(&[(b"appendfsync".as_slice(), v.as_bytes())])
+                .unwrap();
+            shared.apply_config(&c);
+            assert_eq!(
+                shared.persist.aof_fsync.load(Ordering::Relaxed),
+                code,
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_follow_the_configuration() {
+        let mut c = crate::config::Config::default();
+        c.set_many(&[(b"aof-use-rdb-preamble".as_slice(), b"no".as_slice())])
+            .unwrap();
+        let shared = ServerShared::new(c, 1);
+        let s = Settings::read(&shared);
+        assert_eq!(s.dir, PathBuf::from("appendonlydir"));
+        assert_eq!(s.prefix, "appendonly.aof");
+        assert_eq!(s.manifest_name(), "appendonly.aof.manifest");
+        assert!(!s.rdb_preamble);
+        assert!(s.load_truncated);
+    }
+}
