@@ -504,8 +504,18 @@ pub fn cron(shard: &Rc<ShardState>) {
     }
     let shared = &shard.shared;
     let p = &shared.persist;
+    // Never wait here for a rewrite's thread holding the state (it may be
+    // fsyncing): skip this tick instead.
+    let sizes = match shared.persist.aof.try_lock() {
+        Ok(st) => Some((st.current_size(), st.base_size, st.size_at_rewrite.max(1))),
+        Err(_) => None,
+    };
+    let Some((cur, base_size, base)) = sizes else {
+        return;
+    };
     if p.aof_enabled.load(Ordering::Relaxed) {
-        super::publish_sizes(shared);
+        p.aof_current_size.store(cur, Ordering::Relaxed);
+        p.aof_base_size.store(base_size, Ordering::Relaxed);
     }
     if p.aof_rewrite_in_progress.load(Ordering::Relaxed)
         || p.bgsave_in_progress.load(Ordering::Relaxed)
@@ -521,10 +531,6 @@ pub fn cron(shard: &Rc<ShardState>) {
                 c.get_i64("auto-aof-rewrite-percentage").unwrap_or(100),
                 c.get_u64("auto-aof-rewrite-min-size").unwrap_or(64 << 20),
             )
-        };
-        let (cur, base) = {
-            let st = state(shared);
-            (st.current_size(), st.size_at_rewrite.max(1))
         };
         if perc > 0 && cur > min {
             let growth = (cur as i128 * 100 / base as i128) - 100;
