@@ -1034,9 +1034,7 @@ pub fn random_live_key(db: &mut Db, now: u64) -> Option<Vec<u8>> {
 
 /// Empties `db`, keeping its expiry statistics; returns the old contents.
 fn take_db(db: &mut Db) -> Db {
-    let old = std::mem::take(db);
-    db.expired = old.expired;
-    old
+    db.take_keys()
 }
 
 /// Frees emptied databases: on a helper thread when ASYNC was asked and

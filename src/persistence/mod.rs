@@ -6,7 +6,10 @@
 //! - [`rdb`]: lengths, strings and value types in RDB form, and the DUMP
 //!   payload wrapper, and RDB files.
 //! - [`snapshot`]: SAVE, the save on shutdown and the load at start-up.
+//! - [`bgsave`]: point-in-time snapshots without fork (BGSAVE, save
+//!   points, `stop-writes-on-bgsave-error`).
 
+pub mod bgsave;
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;

@@ -122,6 +122,7 @@ pub async fn save(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), String
         .shared
         .last_save_ok
         .store(res.is_ok(), Ordering::Relaxed);
+    crate::persistence::bgsave::refresh_misconf(&shard.shared, &shard.shared.config());
     if res.is_ok() {
         let _ = shard
             .call_all(txn, |i| {

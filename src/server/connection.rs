@@ -550,6 +550,14 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         }
         return;
     }
+    if ctx.shard.shared.persist.misconf.load(Ordering::Relaxed) {
+        if let Some(text) = crate::persistence::bgsave::disk_error_reply(ctx, spec) {
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+            crate::transaction::flag(ctx);
+            return;
+        }
+    }
     if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
         crate::transaction::queue(ctx, index, spec, args);
         return;

@@ -1,5 +1,6 @@
 //! Per-shard periodic work (Redis' `serverCron`, one per core): active
-//! expiry, idle-client timeouts, and noticing a requested shutdown.
+//! expiry, idle-client timeouts, noticing a requested shutdown, and (on
+//! shard 0) the save-point check.
 
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -12,6 +13,10 @@ use crate::shard::{expire, ShardState};
 pub async fn run(shard: Rc<ShardState>) {
     let mut last_second = Instant::now();
     let mut expire_state = expire::ActiveExpire::default();
+    crate::persistence::bgsave::register_shard(&shard);
+    if shard.id == 0 {
+        glommio::spawn_local(crate::persistence::bgsave::save_point_task(shard.clone())).detach();
+    }
     loop {
         let hz = shard.shared.hz.load(Ordering::Relaxed).max(1);
         glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;

@@ -150,6 +150,12 @@ pub struct PersistState {
     pub aof_rewrites: AtomicU64,
     /// Rewrites failed in a row.
     pub aof_rewrites_consecutive_failures: AtomicU64,
+    /// When the last BGSAVE was tried, Unix seconds (save points retry a
+    /// failed one after a delay).
+    pub bgsave_last_try: AtomicU64,
+    /// Writes are refused with `-MISCONF` (see
+    /// [`crate::persistence::bgsave::refresh_misconf`]).
+    pub misconf: AtomicBool,
 }
 
 impl ServerShared {
@@ -287,6 +293,7 @@ impl ServerShared {
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
         self.store_output_limits(c);
         self.apply_memory_config(c);
+        crate::persistence::bgsave::refresh_misconf(self, c);
     }
 
     /// Seconds since start.

@@ -16,6 +16,7 @@
 use bytes::Bytes;
 use hashbrown::{HashMap, HashTable};
 
+use super::cow::DbSnapshot;
 use super::evict;
 use super::slots::{key_slot, SLOTS};
 
@@ -293,6 +294,9 @@ pub struct Db {
     /// Keys expired (`false`) or created (`true`) since the log was last
     /// drained, in order; empty (no allocation) while nothing is recorded.
     log: Vec<(bool, Bytes)>,
+    /// Snapshot mode (a point-in-time image is being written; see
+    /// [`super::cow`]): every change first writes out the group it touches.
+    snap: Option<Box<DbSnapshot>>,
 }
 
 /// [`Store::set_key_log`] flag: record keys removed by lazy or active expiry.
@@ -315,13 +319,29 @@ impl Db {
             .and_then(|t| t.as_deref())
     }
 
+    /// Copy before write: in snapshot mode, writes out the group of
+    /// `slot` as it is now unless that was done already. Every path that
+    /// changes a table goes through here first (via [`Db::table_mut`],
+    /// [`Db::table_or_create`], or [`Db::clear`] / [`Db::take_keys`]).
+    #[inline]
+    fn cow(&mut self, slot: u16) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let g = group_of(slot as usize);
+            if !s.is_done(g) {
+                s.write_group(g, self.slots.get(g).and_then(|t| t.as_deref()));
+            }
+        }
+    }
+
     fn table_mut(&mut self, slot: u16) -> Option<&mut SlotTable> {
+        self.cow(slot);
         self.slots
             .get_mut(group_of(slot as usize))
             .and_then(|t| t.as_deref_mut())
     }
 
     fn table_or_create(&mut self, slot: u16) -> &mut SlotTable {
+        self.cow(slot);
         if self.slots.is_empty() {
             self.slots.resize_with(GROUPS, || None);
         }
@@ -648,9 +668,77 @@ impl Db {
 
     /// Removes every key.
     pub fn clear(&mut self) {
+        self.detach_for_snapshot();
         self.slots = Vec::new();
         self.len = 0;
         self.volatile = 0;
+    }
+
+    /// In snapshot mode, hands the tables not yet written out to the
+    /// snapshot state (the keys are about to go).
+    fn detach_for_snapshot(&mut self) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let slots = &mut self.slots;
+            s.detach(|g| slots.get_mut(g).and_then(Option::take));
+        }
+    }
+
+    /// Removes every key and returns them as a database of their own (to
+    /// free elsewhere, FLUSHDB ASYNC); this one keeps its counters, key
+    /// log and snapshot state. In snapshot mode the tables still owed to
+    /// the image stay with the snapshot, so the returned database may hold
+    /// fewer tables than its [`Db::len`], which counts every removed key.
+    pub fn take_keys(&mut self) -> Db {
+        self.detach_for_snapshot();
+        let old = Db {
+            slots: std::mem::take(&mut self.slots),
+            len: self.len,
+            volatile: self.volatile,
+            ..Db::default()
+        };
+        self.len = 0;
+        self.volatile = 0;
+        old
+    }
+
+    /// Enters snapshot mode: the image being written is this database's
+    /// keys as of now (`at`, Unix ms), filed under database `db_index`.
+    /// An empty database has nothing to write and stays as it is.
+    pub fn begin_snapshot(&mut self, db_index: usize, at: u64, compress: bool) {
+        if self.len == 0 {
+            return;
+        }
+        let slots = &self.slots;
+        self.snap = Some(Box::new(DbSnapshot::new(db_index, at, compress, |g| {
+            slots.get(g).is_some_and(|t| t.is_some())
+        })));
+    }
+
+    /// The snapshot state, in snapshot mode.
+    pub fn snapshot_mut(&mut self) -> Option<&mut DbSnapshot> {
+        self.snap.as_deref_mut()
+    }
+
+    /// Whether the database is in snapshot mode.
+    pub fn in_snapshot(&self) -> bool {
+        self.snap.is_some()
+    }
+
+    /// One step of writing the image: serializes one table not yet
+    /// written out. Returns false when nothing is left (or not in
+    /// snapshot mode).
+    pub fn snapshot_step(&mut self) -> bool {
+        let Some(s) = self.snap.as_deref_mut() else {
+            return false;
+        };
+        let slots = &self.slots;
+        s.step(|g| slots.get(g).and_then(|t| t.as_deref()))
+    }
+
+    /// Leaves snapshot mode, returning the state (with any output not yet
+    /// taken).
+    pub fn end_snapshot(&mut self) -> Option<Box<DbSnapshot>> {
+        self.snap.take()
     }
 
     /// The first slot at or after `from` whose table has keys: `from`

@@ -4,6 +4,7 @@
 //! executor and is never sent to another thread; other cores reach it only
 //! through jobs sent over the mesh.
 
+pub mod cow;
 pub mod evict;
 pub mod expire;
 pub mod key;
