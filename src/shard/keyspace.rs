@@ -933,4 +933,285 @@ mod tests {
         assert_eq!(removed, 500);
         assert_eq!(db.len(), 500);
     }
+
+    /// Tests of snapshot mode: the output, loaded as a file, must hold
+    /// exactly the keys as they were at T.
+    mod snapshot {
+        use super::*;
+        use crate::persistence::crc64::crc64;
+        use crate::persistence::rdb::file::{self, write_header, FileMeta, OP_EOF};
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        type Image = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Option<u64>)>;
+
+        const T: u64 = 1_000_000;
+
+        fn key(i: usize) -> Vec<u8> {
+            format!("key:{i}").into_bytes()
+        }
+
+        /// The live keys of `db` at `now`, filed under database `index`.
+        fn model(db: &Db, index: usize, now: u64, into: &mut Image) {
+            for (_, t) in db.tables() {
+                for (k, v) in t.keys.iter() {
+                    let exp = t.expires.get(k.as_slice()).copied();
+                    if exp.is_some_and(|e| e <= now) {
+                        continue;
+                    }
+                    let v = v.to_vec().unwrap_or_default();
+                    into.insert((index, k.as_slice().to_vec()), (v, exp));
+                }
+            }
+        }
+
+        /// Runs `n` background steps, moving the output to `body`.
+        fn steps(db: &mut Db, n: usize, body: &mut Vec<u8>) {
+            for _ in 0..n {
+                if !db.snapshot_step() {
+                    break;
+                }
+            }
+            if let Some(s) = db.snapshot_mut() {
+                body.extend(s.take_out());
+            }
+        }
+
+        /// Writes everything left and leaves snapshot mode.
+        fn finish(db: &mut Db, body: &mut Vec<u8>) {
+            while db.snapshot_step() {}
+            if let Some(mut s) = db.end_snapshot() {
+                assert!(s.finished());
+                body.extend(s.take_out());
+            }
+        }
+
+        /// Loads a file made of a header, `body`, EOF and checksum.
+        fn load(body: &[u8]) -> Image {
+            let meta = FileMeta {
+                ctime: 0,
+                used_mem: 0,
+                repl_id: "0".repeat(40),
+            };
+            let mut f = Vec::new();
+            write_header(&mut f, &meta, false);
+            f.extend_from_slice(body);
+            f.push(OP_EOF);
+            let crc = crc64(0, &f);
+            f.extend_from_slice(&crc.to_le_bytes());
+            let mut got = Image::new();
+            file::load(&f, T, 16, |db, k, v, exp| {
+                let v = v.to_vec().unwrap_or_default();
+                assert!(got.insert((db, k), (v, exp)).is_none(), "key written twice");
+            })
+            .expect("the image loads");
+            got
+        }
+
+        fn filled(n: usize) -> Db {
+            let mut db = Db::default();
+            for i in 0..n {
+                db.set(
+                    &key(i),
+                    Value::from_bytes(format!("v{i}").as_bytes()),
+                    false,
+                );
+                match i % 5 {
+                    0 => {
+                        db.set_expire(&key(i), T + 10_000 + i as u64);
+                    }
+                    1 => {
+                        db.set_expire(&key(i), T - 1);
+                    }
+                    _ => {}
+                }
+            }
+            db
+        }
+
+        #[test]
+        fn changes_after_t_do_not_reach_the_image() {
+            let mut db = filled(3000);
+            let mut want = Image::new();
+            model(&db, 7, T, &mut want);
+            db.begin_snapshot(7, T, true);
+            let mut body = Vec::new();
+            steps(&mut db, 20, &mut body);
+            for i in (0..3000).step_by(7) {
+                db.set(&key(i), Value::from_bytes(b"new"), i % 2 == 0);
+            }
+            steps(&mut db, 20, &mut body);
+            for i in (1..3000).step_by(11) {
+                db.remove(&key(i), T);
+            }
+            for i in (2..3000).step_by(13) {
+                db.set_expire(&key(i), T + 1);
+                db.persist(&key(i + 1));
+            }
+            // Lazy and active expiry after T of keys live at T.
+            assert!(db.get(&key(2), T + 5).is_none());
+            let mut cursor = 0;
+            db.active_expire(&mut cursor, 1_000_000, T + 20_000);
+            for i in 3000..3500 {
+                db.insert(&key(i), Value::Int(i as i64), Some(T + 50));
+            }
+            if let Some(v) = db.get_mut(&key(4), T) {
+                *v = Value::from_bytes(b"changed in place");
+            }
+            db.evict(&key(6));
+            finish(&mut db, &mut body);
+            assert!(!db.in_snapshot());
+            assert_eq!(load(&body), want);
+        }
+
+        #[test]
+        fn flush_during_snapshot_keeps_the_old_keys_in_the_image() {
+            for take in [false, true] {
+                let mut db = filled(2000);
+                let mut want = Image::new();
+                model(&db, 0, T, &mut want);
+                db.begin_snapshot(0, T, false);
+                let mut body = Vec::new();
+                steps(&mut db, 50, &mut body);
+                db.set(&key(10), Value::Int(1), false);
+                if take {
+                    let old = db.take_keys();
+                    assert_eq!(old.len(), 2000);
+                } else {
+                    db.clear();
+                }
+                assert!(db.is_empty());
+                for i in 0..100 {
+                    db.set(&key(i), Value::Int(-1), false);
+                }
+                finish(&mut db, &mut body);
+                assert_eq!(load(&body), want);
+                assert_eq!(db.len(), 100);
+            }
+        }
+
+        #[test]
+        fn swapdb_during_snapshot_keeps_keys_under_their_database_at_t() {
+            let mut store = Store::new(3);
+            for i in 0..500 {
+                store.dbs[0].set(&key(i), Value::Int(0), false);
+                store.dbs[1].set(&key(i + 1000), Value::Int(1), false);
+            }
+            let mut want = Image::new();
+            for (i, db) in store.dbs.iter().enumerate() {
+                model(db, i, T, &mut want);
+            }
+            for (i, db) in store.dbs.iter_mut().enumerate() {
+                db.begin_snapshot(i, T, true);
+            }
+            assert!(
+                !store.dbs[2].in_snapshot(),
+                "an empty database has nothing to write"
+            );
+            let mut body = Vec::new();
+            steps(&mut store.dbs[0], 10, &mut body);
+            store.dbs.swap(0, 1);
+            store.dbs[0].set(&key(5000), Value::Int(9), false);
+            store.dbs[1].remove(&key(3), T);
+            store.dbs.swap(1, 2);
+            store.dbs[2].clear();
+            for db in &mut store.dbs {
+                finish(db, &mut body);
+            }
+            assert_eq!(load(&body), want);
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Set(usize, u8, bool),
+            Del(usize),
+            Expire(usize, u64),
+            Persist(usize),
+            Get(usize),
+            GetMut(usize),
+            ActiveExpire,
+            Evict(usize),
+            Clear,
+            Take,
+            Step(usize),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let k = 0usize..400;
+            prop_oneof![
+                4 => (k.clone(), any::<u8>(), any::<bool>()).prop_map(|(k, v, keep)| Op::Set(k, v, keep)),
+                2 => k.clone().prop_map(Op::Del),
+                2 => (k.clone(), 0u64..200).prop_map(|(k, d)| Op::Expire(k, d)),
+                1 => k.clone().prop_map(Op::Persist),
+                2 => k.clone().prop_map(Op::Get),
+                1 => k.clone().prop_map(Op::GetMut),
+                1 => Just(Op::ActiveExpire),
+                1 => k.clone().prop_map(Op::Evict),
+                1 => prop_oneof![Just(Op::Clear), Just(Op::Take)],
+                3 => (1usize..8).prop_map(Op::Step),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn image_is_the_state_at_t(
+                before in proptest::collection::vec(op(), 0..300),
+                after in proptest::collection::vec(op(), 0..300),
+            ) {
+                // Time moves forward by 1 ms per operation; T falls between
+                // the two sequences.
+                let mut now = T - before.len() as u64 - 1;
+                let mut db = Db::default();
+                let mut body = Vec::new();
+                let apply = |db: &mut Db, op: &Op, now: u64, body: &mut Vec<u8>| match *op {
+                    Op::Set(k, v, keep) => db.set(&key(k), Value::from_bytes(&[v]), keep),
+                    Op::Del(k) => {
+                        db.remove(&key(k), now);
+                    }
+                    Op::Expire(k, d) => {
+                        db.set_expire(&key(k), now + d);
+                    }
+                    Op::Persist(k) => {
+                        db.persist(&key(k));
+                    }
+                    Op::Get(k) => {
+                        db.get(&key(k), now);
+                    }
+                    Op::GetMut(k) => {
+                        if let Some(v) = db.get_mut(&key(k), now) {
+                            *v = Value::Int(now as i64);
+                        }
+                    }
+                    Op::ActiveExpire => {
+                        let mut c = 0;
+                        db.active_expire(&mut c, 50, now);
+                    }
+                    Op::Evict(k) => {
+                        db.evict(&key(k));
+                    }
+                    Op::Clear => db.clear(),
+                    Op::Take => {
+                        db.take_keys();
+                    }
+                    Op::Step(n) => steps(db, n, body),
+                };
+                for o in &before {
+                    apply(&mut db, o, now, &mut body);
+                    now += 1;
+                }
+                prop_assert!(body.is_empty());
+                let mut want = Image::new();
+                model(&db, 3, T, &mut want);
+                db.begin_snapshot(3, T, true);
+                now = T;
+                for o in &after {
+                    apply(&mut db, o, now, &mut body);
+                    now += 1;
+                }
+                finish(&mut db, &mut body);
+                prop_assert_eq!(load(&body), want);
+            }
+        }
+    }
 }
