@@ -550,3 +550,35 @@ fn info_persistence_fields_match_redis() {
         assert_eq!(ours, names(&redis));
     }
 }
+
+#[test]
+fn swapdb_and_flush_during_bgsave_keep_the_image_at_t() {
+    let shardis = common::start_shardis(&["--threads", "4", "--dbfilename", "snap.rdb"]);
+    fill_many(&shardis, "zero:", 50_000, 32);
+    let mut raw = shardis.raw();
+    raw.cmd(&["SELECT", "1"]);
+    for i in 0..300 {
+        raw.cmd(&["SET", &format!("one:{i}"), "1"]);
+    }
+    raw.cmd(&["SELECT", "2"]);
+    raw.cmd(&["SET", "two", "2"]);
+    bgsave(&shardis);
+    raw.cmd(&["SELECT", "0"]);
+    assert_eq!(raw.cmd(&["SWAPDB", "0", "1"]), b"+OK\r\n");
+    // Database 0 now holds the "one:" keys; flush them and write anew.
+    assert_eq!(raw.cmd(&["FLUSHDB"]), b"+OK\r\n");
+    raw.cmd(&["SET", "after", "x"]);
+    raw.cmd(&["SELECT", "2"]);
+    assert_eq!(raw.cmd(&["FLUSHALL", "ASYNC"]), b"+OK\r\n");
+    wait_done(&shardis);
+    assert_eq!(info_field(&shardis, "rdb_last_bgsave_status"), "ok");
+    let copy = TempDir(common::unique_temp_dir("bgsave-swap"));
+    let loaded = start_on(&shardis.dir.join("snap.rdb"), false, &copy);
+    let mut l = loaded.raw();
+    assert_eq!(l.cmd(&["DBSIZE"]), b":50000\r\n");
+    assert_eq!(l.cmd(&["EXISTS", "after"]), b":0\r\n");
+    l.cmd(&["SELECT", "1"]);
+    assert_eq!(l.cmd(&["DBSIZE"]), b":300\r\n");
+    l.cmd(&["SELECT", "2"]);
+    assert_eq!(l.cmd(&["GET", "two"]), b"$1\r\n2\r\n");
+}

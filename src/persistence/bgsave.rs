@@ -76,6 +76,9 @@ pub const RETRY_DELAY_SECS: u64 = 5;
 /// The `-MISCONF` error of `stop-writes-on-bgsave-error` (without '-').
 pub const MISCONF_ERROR: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
+/// A hook run on every shard at the instant T.
+pub type AtInstant = Arc<dyn Fn(&ShardState) + Send + Sync>;
+
 /// What a snapshot does besides writing the keys.
 #[derive(Clone, Default)]
 pub struct SnapshotOptions {
@@ -83,7 +86,7 @@ pub struct SnapshotOptions {
     pub aof_base: bool,
     /// Runs on every shard inside the instant-T closure, with all gates
     /// held.
-    pub at_instant: Option<Arc<dyn Fn(&ShardState) + Send + Sync>>,
+    pub at_instant: Option<AtInstant>,
     /// The temporary file (default `temp-bg-<pid>.rdb` in the working
     /// directory); renamed over the target on success.
     pub temp_path: Option<PathBuf>,

@@ -41,7 +41,7 @@ pub struct DbSnapshot {
     /// empty).
     out: Vec<u8>,
     /// Tables a flush removed before they were written out.
-    detached: Vec<Box<SlotTable>>,
+    detached: Vec<SlotTable>,
     /// Keys serialized and not yet reported by [`DbSnapshot::take_written`].
     written: u64,
     /// Scratch buffer of the value encoder.
@@ -148,7 +148,7 @@ impl DbSnapshot {
         for g in 0..GROUPS {
             if !self.is_done(g) {
                 if let Some(t) = take(g) {
-                    self.detached.push(t);
+                    self.detached.push(*t);
                 }
                 self.mark_done(g);
             }
