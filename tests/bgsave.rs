@@ -237,7 +237,15 @@ fn bgsave_file_loads_in_redis_and_passes_check_rdb() {
 
 #[test]
 fn image_is_one_point_in_time_under_cross_shard_transfers() {
-    let shardis = common::start_shardis(&["--threads", "4", "--dbfilename", "snap.rdb"]);
+    // 20 µs per key: the save takes about 0.3 s while transfers go on.
+    let shardis = common::start_shardis(&[
+        "--threads",
+        "4",
+        "--dbfilename",
+        "snap.rdb",
+        "--rdb-key-save-delay",
+        "20",
+    ]);
     const ACCOUNTS: usize = 40;
     const START: i64 = 1000;
     {
@@ -289,7 +297,17 @@ fn image_is_one_point_in_time_under_cross_shard_transfers() {
         .collect();
     std::thread::sleep(Duration::from_millis(300));
     let mut raw = shardis.raw();
+    let transfers = |raw: &mut common::RawConn| -> i64 {
+        let r = raw.cmd(&["GET", "transfers"]);
+        let text = String::from_utf8(r).unwrap();
+        text.lines()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = transfers(&mut raw);
     assert_eq!(raw.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
+    let at_reply = transfers(&mut raw);
     // Changes after BGSAVE answered are not in the image.
     assert_eq!(raw.cmd(&["SET", "post:new", "1"]), b"+OK\r\n");
     assert_eq!(raw.cmd(&["DEL", "pre:delete"]), b":1\r\n");
@@ -297,11 +315,13 @@ fn image_is_one_point_in_time_under_cross_shard_transfers() {
     assert_eq!(raw.cmd(&["DEL", "filler:17"]), b":1\r\n");
     let seen_running = info_field(&shardis, "rdb_bgsave_in_progress") == "1";
     wait_done(&shardis);
+    let after = transfers(&mut raw);
     stop.store(true, Ordering::Relaxed);
     let done: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
     assert!(done > 0);
     assert_eq!(info_field(&shardis, "rdb_last_bgsave_status"), "ok");
-    let _ = seen_running;
+    assert!(seen_running, "the save ended before it could be seen");
+    assert!(after > at_reply, "no transfer ran during the save");
 
     let copy = TempDir(common::unique_temp_dir("bgsave-pit"));
     let loaded = start_on(&shardis.dir.join("snap.rdb"), false, &copy);
@@ -329,6 +349,13 @@ fn image_is_one_point_in_time_under_cross_shard_transfers() {
         .query(&mut c)
         .unwrap();
     assert_eq!(old, "old");
+    // The image's transfer count lies between the counts read before
+    // BGSAVE and right after its reply.
+    let then: i64 = redis::cmd("GET").arg("transfers").query(&mut c).unwrap();
+    assert!(
+        before <= then && then <= at_reply,
+        "{before} {then} {at_reply}"
+    );
     let dbsize: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
     assert!(dbsize >= 60_000 + ACCOUNTS as i64 + 2, "dbsize {dbsize}");
     // The counters in the image are no later than now.
@@ -523,8 +550,22 @@ fn failed_bgsave_stops_writes_until_a_save_succeeds() {
     assert_eq!(raw.cmd(&["SET", "k", "3"]), b"+OK\r\n");
     raw.cmd(&["CONFIG", "SET", "save", "3600 100000"]);
     assert_eq!(raw.cmd(&["SET", "k", "3"]), MISCONF.as_bytes());
-    // A good save clears it.
+    // The temporary file cannot be created where a directory is.
     raw.cmd(&["CONFIG", "SET", "dbfilename", "snap.rdb"]);
+    let blocker = shardis.dir.join(format!("temp-bg-{}.rdb", shardis.pid));
+    std::fs::create_dir(&blocker).unwrap();
+    bgsave(&shardis);
+    wait_done(&shardis);
+    assert_eq!(info_field(&shardis, "rdb_last_bgsave_status"), "err");
+    let log = std::fs::read_to_string(shardis.logfile()).unwrap();
+    assert!(log.contains("Failed opening the temp RDB file"), "{log}");
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        before,
+        "the old file changed"
+    );
+    std::fs::remove_dir(&blocker).unwrap();
+    // A good save clears it.
     bgsave(&shardis);
     wait_done(&shardis);
     assert_eq!(info_field(&shardis, "rdb_last_bgsave_status"), "ok");

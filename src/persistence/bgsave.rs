@@ -267,6 +267,15 @@ fn abort_shard(s: &ShardState) {
 /// The background task of one shard (see the module documentation).
 async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
     let mut chunks: Vec<Vec<u8>> = Vec::new();
+    // `rdb-key-save-delay` (microseconds per key written by this task, as
+    // Redis' child sleeps per key; negative: 1 µs with probability
+    // 1/|n|), for tests that need a slow save.
+    let delay = shard
+        .shared
+        .config()
+        .get_i64("rdb-key-save-delay")
+        .unwrap_or(0);
+    let mut owed = Duration::ZERO;
     loop {
         if shard.shared.stopping() {
             abort_shard(&shard);
@@ -275,10 +284,18 @@ async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
         let slice = Instant::now();
         let mut left = true;
         while chunks.is_empty() && slice.elapsed() < STEP_BUDGET {
-            left = step(&shard, &mut chunks);
+            let keys;
+            (left, keys) = step(&shard, &mut chunks);
+            if delay != 0 {
+                owed += key_delay(delay, keys);
+                break;
+            }
             if !left {
                 break;
             }
+        }
+        if !owed.is_zero() {
+            glommio::timer::sleep(std::mem::take(&mut owed)).await;
         }
         for c in chunks.drain(..) {
             if !send(&tx, Piece::Chunk(c)).await {
@@ -294,10 +311,21 @@ async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
     send(&tx, Piece::ShardDone).await;
 }
 
+/// The pause `rdb-key-save-delay` asks for after writing `keys` keys.
+fn key_delay(delay: i64, keys: u64) -> Duration {
+    if delay > 0 {
+        Duration::from_micros((delay as u64).saturating_mul(keys))
+    } else {
+        // About one key in |delay| costs 1 µs.
+        Duration::from_micros(keys / delay.unsigned_abs().max(1))
+    }
+}
+
 /// One step on `shard`: one group of the first database in snapshot mode;
 /// output of any database past [`CHUNK_BYTES`] (or finished) goes to
-/// `chunks`. Returns false when no database is in snapshot mode any more.
-fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>) -> bool {
+/// `chunks`. Returns false when no database is in snapshot mode any more,
+/// and the keys written.
+fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>) -> (bool, u64) {
     let mut store = shard.store.borrow_mut();
     let mut walked = false;
     let mut written = 0;
@@ -332,7 +360,7 @@ fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>) -> bool {
             .save_keys_processed
             .fetch_add(written, Ordering::Relaxed);
     }
-    walked
+    (walked, written)
 }
 
 /// Hands `piece` to the writer, waiting on a timer while the channel is
@@ -402,7 +430,7 @@ fn write_file(
         Ok(f) => out.w = Some(BufWriter::with_capacity(1 << 20, f)),
         Err(e) => {
             out.failure = Some(format!(
-                "Failed opening the RDB file {} (in server root dir {}) for saving: {}",
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
                 tmp.display(),
                 cwd,
                 e

@@ -64,7 +64,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Ok(f) => f,
         Err(e) => {
             let msg = format!(
-                "Failed opening the RDB file {} (in server root dir {}) for saving: {}",
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
                 tmp.display(),
                 cwd,
                 e
