@@ -509,6 +509,12 @@ fn failed_bgsave_stops_writes_until_a_save_succeeds() {
     assert_eq!(info_field(&shardis, "rdb_last_bgsave_status"), "err");
     let log = std::fs::read_to_string(shardis.logfile()).unwrap();
     assert!(log.contains("Background saving error"), "{log}");
+    let moving = format!(
+        "Error moving temp DB file temp-bg-{}.rdb on the final destination bad.rdb (in server root dir {}): Is a directory\n",
+        shardis.pid,
+        shardis.dir.display()
+    );
+    assert!(log.contains(&moving), "{moving} missing in\n{log}");
     assert_eq!(
         std::fs::read(&good).unwrap(),
         before,

@@ -179,6 +179,9 @@ pub async fn snapshot_to_file(
 /// Takes the instant T (every shard in snapshot mode, its background task
 /// started) and returns the snapshot being written. `txn`: the
 /// transaction the caller runs in, if any (it already holds every shard).
+/// One snapshot at a time: while one is written this fails (callers such
+/// as the AOF rewrite check `persist.bgsave_in_progress` first and wait
+/// or schedule).
 pub async fn start(
     shard: &Rc<ShardState>,
     txn: Option<u64>,
@@ -186,6 +189,9 @@ pub async fn start(
     opts: SnapshotOptions,
 ) -> Result<Pending, String> {
     let shared = &shard.shared;
+    if shared.persist.snapshot_active.swap(true, Ordering::AcqRel) {
+        return Err("Another snapshot is being written".into());
+    }
     let checksum = shared.config().get_bool("rdbchecksum").unwrap_or(true);
     let meta = FileMeta {
         ctime: now_ms() / 1000,
@@ -200,10 +206,29 @@ pub async fn start(
         .unwrap_or_else(|| PathBuf::from(format!("temp-bg-{}.rdb", std::process::id())));
     let (tx, rx) = sync_channel::<Piece>(CHANNEL_CHUNKS);
     let nshards = shard.nshards;
+    let owner = shared.clone();
     let writer = std::thread::Builder::new()
         .name("shardis-bgsave".into())
-        .spawn(move || write_file(rx, nshards, &header, checksum, &tmp, &path))
-        .map_err(|e| format!("Can't start the snapshot writer: {}", e))?;
+        .spawn(move || {
+            let r = write_file(rx, nshards, &header, checksum, &tmp, &path);
+            // Every shard left snapshot mode before its last message (or
+            // before dropping its sender).
+            owner
+                .persist
+                .snapshot_active
+                .store(false, Ordering::Release);
+            r
+        });
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => {
+            shared
+                .persist
+                .snapshot_active
+                .store(false, Ordering::Release);
+            return Err(format!("Can't start the snapshot writer: {}", e));
+        }
+    };
     let at = now_ms();
     let compress = crate::persistence::rdb::compression();
     let p = &shared.persist;
@@ -401,7 +426,10 @@ impl FileOut {
         }
         self.size += b.len() as u64;
         if let Err(e) = w.write_all(b) {
-            self.failure = Some(format!("Write error saving DB on disk: {}", e));
+            self.failure = Some(format!(
+                "Write error saving DB on disk: {}",
+                crate::config::error::strerror(&e)
+            ));
         }
     }
 }
@@ -433,7 +461,7 @@ fn write_file(
                 "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
                 tmp.display(),
                 cwd,
-                e
+                crate::config::error::strerror(&e)
             ))
         }
     }
@@ -462,7 +490,10 @@ fn write_file(
                 .map_err(|e| e.into_error())
                 .and_then(|f| f.sync_all());
             if let Err(e) = synced {
-                failure = Some(format!("Write error saving DB on disk: {}", e));
+                failure = Some(format!(
+                    "Write error saving DB on disk: {}",
+                    crate::config::error::strerror(&e)
+                ));
             }
         }
     }
@@ -474,7 +505,7 @@ fn write_file(
                 tmp.display(),
                 path.display(),
                 cwd,
-                e
+                crate::config::error::strerror(&e)
             ));
         }
     }
@@ -488,6 +519,15 @@ fn write_file(
             let _ = std::fs::remove_file(tmp);
             Err(msg)
         }
+    }
+}
+
+/// At exit with a BGSAVE still running (its shard tasks are gone): logs
+/// it as Redis does and removes the temporary file.
+pub fn abandon_on_shutdown(shared: &ServerShared) {
+    if shared.persist.bgsave_in_progress.load(Ordering::Relaxed) {
+        crate::warning!("There is a child saving an .rdb. Killing it!");
+        let _ = std::fs::remove_file(format!("temp-bg-{}.rdb", std::process::id()));
     }
 }
 
@@ -517,7 +557,9 @@ pub async fn bgsave(
     if p.bgsave_in_progress.load(Ordering::Relaxed) {
         return Err(BgsaveRefused::InProgress);
     }
-    if p.aof_rewrite_in_progress.load(Ordering::Relaxed) || txn.is_some() {
+    let other_child = p.aof_rewrite_in_progress.load(Ordering::Relaxed)
+        || p.snapshot_active.load(Ordering::Relaxed);
+    if other_child || txn.is_some() {
         if schedule || txn.is_some() {
             p.bgsave_scheduled.store(true, Ordering::Relaxed);
             return Err(BgsaveRefused::Scheduled);
@@ -635,6 +677,7 @@ pub async fn save_point_task(shard: Rc<ShardState>) {
         let p = &shared.persist;
         if p.bgsave_in_progress.load(Ordering::Relaxed)
             || p.aof_rewrite_in_progress.load(Ordering::Relaxed)
+            || p.snapshot_active.load(Ordering::Relaxed)
         {
             continue;
         }
@@ -679,4 +722,96 @@ pub async fn total_dirty(shard: &Rc<ShardState>) -> u64 {
         .filter_map(|o| o.downcast::<u64>().ok())
         .map(|b| *b)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persistence::rdb::file;
+    use crate::shard::keyspace::Db;
+    use crate::types::Value;
+
+    fn meta() -> FileMeta {
+        FileMeta {
+            ctime: 1,
+            used_mem: 2,
+            repl_id: "0".repeat(40),
+        }
+    }
+
+    /// Two shards' databases, written through the channel and the writer
+    /// thread, load back as one file.
+    #[test]
+    fn writer_assembles_chunks_from_several_shards() {
+        let dir = std::env::temp_dir().join(format!("shardis-bgsave-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (tmp, path) = (dir.join("tmp.rdb"), dir.join("out.rdb"));
+        let mut header = Vec::new();
+        write_header(&mut header, &meta(), true);
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (t, p) = (tmp.clone(), path.clone());
+        let w = std::thread::spawn(move || write_file(rx, 2, &header, true, &t, &p));
+        for shard in 0..2 {
+            let mut db = Db::default();
+            for i in 0..500 {
+                let k = format!("s{shard}:{i}");
+                db.set(k.as_bytes(), Value::Int(i), false);
+            }
+            db.begin_snapshot(shard * 5, 0, true);
+            while db.snapshot_step() {
+                if let Some(s) = db.snapshot_mut() {
+                    if s.out_len() > 1000 {
+                        tx.send(Piece::Chunk(s.take_out())).unwrap();
+                    }
+                }
+            }
+            let rest = db
+                .end_snapshot()
+                .map(|mut s| s.take_out())
+                .unwrap_or_default();
+            tx.send(Piece::Chunk(rest)).unwrap();
+            tx.send(Piece::ShardDone).unwrap();
+        }
+        let size = w.join().unwrap().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len() as u64, size);
+        assert!(!tmp.exists());
+        let mut per_db = [0usize; 16];
+        let info = file::load(&bytes, 0, 16, |db, _, _, _| per_db[db] += 1).unwrap();
+        assert_eq!(info.loaded, 1000);
+        assert_eq!((per_db[0], per_db[5]), (500, 500));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A temporary file that cannot be created fails the snapshot, after
+    /// the channel was drained, and leaves the target alone.
+    #[test]
+    fn writer_error_drains_and_reports() {
+        let dir = std::env::temp_dir().join(format!("shardis-bgsave-err-{}", std::process::id()));
+        let blocker = dir.join("tmp.rdb");
+        std::fs::create_dir_all(&blocker).unwrap();
+        let path = dir.join("out.rdb");
+        std::fs::write(&path, b"old").unwrap();
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (t, p) = (blocker.clone(), path.clone());
+        let w = std::thread::spawn(move || write_file(rx, 1, b"REDIS0010", true, &t, &p));
+        for _ in 0..10 {
+            tx.send(Piece::Chunk(vec![0; 100])).unwrap();
+        }
+        tx.send(Piece::ShardDone).unwrap();
+        let err = w.join().unwrap().unwrap_err();
+        assert!(err.starts_with("Failed opening the temp RDB file"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        // A shard that vanishes without finishing fails the file too.
+        std::fs::remove_dir(&blocker).unwrap();
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (t, p) = (blocker.clone(), path.clone());
+        let w = std::thread::spawn(move || write_file(rx, 2, b"REDIS0010", true, &t, &p));
+        tx.send(Piece::ShardDone).unwrap();
+        drop(tx);
+        assert!(w.join().unwrap().is_err());
+        assert!(!blocker.exists());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -153,6 +153,9 @@ pub struct PersistState {
     /// When the last BGSAVE was tried, Unix seconds (save points retry a
     /// failed one after a delay).
     pub bgsave_last_try: AtomicU64,
+    /// A snapshot (BGSAVE, or the base of an AOF rewrite) is being
+    /// written: at most one at a time.
+    pub snapshot_active: AtomicBool,
     /// Writes are refused with `-MISCONF` (see
     /// [`crate::persistence::bgsave::refresh_misconf`]).
     pub misconf: AtomicBool,
