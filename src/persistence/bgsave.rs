@@ -11,10 +11,11 @@
 //!    database in snapshot mode ([`Db::begin_snapshot`]), runs the
 //!    caller's [`SnapshotOptions::at_instant`] hook and starts the shard's
 //!    background task. Clients are served again as soon as the gates open.
-//! 2. **Copy before write.** A database in snapshot mode writes out a slot
-//!    group's table (as RDB entries) before the first change to any of
-//!    its keys ([`crate::shard::cow`]); FLUSHDB hands unwritten tables to
-//!    the snapshot state instead.
+//! 2. **Copy before write.** In a database in snapshot mode, the first
+//!    change to a key whose slot group is not written out yet first writes
+//!    that key's entry as of T (and the walk of the group later leaves it
+//!    and keys created after T out; see [`crate::shard::cow`]); FLUSHDB
+//!    hands unwritten tables to the snapshot state instead.
 //! 3. **Background task per shard.** It serializes one unwritten group per
 //!    step, yielding to the shard's clients every [`STEP_BUDGET`], and
 //!    hands each ~[`CHUNK_BYTES`] of output (a SELECTDB and entries, a

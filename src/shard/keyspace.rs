@@ -214,6 +214,14 @@ impl KeyTable {
         self.table.iter().map(|e| &e.key)
     }
 
+    /// The entry of `key`.
+    #[inline]
+    pub fn entry(&self, key: &[u8]) -> Option<&Entry> {
+        self.table
+            .find(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| &**e)
+    }
+
     /// Every entry (key, value and access clock), in table order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.table.iter().map(|e| &**e)
@@ -319,29 +327,49 @@ impl Db {
             .and_then(|t| t.as_deref())
     }
 
-    /// Copy before write: in snapshot mode, writes out the group of
-    /// `slot` as it is now unless that was done already. Every path that
-    /// changes a table goes through here first (via [`Db::table_mut`],
-    /// [`Db::table_or_create`], or [`Db::clear`] / [`Db::take_keys`]).
+    /// Copy before write: in snapshot mode, writes out `key` (of `slot`)
+    /// as it is now unless its group or the key itself was written
+    /// already (see [`super::cow`]). Every path that changes a key goes
+    /// through here first (via [`Db::table_mut`], [`Db::table_or_create`]),
+    /// and [`Db::clear`] / [`Db::take_keys`] hand unwritten groups over.
     #[inline]
-    fn cow(&mut self, slot: u16) {
+    fn cow(&mut self, slot: u16, key: &[u8]) {
         if let Some(s) = self.snap.as_deref_mut() {
             let g = group_of(slot as usize);
             if !s.is_done(g) {
-                s.write_group(g, self.slots.get(g).and_then(|t| t.as_deref()));
+                s.before_change(g, self.slots.get(g).and_then(|t| t.as_deref()), key);
             }
         }
     }
 
-    fn table_mut(&mut self, slot: u16) -> Option<&mut SlotTable> {
-        self.cow(slot);
+    /// In snapshot mode, records that `key` (of `slot`) was created after
+    /// T, so the walk of its group leaves it out.
+    #[cold]
+    fn note_created(&mut self, slot: u16, key: &[u8]) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let g = group_of(slot as usize);
+            let e = self
+                .slots
+                .get(g)
+                .and_then(|t| t.as_deref())
+                .and_then(|t| t.keys.entry(key));
+            if let Some(e) = e {
+                s.created(g, super::cow::entry_id(e));
+            }
+        }
+    }
+
+    /// The table of `slot`, about to change `key`.
+    fn table_mut(&mut self, slot: u16, key: &[u8]) -> Option<&mut SlotTable> {
+        self.cow(slot, key);
         self.slots
             .get_mut(group_of(slot as usize))
             .and_then(|t| t.as_deref_mut())
     }
 
-    fn table_or_create(&mut self, slot: u16) -> &mut SlotTable {
-        self.cow(slot);
+    /// The table of `slot` (created if needed), about to change `key`.
+    fn table_or_create(&mut self, slot: u16, key: &[u8]) -> &mut SlotTable {
+        self.cow(slot, key);
         if self.slots.is_empty() {
             self.slots.resize_with(GROUPS, || None);
         }
@@ -433,7 +461,7 @@ impl Db {
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
         let slot = key_slot(key);
         self.expire_if_needed(slot, key, now);
-        self.table_mut(slot)?.keys.get_mut(key)
+        self.table_mut(slot, key)?.keys.get_mut(key)
     }
 
     /// Whether `key` exists (and is not expired).
@@ -445,13 +473,16 @@ impl Db {
     /// otherwise the key becomes persistent (as SET without KEEPTTL).
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let slot = key_slot(key);
-        let t = self.table_or_create(slot);
+        let t = self.table_or_create(slot, key);
         let mut removed_ttl = false;
         if !keep_ttl && !t.expires.is_empty() {
             removed_ttl = t.expires.remove(key).is_some();
         }
         let added = t.keys.insert(key, value);
         if added {
+            if self.snap.is_some() {
+                self.note_created(slot, key);
+            }
             self.len += 1;
             if self.log_flags & LOG_NEW != 0 {
                 self.log.push((true, Bytes::copy_from_slice(key)));
@@ -481,7 +512,7 @@ impl Db {
     }
 
     fn remove_in(&mut self, slot: u16, key: &[u8]) -> Option<(Value, Option<u64>)> {
-        let t = self.table_mut(slot)?;
+        let t = self.table_mut(slot, key)?;
         let v = t.keys.remove(key)?;
         let exp = if t.expires.is_empty() {
             None
@@ -514,7 +545,7 @@ impl Db {
     /// Sets the expiry time of an existing key; returns false if absent.
     pub fn set_expire(&mut self, key: &[u8], at: u64) -> bool {
         let slot = key_slot(key);
-        let Some(t) = self.table_mut(slot) else {
+        let Some(t) = self.table_mut(slot, key) else {
             return false;
         };
         if !t.keys.contains_key(key) {
@@ -541,7 +572,12 @@ impl Db {
     /// value that keeps its history as it moves (RENAME, MOVE, cross-shard
     /// hand-over); returns whether the key is present.
     pub fn set_access(&mut self, key: &[u8], access: u32) -> bool {
-        match self.table_mut(key_slot(key)) {
+        // The access clock is not part of an image: no copy before write.
+        let t = self
+            .slots
+            .get_mut(group_of(key_slot(key) as usize))
+            .and_then(|t| t.as_deref_mut());
+        match t {
             Some(t) => t.keys.set_access(key, access),
             None => false,
         }
@@ -655,7 +691,7 @@ impl Db {
     /// Removes the expiry time of `key`; returns whether it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
         let slot = key_slot(key);
-        let Some(t) = self.table_mut(slot) else {
+        let Some(t) = self.table_mut(slot, key) else {
             return false;
         };
         if t.expires.remove(key).is_some() {
@@ -1061,6 +1097,25 @@ mod tests {
             db.evict(&key(6));
             finish(&mut db, &mut body);
             assert!(!db.in_snapshot());
+            assert_eq!(load(&body), want);
+        }
+
+        #[test]
+        fn a_change_copies_one_entry_not_its_group() {
+            let mut db = filled(20_000);
+            let mut want = Image::new();
+            model(&db, 0, T, &mut want);
+            db.begin_snapshot(0, T, false);
+            db.set(&key(3), Value::Int(1), false);
+            let one = db.snapshot_mut().map_or(0, |s| s.out_len());
+            assert!(one > 0 && one < 64, "{one} bytes for one key");
+            // Changing it again, or adding keys, copies nothing more.
+            db.set(&key(3), Value::Int(2), false);
+            db.set(b"brand new", Value::Int(3), false);
+            db.remove(b"brand new", T);
+            assert_eq!(db.snapshot_mut().map_or(0, |s| s.out_len()), one);
+            let mut body = Vec::new();
+            finish(&mut db, &mut body);
             assert_eq!(load(&body), want);
         }
 
