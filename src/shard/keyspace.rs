@@ -293,12 +293,19 @@ pub struct Db {
     /// Keys expired (`false`) or created (`true`) since the log was last
     /// drained, in order; empty (no allocation) while nothing is recorded.
     log: Vec<(bool, Bytes)>,
+    /// Keys removed by expiry since the journal last drained them (only
+    /// while [`LOG_JOURNAL`] is set): they reach the AOF and replicas as
+    /// `DEL`.
+    jlog: Vec<Bytes>,
 }
 
 /// [`Store::set_key_log`] flag: record keys removed by lazy or active expiry.
 pub const LOG_EXPIRED: u8 = 1;
 /// [`Store::set_key_log`] flag: record keys added to the database.
 pub const LOG_NEW: u8 = 2;
+/// Flag kept by [`Store::set_journal_log`]: record expired keys for the
+/// write journal.
+pub const LOG_JOURNAL: u8 = 4;
 
 /// Wall-clock time in Unix milliseconds.
 pub fn now_ms() -> u64 {
@@ -366,6 +373,9 @@ impl Db {
                 self.expired += 1;
                 if self.log_flags & LOG_EXPIRED != 0 {
                     self.log.push((false, Bytes::copy_from_slice(key)));
+                }
+                if self.log_flags & LOG_JOURNAL != 0 {
+                    self.jlog.push(Bytes::copy_from_slice(key));
                 }
                 true
             }
@@ -646,6 +656,20 @@ impl Db {
         }
     }
 
+    /// Moves every key out into the returned database (FLUSHDB,
+    /// FLUSHALL), leaving this one empty with its counters and recording
+    /// flags.
+    pub fn take_all(&mut self) -> Db {
+        let mut old = std::mem::take(self);
+        self.expired = old.expired;
+        self.hits = old.hits;
+        self.misses = old.misses;
+        self.log_flags = old.log_flags;
+        self.log = std::mem::take(&mut old.log);
+        self.jlog = std::mem::take(&mut old.jlog);
+        old
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.slots = Vec::new();
@@ -721,6 +745,9 @@ impl Db {
                     if self.log_flags & LOG_EXPIRED != 0 {
                         self.log.push((false, Bytes::copy_from_slice(k.as_slice())));
                     }
+                    if self.log_flags & LOG_JOURNAL != 0 {
+                        self.jlog.push(Bytes::copy_from_slice(k.as_slice()));
+                    }
                 }
             }
         }
@@ -757,6 +784,8 @@ pub struct Store {
     pub dbs: Vec<Db>,
     /// The key log flags every database gets (see [`Store::set_key_log`]).
     log_flags: u8,
+    /// [`LOG_JOURNAL`] while the write journal records, else 0.
+    journal_flag: u8,
 }
 
 impl Store {
@@ -765,6 +794,7 @@ impl Store {
         Store {
             dbs: (0..n).map(|_| Db::default()).collect(),
             log_flags: 0,
+            journal_flag: 0,
         }
     }
 
@@ -776,8 +806,48 @@ impl Store {
             return;
         }
         self.log_flags = flags;
+        let all = flags | self.journal_flag;
         for db in &mut self.dbs {
-            db.log_flags = flags;
+            db.log_flags = all;
+        }
+    }
+
+    /// Starts or stops recording expired keys for the write journal
+    /// (see [`crate::journal`]).
+    pub fn set_journal_log(&mut self, on: bool) {
+        let flag = if on { LOG_JOURNAL } else { 0 };
+        if self.journal_flag == flag {
+            return;
+        }
+        self.journal_flag = flag;
+        let all = self.log_flags | flag;
+        for db in &mut self.dbs {
+            db.log_flags = all;
+            if !on {
+                db.jlog = Vec::new();
+            }
+        }
+    }
+
+    /// Whether expired keys are recorded for the journal.
+    #[inline]
+    pub fn journal_log_on(&self) -> bool {
+        self.journal_flag != 0
+    }
+
+    /// Hands the keys expired since the last call to `f` as (database,
+    /// key), and empties the journal's expiry log.
+    #[inline]
+    pub fn drain_journal_log(&mut self, mut f: impl FnMut(usize, Bytes)) {
+        if self.journal_flag == 0 {
+            return;
+        }
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if !db.jlog.is_empty() {
+                for key in db.jlog.drain(..) {
+                    f(i, key);
+                }
+            }
         }
     }
 
@@ -801,7 +871,7 @@ impl Store {
     /// commands start with none).
     pub fn db(&mut self, i: usize) -> &mut Db {
         if self.dbs.len() <= i {
-            let flags = self.log_flags;
+            let flags = self.log_flags | self.journal_flag;
             self.dbs.resize_with(i + 1, || Db {
                 log_flags: flags,
                 ..Db::default()
