@@ -12,7 +12,8 @@
 //! lock per batch of commands, not per command), inserts `SELECT` where
 //! the database changes, and passes the bytes to its outputs.
 
-use std::cell::RefMut;
+use std::cell::{Cell, RefCell, RefMut};
+use std::rc::Rc;
 use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -329,14 +330,68 @@ pub enum Wrap {
     Always,
 }
 
-/// Makes the writes acknowledged so far durable, for `appendfsync
-/// always`: called by a connection before its replies leave, after its
-/// shard's buffer went to the sink.
-pub fn sync_for_reply(shared: &crate::server::shared::ServerShared) {
+/// Waits until the writes acknowledged so far are durable, for
+/// `appendfsync always`: called by a connection before its replies leave,
+/// after its shard's buffer went to the sink. Group commit: the shard's
+/// connections that are ready run (and append) before one fsync covers
+/// them all, as Redis' one fsync per event loop turn.
+pub async fn durable_for_reply(s: &Rc<ShardState>) {
+    let shared = &s.shared;
     let sink = &shared.journal;
-    if sink.is_on() && shared.aof_fsync_always() {
-        sink.sync(sink.appended());
+    if !sink.is_on() || !shared.aof_fsync_always() {
+        return;
     }
+    let pos = sink.appended();
+    if sink.synced.load(Ordering::Acquire) >= pos {
+        return;
+    }
+    let st = &s.journal_sync;
+    st.requested.set(st.requested.get().max(pos));
+    if !st.running.get() {
+        st.running.set(true);
+        let shard = s.clone();
+        glommio::spawn_local(async move {
+            let st = &shard.journal_sync;
+            loop {
+                // Let every connection that is ready run first.
+                futures_lite::future::yield_now().await;
+                let sink = &shard.shared.journal;
+                let target = sink.appended();
+                sink.sync(target);
+                st.done.set(st.done.get().max(target));
+                for w in st.waiters.borrow_mut().drain(..) {
+                    w.wake();
+                }
+                if st.requested.get() <= st.done.get() {
+                    break;
+                }
+            }
+            st.running.set(false);
+        })
+        .detach();
+    }
+    std::future::poll_fn(|cx| {
+        if st.done.get() >= pos || sink.synced.load(Ordering::Acquire) >= pos {
+            std::task::Poll::Ready(())
+        } else {
+            st.waiters.borrow_mut().push(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Per-shard state of [`durable_for_reply`]'s group commit.
+#[derive(Debug, Default)]
+pub struct SyncState {
+    /// Highest stream position a connection waits to see durable.
+    requested: Cell<u64>,
+    /// Position the last fsync of this shard covered.
+    done: Cell<u64>,
+    /// Whether the sync task runs.
+    running: Cell<bool>,
+    /// Connections waiting for the next fsync.
+    waiters: RefCell<Vec<std::task::Waker>>,
 }
 
 /// Appends `SELECT db` in RESP.

@@ -358,7 +358,7 @@ async fn write_out(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result
     // before the replies that acknowledge them leave.
     if ctx.shard.shared.journal.is_on() {
         crate::journal::flush_shard(&ctx.shard);
-        crate::journal::sync_for_reply(&ctx.shard.shared);
+        crate::journal::durable_for_reply(&ctx.shard).await;
     }
     ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
     match ctx.subs.as_ref().map(|s| s.push.clone()) {

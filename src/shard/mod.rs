@@ -67,6 +67,8 @@ pub struct ShardState {
     /// The transaction whose job this shard is running (Acquire or Within
     /// work): what the job records goes to that transaction's buffer.
     pub running_txn: Cell<Option<u64>>,
+    /// Group commit of `appendfsync always` for this shard's connections.
+    pub journal_sync: crate::journal::SyncState,
     next_txid: Cell<u64>,
 }
 
@@ -105,6 +107,7 @@ impl ShardState {
             journal: RefCell::new(Default::default()),
             txn_journals: RefCell::new(Default::default()),
             running_txn: Cell::new(None),
+            journal_sync: Default::default(),
             next_txid: Cell::new(1),
         }
     }
