@@ -35,6 +35,12 @@ pub async fn run(shard: Rc<ShardState>) {
             expire_state.cycle(&shard, 1000 / hz);
         }
         crate::shard::evict::cron(&shard);
+        // Keys active expiry removed reach the journal as DEL, and what
+        // background work recorded goes to the sink.
+        if shard.shared.journal.is_on() && shard.running_txn.get().is_none() {
+            crate::journal::after_job(&shard, None);
+            crate::journal::flush_shard(&shard);
+        }
         if last_second.elapsed() >= Duration::from_secs(1) {
             last_second = Instant::now();
             close_idle_clients(&shard);

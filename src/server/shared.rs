@@ -1,7 +1,9 @@
 //! State shared by every shard: the configuration (cold, behind a mutex) and
 //! hot settings and counters as atomics, so no request path takes a lock.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -159,9 +161,27 @@ pub struct PersistState {
     /// Writes are refused with `-MISCONF` (see
     /// [`crate::persistence::bgsave::refresh_misconf`]).
     pub misconf: AtomicBool,
+    /// `appendfsync`: 0 no, 1 everysec, 2 always.
+    pub aof_fsync: AtomicU8,
+}
+
+/// [`PersistState::aof_fsync`] code of an `appendfsync` value.
+pub fn fsync_code(p: crate::config::AppendFsync) -> u8 {
+    match p {
+        crate::config::AppendFsync::No => 0,
+        crate::config::AppendFsync::Everysec => 1,
+        crate::config::AppendFsync::Always => 2,
+    }
 }
 
 impl ServerShared {
+    /// Whether `appendfsync always` is set: replies wait for the journal's
+    /// fsync.
+    #[inline]
+    pub fn aof_fsync_always(&self) -> bool {
+        self.persist.aof_fsync.load(Ordering::Relaxed) == 2
+    }
+
     /// Shared state for a server with `config` and `nshards` shards.
     pub fn new(config: Config, nshards: usize) -> Self {
         let now = std::time::SystemTime::now()
@@ -201,6 +221,7 @@ impl ServerShared {
             persist: PersistState {
                 bgsave_last_time_sec: AtomicI64::new(-1),
                 aof_last_rewrite_time_sec: AtomicI64::new(-1),
+                aof_fsync: AtomicU8::new(fsync_code(config.appendfsync())),
                 ..Default::default()
             },
             rdb_saves: AtomicU64::new(0),
@@ -272,6 +293,9 @@ impl ServerShared {
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
     pub fn apply_config(&self, c: &Config) {
+        self.persist
+            .aof_fsync
+            .store(fsync_code(c.appendfsync()), Ordering::Relaxed);
         let pass = c.requirepass();
         self.auth_required.store(pass.is_some(), Ordering::Relaxed);
         if let Ok(mut g) = self.requirepass.lock() {

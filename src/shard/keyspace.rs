@@ -303,14 +303,21 @@ pub struct Db {
     /// drained, in order; empty (no allocation) while nothing is recorded.
     log: Vec<(bool, Bytes)>,
     /// Snapshot mode (a point-in-time image is being written; see
-    /// [`super::cow`]): every change first writes out the group it touches.
+    /// [`super::cow`]): every change first writes out the key it touches.
     snap: Option<Box<DbSnapshot>>,
+    /// Keys removed by expiry since the journal last drained them (only
+    /// while [`LOG_JOURNAL`] is set): they reach the AOF and replicas as
+    /// `DEL`.
+    jlog: Vec<Bytes>,
 }
 
 /// [`Store::set_key_log`] flag: record keys removed by lazy or active expiry.
 pub const LOG_EXPIRED: u8 = 1;
 /// [`Store::set_key_log`] flag: record keys added to the database.
 pub const LOG_NEW: u8 = 2;
+/// Flag kept by [`Store::set_journal_log`]: record expired keys for the
+/// write journal.
+pub const LOG_JOURNAL: u8 = 4;
 
 /// Wall-clock time in Unix milliseconds.
 pub fn now_ms() -> u64 {
@@ -331,7 +338,7 @@ impl Db {
     /// as it is now unless its group or the key itself was written
     /// already (see [`super::cow`]). Every path that changes a key goes
     /// through here first (via [`Db::table_mut`], [`Db::table_or_create`]),
-    /// and [`Db::clear`] / [`Db::take_keys`] hand unwritten groups over.
+    /// and [`Db::clear`] / [`Db::take_all`] hand unwritten groups over.
     #[inline]
     fn cow(&mut self, slot: u16, key: &[u8]) {
         if let Some(s) = self.snap.as_deref_mut() {
@@ -414,6 +421,9 @@ impl Db {
                 self.expired += 1;
                 if self.log_flags & LOG_EXPIRED != 0 {
                     self.log.push((false, Bytes::copy_from_slice(key)));
+                }
+                if self.log_flags & LOG_JOURNAL != 0 {
+                    self.jlog.push(Bytes::copy_from_slice(key));
                 }
                 true
             }
@@ -719,12 +729,13 @@ impl Db {
         }
     }
 
-    /// Removes every key and returns them as a database of their own (to
-    /// free elsewhere, FLUSHDB ASYNC); this one keeps its counters, key
-    /// log and snapshot state. In snapshot mode the tables still owed to
-    /// the image stay with the snapshot, so the returned database may hold
-    /// fewer tables than its [`Db::len`], which counts every removed key.
-    pub fn take_keys(&mut self) -> Db {
+    /// Moves every key out into the returned database (FLUSHDB,
+    /// FLUSHALL), leaving this one empty with its counters, recording
+    /// flags, logs and snapshot state. In snapshot mode the tables still
+    /// owed to the image stay with the snapshot, so the returned database
+    /// may hold fewer tables than its [`Db::len`], which counts every
+    /// removed key.
+    pub fn take_all(&mut self) -> Db {
         self.detach_for_snapshot();
         let old = Db {
             slots: std::mem::take(&mut self.slots),
@@ -845,6 +856,9 @@ impl Db {
                     if self.log_flags & LOG_EXPIRED != 0 {
                         self.log.push((false, Bytes::copy_from_slice(k.as_slice())));
                     }
+                    if self.log_flags & LOG_JOURNAL != 0 {
+                        self.jlog.push(Bytes::copy_from_slice(k.as_slice()));
+                    }
                 }
             }
         }
@@ -881,6 +895,8 @@ pub struct Store {
     pub dbs: Vec<Db>,
     /// The key log flags every database gets (see [`Store::set_key_log`]).
     log_flags: u8,
+    /// [`LOG_JOURNAL`] while the write journal records, else 0.
+    journal_flag: u8,
 }
 
 impl Store {
@@ -889,6 +905,7 @@ impl Store {
         Store {
             dbs: (0..n).map(|_| Db::default()).collect(),
             log_flags: 0,
+            journal_flag: 0,
         }
     }
 
@@ -900,8 +917,48 @@ impl Store {
             return;
         }
         self.log_flags = flags;
+        let all = flags | self.journal_flag;
         for db in &mut self.dbs {
-            db.log_flags = flags;
+            db.log_flags = all;
+        }
+    }
+
+    /// Starts or stops recording expired keys for the write journal
+    /// (see [`crate::journal`]).
+    pub fn set_journal_log(&mut self, on: bool) {
+        let flag = if on { LOG_JOURNAL } else { 0 };
+        if self.journal_flag == flag {
+            return;
+        }
+        self.journal_flag = flag;
+        let all = self.log_flags | flag;
+        for db in &mut self.dbs {
+            db.log_flags = all;
+            if !on {
+                db.jlog = Vec::new();
+            }
+        }
+    }
+
+    /// Whether expired keys are recorded for the journal.
+    #[inline]
+    pub fn journal_log_on(&self) -> bool {
+        self.journal_flag != 0
+    }
+
+    /// Hands the keys expired since the last call to `f` as (database,
+    /// key), and empties the journal's expiry log.
+    #[inline]
+    pub fn drain_journal_log(&mut self, mut f: impl FnMut(usize, Bytes)) {
+        if self.journal_flag == 0 {
+            return;
+        }
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if !db.jlog.is_empty() {
+                for key in db.jlog.drain(..) {
+                    f(i, key);
+                }
+            }
         }
     }
 
@@ -925,7 +982,7 @@ impl Store {
     /// commands start with none).
     pub fn db(&mut self, i: usize) -> &mut Db {
         if self.dbs.len() <= i {
-            let flags = self.log_flags;
+            let flags = self.log_flags | self.journal_flag;
             self.dbs.resize_with(i + 1, || Db {
                 log_flags: flags,
                 ..Db::default()
@@ -1130,7 +1187,7 @@ mod tests {
                 steps(&mut db, 50, &mut body);
                 db.set(&key(10), Value::Int(1), false);
                 if take {
-                    let old = db.take_keys();
+                    let old = db.take_all();
                     assert_eq!(old.len(), 2000);
                 } else {
                     db.clear();
@@ -1247,7 +1304,7 @@ mod tests {
                     }
                     Op::Clear => db.clear(),
                     Op::Take => {
-                        db.take_keys();
+                        db.take_all();
                     }
                     Op::Step(n) => steps(db, n, body),
                 };
