@@ -80,6 +80,9 @@ pub const MISCONF_ERROR: &str = "MISCONF Redis is configured to save RDB snapsho
 /// A hook run on every shard at the instant T.
 pub type AtInstant = Arc<dyn Fn(&ShardState) + Send + Sync>;
 
+/// [`start`]'s error while another snapshot is being written.
+pub const SNAPSHOT_BUSY: &str = "Another snapshot is being written";
+
 /// What a snapshot does besides writing the keys.
 #[derive(Clone, Default)]
 pub struct SnapshotOptions {
@@ -191,7 +194,7 @@ pub async fn start(
 ) -> Result<Pending, String> {
     let shared = &shard.shared;
     if shared.persist.snapshot_active.swap(true, Ordering::AcqRel) {
-        return Err("Another snapshot is being written".into());
+        return Err(SNAPSHOT_BUSY.into());
     }
     let checksum = shared.config().get_bool("rdbchecksum").unwrap_or(true);
     let meta = FileMeta {
@@ -577,6 +580,16 @@ pub async fn bgsave(
     let path = crate::persistence::snapshot::rdb_path(&shard.shared);
     let pending = match start(shard, None, path, SnapshotOptions::default()).await {
         Ok(p) => p,
+        Err(e) if e == SNAPSHOT_BUSY => {
+            // Another snapshot started meanwhile: as if it had been seen.
+            p.bgsave_started_ms.store(0, Ordering::Relaxed);
+            p.bgsave_in_progress.store(false, Ordering::Release);
+            if schedule {
+                p.bgsave_scheduled.store(true, Ordering::Relaxed);
+                return Err(BgsaveRefused::Scheduled);
+            }
+            return Err(BgsaveRefused::ChildActive);
+        }
         Err(e) => {
             crate::warning!("Can't save in background: {}", e);
             finish(shard, Err(e)).await;
