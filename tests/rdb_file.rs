@@ -296,5 +296,5 @@ fn failed_save_replies_err_and_keeps_the_old_file() {
     assert!(info.contains("rdb_last_bgsave_status:err\r\n"), "{info}");
     assert!(info.contains("rdb_changes_since_last_save:1\r\n"), "{info}");
     let log = std::fs::read_to_string(server.logfile()).unwrap_or_default();
-    assert!(log.contains("Failed opening the RDB file"), "{log}");
+    assert!(log.contains("Failed opening the temp RDB file"), "{log}");
 }

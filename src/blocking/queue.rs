@@ -238,6 +238,9 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
             }));
             dirty = ctx.dirty;
             events = ctx.finish();
+            let propagate = ctx.propagate.take();
+            drop(ctx);
+            crate::journal::record(shard, None, &mut store, db, args, dirty, propagate);
             match r {
                 Ok(s) => s,
                 Err(_) => {
@@ -269,6 +272,8 @@ fn serve_key(shard: &ShardState, db: usize, key: &Bytes, ready: &mut VecDeque<(u
                 ready.push_back(pair);
             }
         }
+        // The serve's write reaches the journal before its reply leaves.
+        crate::journal::flush_shard(shard);
         deliver(shard, &w, Outcome::Served { reply, dirty });
     }
 }

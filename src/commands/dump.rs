@@ -126,6 +126,9 @@ fn restore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         if deleted {
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "del", key);
+            if ctx.journaling() {
+                ctx.propagate_as(vec![Bytes::from_static(b"DEL"), key.clone()]);
+            }
         }
         return w.ok();
     }
@@ -145,6 +148,13 @@ fn restore(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     ctx.dirty += 1;
     ctx.notify(class::GENERIC, "restore", key);
+    // A relative TTL replays as the absolute time it meant here.
+    if let (Some(at), false, true) = (expire_at, absttl, ctx.journaling()) {
+        let mut cmd: Vec<Bytes> = a.to_vec();
+        cmd[2] = Bytes::from(at.to_string());
+        cmd.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagate_as(cmd);
+    }
     w.ok()
 }
 

@@ -435,6 +435,15 @@ fn hincrbyfloat(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     ctx.dirty += 1;
     ctx.notify(class::HASH, "hincrbyfloat", &a[1]);
     w.bulk(text.as_bytes());
+    // The value as computed here, so that a replay cannot round differently.
+    if ctx.journaling() {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"HSET"),
+            a[1].clone(),
+            a[2].clone(),
+            Bytes::from(text.into_bytes()),
+        ]);
+    }
 }
 
 /// Writes one HRANDFIELD element: the field, and the value when asked

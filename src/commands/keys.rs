@@ -521,7 +521,8 @@ fn expire_generic(
     if refused {
         return w.int(0);
     }
-    if when <= now as i64 {
+    let past = when <= now as i64;
+    if past {
         db.remove(key, now);
         ctx.notify(class::GENERIC, "del", key);
     } else {
@@ -530,6 +531,19 @@ fn expire_generic(
     }
     ctx.dirty += 1;
     w.int(1);
+    // Replayed later, only an absolute time in ms means the same (Redis 7
+    // propagates PEXPIREAT, or DEL for a time already past).
+    if ctx.journaling() {
+        ctx.propagate_as(if past {
+            vec![Bytes::from_static(b"DEL"), key.clone()]
+        } else {
+            vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                key.clone(),
+                Bytes::from(when.to_string()),
+            ]
+        });
+    }
 }
 
 fn expire(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -1034,9 +1048,7 @@ pub fn random_live_key(db: &mut Db, now: u64) -> Option<Vec<u8>> {
 
 /// Empties `db`, keeping its expiry statistics; returns the old contents.
 fn take_db(db: &mut Db) -> Db {
-    let old = std::mem::take(db);
-    db.expired = old.expired;
-    old
+    db.take_all()
 }
 
 /// Frees emptied databases: on a helper thread when ASYNC was asked and
@@ -1301,7 +1313,7 @@ async fn flush_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>, all: bool) {
     let dbi = ctx.db;
     let outs = ctx
         .shard
-        .call_all_atomic(ctx.txn, |_| {
+        .call_all_journaled(ctx.txn, dbi, &a, |_| {
             Box::new(move |s: &ShardState| -> Out {
                 // WATCHed keys that exist are touched by the flush.
                 if all {
@@ -1350,7 +1362,7 @@ async fn swapdb_cmd(ctx: &mut ConnCtx, a: Vec<Bytes>) {
     let (x, y) = (x as usize, y as usize);
     if x != y {
         ctx.shard
-            .call_all_atomic(ctx.txn, |_| {
+            .call_all_journaled(ctx.txn, ctx.db, &a, |_| {
                 Box::new(move |s: &ShardState| -> Out {
                     crate::transaction::watch::touch_swapped(s, x, y);
                     {
@@ -1398,6 +1410,7 @@ mod tests {
             now: NOW,
             dirty: 0,
             events: crate::notify::Events::new(true),
+            propagate: None,
         };
         let mut w = ReplyWriter::new(&mut out, Protocol::Resp2);
         f(&mut ctx, &a, &mut w);

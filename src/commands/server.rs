@@ -92,6 +92,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         Handler::Async(save_async),
     ),
     cmd(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT | CONN,
+        0,
+        0,
+        0,
+        "server",
+        "Asynchronously saves the database(s) to disk.",
+        Handler::Async(bgsave_async),
+    ),
+    cmd(
         "shutdown",
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | NO_AUTH | CONN,
@@ -506,9 +517,40 @@ fn lastsave(ctx: &mut ConnCtx, _a: &[Bytes]) {
 
 fn save_async(ctx: &mut ConnCtx, _a: Vec<Bytes>) -> BoxFut<'_> {
     Box::pin(async move {
+        if ctx
+            .shard
+            .shared
+            .persist
+            .bgsave_in_progress
+            .load(Ordering::Relaxed)
+        {
+            return ctx.error("ERR Background save already in progress");
+        }
         match crate::persistence::snapshot::save(&ctx.shard, ctx.txn).await {
             Ok(()) => ctx.writer().ok(),
             Err(_) => ctx.error("ERR"),
+        }
+    })
+}
+
+/// BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background
+/// (see [`crate::persistence::bgsave`]).
+fn bgsave_async(ctx: &mut ConnCtx, a: Vec<Bytes>) -> BoxFut<'_> {
+    use crate::persistence::bgsave::{bgsave, BgsaveRefused};
+    Box::pin(async move {
+        let schedule = match a.len() {
+            1 => false,
+            2 if is(&a[1], "schedule") => true,
+            _ => return ctx.error(error::SYNTAX),
+        };
+        match bgsave(&ctx.shard, ctx.txn, schedule).await {
+            Ok(()) => ctx.writer().simple("Background saving started"),
+            Err(BgsaveRefused::Scheduled) => ctx.writer().simple("Background saving scheduled"),
+            Err(BgsaveRefused::InProgress) => ctx.error("ERR Background save already in progress"),
+            Err(BgsaveRefused::ChildActive) => ctx.error(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            ),
+            Err(BgsaveRefused::Failed(e)) => ctx.error(&e),
         }
     })
 }

@@ -450,6 +450,7 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         },
     };
     let now = ctx.now;
+    let journaling = ctx.journaling();
     let db = ctx.db();
     let s = match db.get_mut(&a[1], now) {
         None => return if count.is_some() { w.set(0) } else { w.null() },
@@ -457,10 +458,16 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Some(_) => return w.error(error::WRONGTYPE),
     };
     let size = s.len();
+    // The members popped, for the journal: a random pick replays as the
+    // SREM of what was picked (Redis 7 propagates it so).
+    let mut popped: Vec<Bytes> = Vec::new();
     let dirty = match count {
         None => {
             if let Some(m) = s.remove_at(rand_below(size)) {
                 w.bulk(&m);
+                if journaling {
+                    popped.push(Bytes::copy_from_slice(&m));
+                }
             }
             1
         }
@@ -473,6 +480,9 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             ctx.dirty += size as u64 + 1;
             ctx.notify(class::SET, "spop", &a[1]);
             ctx.notify(class::GENERIC, "del", &a[1]);
+            if journaling {
+                ctx.propagate_as(vec![Bytes::from_static(b"DEL"), a[1].clone()]);
+            }
             return;
         }
         Some(c) => {
@@ -483,6 +493,9 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 for _ in 0..c {
                     if let Some(m) = s.remove_at(rand_below(s.len())) {
                         w.bulk(&m);
+                        if journaling {
+                            popped.push(Bytes::copy_from_slice(&m));
+                        }
                     }
                 }
             } else {
@@ -496,7 +509,12 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
                 for m in &kept {
                     s.remove(m);
                 }
-                s.for_each(|m| w.bulk(m));
+                s.for_each(|m| {
+                    w.bulk(m);
+                    if journaling {
+                        popped.push(Bytes::copy_from_slice(m));
+                    }
+                });
                 **s = Set::from_members(kept.iter().map(|m| &m[..]));
             }
             c as u64 + 1
@@ -510,6 +528,16 @@ fn spop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     ctx.notify(class::SET, "spop", &a[1]);
     if emptied {
         ctx.notify(class::GENERIC, "del", &a[1]);
+    }
+    if journaling {
+        ctx.propagate_nothing();
+        for chunk in popped.chunks(1024) {
+            let mut cmd = Vec::with_capacity(chunk.len() + 2);
+            cmd.push(Bytes::from_static(b"SREM"));
+            cmd.push(a[1].clone());
+            cmd.extend(chunk.iter().cloned());
+            ctx.propagate_as(cmd);
+        }
     }
 }
 

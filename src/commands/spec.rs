@@ -139,6 +139,12 @@ pub struct ExecCtx<'a> {
     pub dirty: u64,
     /// Keyspace events of this command (see [`crate::notify`]).
     pub events: Events,
+    /// What the write journal (AOF, replicas) records for this command
+    /// instead of its arguments, when they would not replay the same way
+    /// (relative expiry times, random picks, blocking forms): `None`
+    /// records the arguments as they are (if the command changed
+    /// anything), `Some(list)` records `list`, possibly empty.
+    pub propagate: Option<Vec<Vec<Bytes>>>,
 }
 
 impl<'a> ExecCtx<'a> {
@@ -162,7 +168,28 @@ impl<'a> ExecCtx<'a> {
             now,
             dirty: 0,
             events,
+            propagate: None,
         }
+    }
+
+    /// Whether the write journal records this command, so a handler that
+    /// must rewrite its effects (see [`ExecCtx::propagate_as`]) needs to
+    /// build them.
+    #[inline]
+    pub fn journaling(&self) -> bool {
+        self.store.journal_log_on()
+    }
+
+    /// Makes the journal record `cmd` for this command (in addition to
+    /// commands given before), instead of its arguments.
+    pub fn propagate_as(&mut self, cmd: Vec<Bytes>) {
+        self.propagate.get_or_insert_with(Vec::new).push(cmd);
+    }
+
+    /// Makes the journal record nothing for this command, whatever it
+    /// changed.
+    pub fn propagate_nothing(&mut self) {
+        self.propagate = Some(Vec::new());
     }
 
     /// Ends the command: collects the last key changes the store recorded,

@@ -452,8 +452,11 @@ fn set(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
     ctx.dirty += 1;
     ctx.notify(class::STRING, "set", &a[1]);
-    if let Expiry::At(_) = expiry {
+    if let Expiry::At(at) = expiry {
         ctx.notify(class::GENERIC, "expire", &a[1]);
+        if ctx.journaling() {
+            ctx.propagate_as(set_pxat(&a[1], &a[2], at));
+        }
     }
     if !get_old {
         w.ok();
@@ -488,6 +491,9 @@ fn setex_generic(
     db.set(&a[1], Value::from_bytes(&a[3]), false);
     db.set_expire(&a[1], at);
     ctx.dirty += 1;
+    if ctx.journaling() {
+        ctx.propagate_as(set_pxat(&a[1], &a[3], at));
+    }
     ctx.notify(class::STRING, "set", &a[1]);
     ctx.notify(class::GENERIC, "expire", &a[1]);
     w.ok();
@@ -525,8 +531,23 @@ fn getdel(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             db.remove(&a[1], now);
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "del", &a[1]);
+            if ctx.journaling() {
+                ctx.propagate_as(vec![Bytes::from_static(b"DEL"), a[1].clone()]);
+            }
         }
     }
+}
+
+/// `SET key value PXAT at`: how a write with a relative or second-based
+/// expiry replays the same later (Redis 7 propagates it so).
+fn set_pxat(key: &Bytes, value: &Bytes, at: u64) -> Vec<Bytes> {
+    vec![
+        Bytes::from_static(b"SET"),
+        key.clone(),
+        value.clone(),
+        Bytes::from_static(b"PXAT"),
+        Bytes::from(at.to_string()),
+    ]
 }
 
 fn getex(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
@@ -552,15 +573,28 @@ fn getex(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             db.remove(&a[1], now);
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "del", &a[1]);
+            if ctx.journaling() {
+                ctx.propagate_as(vec![Bytes::from_static(b"DEL"), a[1].clone()]);
+            }
         }
         Expiry::At(at) => {
             db.set_expire(&a[1], at);
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "expire", &a[1]);
+            if ctx.journaling() {
+                ctx.propagate_as(vec![
+                    Bytes::from_static(b"PEXPIREAT"),
+                    a[1].clone(),
+                    Bytes::from(at.to_string()),
+                ]);
+            }
         }
         Expiry::Persist if db.persist(&a[1]) => {
             ctx.dirty += 1;
             ctx.notify(class::GENERIC, "persist", &a[1]);
+            if ctx.journaling() {
+                ctx.propagate_as(vec![Bytes::from_static(b"PERSIST"), a[1].clone()]);
+            }
         }
         _ => {}
     }
@@ -729,6 +763,15 @@ fn incrbyfloat(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     ctx.dirty += 1;
     ctx.notify(class::STRING, "incrbyfloat", &a[1]);
     w.bulk(text.as_bytes());
+    // The sum as computed here, so that a replay cannot round differently.
+    if ctx.journaling() {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"SET"),
+            a[1].clone(),
+            Bytes::from(text.into_bytes()),
+            Bytes::from_static(b"KEEPTTL"),
+        ]);
+    }
 }
 
 /// GETRANGE and SUBSTR.

@@ -20,6 +20,11 @@ pub struct Session {
     pub dirty: u64,
     /// Keyspace events of the last command run.
     pub last_events: Vec<crate::notify::KeyEvent>,
+    /// The `dirty` count of the last command.
+    pub last_dirty: u64,
+    /// What the last command asked the write journal to record instead of
+    /// its arguments (see `ExecCtx::propagate`).
+    pub last_propagated: Option<Vec<Vec<bytes::Bytes>>>,
     /// Whether `new` events (class `n`) are recorded too.
     pub new_keys: bool,
 }
@@ -32,6 +37,8 @@ impl Default for Session {
             now: 1_700_000_000_000,
             dirty: 0,
             last_events: Vec::new(),
+            last_dirty: 0,
+            last_propagated: None,
             new_keys: false,
         }
     }
@@ -65,7 +72,9 @@ impl Session {
         let mut ctx = ExecCtx::with_events(&mut self.store, 0, self.now, events);
         f(&mut ctx, &args, &mut w);
         self.dirty += ctx.dirty;
+        self.last_dirty = ctx.dirty;
         self.last_events = ctx.finish().take();
+        self.last_propagated = ctx.propagate.take();
         buf.to_vec()
     }
 
@@ -205,7 +214,9 @@ impl Session {
             Some(k) => (spec.serve)(&mut ctx, &args, k, &mut w),
         };
         self.dirty += ctx.dirty;
+        self.last_dirty = ctx.dirty;
         self.last_events = ctx.finish().take();
+        self.last_propagated = ctx.propagate.take();
         (served, escape(&buf))
     }
 }

@@ -598,6 +598,15 @@ impl<'a> Loader<'a> {
                 if !d.has(MULTI_ARG) && argc != 2 {
                     return Err(fail("wrong number of arguments"));
                 }
+                // A multi-argument directive given one non-empty argument
+                // is split on spaces, as Redis does (`--save "60 1"`).
+                if d.has(MULTI_ARG) && argc == 2 && !argv[1].is_empty() {
+                    let split = split_args(&argv[1])
+                        .map_err(|_| fail("Unbalanced quotes in configuration line"))?;
+                    let args: Vec<&[u8]> = split.iter().map(Vec::as_slice).collect();
+                    self.apply(idx, &args).map_err(|r| fail(&r))?;
+                    continue;
+                }
                 let args: Vec<&[u8]> = argv[1..].iter().map(Vec::as_slice).collect();
                 self.apply(idx, &args).map_err(|r| fail(&r))?;
                 continue;

@@ -127,8 +127,18 @@ pub fn submit(shard: &ShardState, work: Work) {
 
 fn run(shard: &ShardState, work: Work) {
     if let LockOp::Acquire(t) = work.lock {
+        // What this shard wrote before goes to the journal before anything
+        // the transaction records.
+        crate::journal::flush_shard(shard);
         shard.gate.borrow_mut().holder = Some(t);
     }
+    // Work of a transaction records into that transaction's journal
+    // buffer, shipped to its coordinator with the reply.
+    let txn = match work.lock {
+        LockOp::Acquire(t) | LockOp::Within(t) => Some(t),
+        LockOp::None | LockOp::Release(_) => None,
+    };
+    let outer = shard.running_txn.replace(txn);
     // A panicking job (a bug) must not take the shard down: its caller gets
     // an output of the wrong type, which every caller treats as a failure.
     let job = work.job;
@@ -144,7 +154,9 @@ fn run(shard: &ShardState, work: Work) {
             Box::new(JobPanicked)
         }
     };
-    deliver(shard, work.reply, out);
+    crate::journal::after_job(shard, txn);
+    shard.running_txn.set(outer);
+    deliver(shard, work.reply, out, txn);
     // A failed Acquire counts as not acquired by its caller, which will
     // never release it: the lock is let go here.
     let failed_acquire = panicked && matches!(work.lock, LockOp::Acquire(_));
@@ -172,10 +184,23 @@ fn drain(shard: &ShardState) {
     }
 }
 
-fn deliver(shard: &ShardState, to: ReplyTo, out: Out) {
+/// Hands a job's output to its caller. For another shard's request, the
+/// journal goes first: what a transaction's job recorded travels with the
+/// reply, and what plain work recorded goes to the sink before the reply
+/// leaves.
+fn deliver(shard: &ShardState, to: ReplyTo, out: Out, txn: Option<u64>) {
     match to {
         ReplyTo::Local(slot) => slot.complete(out),
-        ReplyTo::Remote { peer, req } => shard.send_reply(peer, req, out),
+        ReplyTo::Remote { peer, req } => {
+            let shipped = match txn {
+                Some(t) => crate::journal::take_txn(shard, t),
+                None => {
+                    crate::journal::flush_shard(shard);
+                    None
+                }
+            };
+            shard.send_reply(peer, req, out, shipped)
+        }
     }
 }
 

@@ -33,6 +33,9 @@ pub enum ShardMsg {
         req: u64,
         /// The job's output.
         out: Out,
+        /// What the job recorded for a transaction, for the coordinator's
+        /// journal buffer (see [`crate::journal::commit_txn`]).
+        journal: Option<Box<(u64, crate::journal::ShardJournal)>>,
     },
     /// A published message for the receiving shard's subscribers
     /// (fire-and-forget; see [`crate::pubsub::publish`]).
@@ -131,8 +134,14 @@ impl Mesh {
     /// The reply goes straight into the channel when it has room; only when
     /// it is full does it wait in the outbox for the forwarding task. Replies
     /// are matched by request id, so their order does not matter.
-    pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
-        self.send_async(peer, ShardMsg::Reply { req, out });
+    pub fn send_reply(
+        &self,
+        peer: usize,
+        req: u64,
+        out: Out,
+        journal: Option<Box<(u64, crate::journal::ShardJournal)>>,
+    ) {
+        self.send_async(peer, ShardMsg::Reply { req, out, journal });
     }
 
     /// Queues the outcome of a blocked client of `peer` (never awaits).
@@ -245,7 +254,10 @@ pub fn spawn_receivers(shard: Rc<ShardState>, mut receivers: Receivers<ShardMsg>
                             },
                         );
                     }
-                    ShardMsg::Reply { req, out } => {
+                    ShardMsg::Reply { req, out, journal } => {
+                        if let Some(j) = journal {
+                            crate::journal::receive_txn(&shard, *j);
+                        }
                         if let Some(m) = shard.mesh.as_ref() {
                             m.complete(req, out);
                         }

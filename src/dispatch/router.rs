@@ -130,6 +130,7 @@ pub async fn run_keyed(
             now,
             out,
             &mut events,
+            txn,
         );
         crate::notify::publish(shard, &events);
         let mut st = shard.stats.borrow_mut();
@@ -154,6 +155,7 @@ pub async fn run_keyed(
                 now_ms(),
                 &mut bytes,
                 &mut events,
+                None,
             );
             Box::new(RemoteReply {
                 bytes,
@@ -208,12 +210,15 @@ async fn run_across_shards(
             }
         }
     }
-    let ran = with_keys_gathered(shard, groups, &dbs, txn, |scratch| {
+    let ran = with_keys_gathered(shard, groups, &dbs, txn, |scratch, jt| {
         let events = crate::notify::Events::for_server(&shard.shared);
         let mut ctx = ExecCtx::with_events(scratch, db, now_ms(), events);
         run_guarded(f, &mut ctx, args, out, proto);
         let dirty = ctx.dirty;
-        (dirty, ctx.finish().into_list())
+        let events = ctx.finish().into_list();
+        let propagate = ctx.propagate.take();
+        crate::journal::record(shard, Some(jt), scratch, db, args, dirty, propagate);
+        (dirty, events)
     })
     .await;
     if !ran {
@@ -248,6 +253,9 @@ impl KeyGroups {
 /// from its hand-over until its keys are back. Inside transaction `txn`
 /// the shards are already held and stay held.
 ///
+/// `work` gets the scratch store and the transaction id its commands record
+/// into for the write journal (`crate::journal::record`); that record goes
+/// to the journal as one unit before any shard is released.
 /// `work` returns the dirty count and the keyspace events of what it did;
 /// the events are published from this shard (after the `expired` events
 /// of the hand-over) and touch WATCHed keys on their shards. `dbs` are the
@@ -258,10 +266,11 @@ pub async fn with_keys_gathered(
     groups: KeyGroups,
     dbs: &[usize],
     txn: Option<u64>,
-    work: impl FnOnce(&mut Store) -> (u64, Vec<crate::notify::KeyEvent>),
+    work: impl FnOnce(&mut Store, u64) -> (u64, Vec<crate::notify::KeyEvent>),
 ) -> bool {
     let groups = groups.by_owner;
     let mut scratch = Store::default();
+    scratch.set_journal_log(shard.shared.journal.is_on());
     for &d in dbs {
         scratch.db(d);
     }
@@ -309,10 +318,15 @@ pub async fn with_keys_gathered(
     let mut dirty = 0;
     let mut all_events: Vec<crate::notify::KeyEvent> = Vec::new();
     if complete {
-        (dirty, all_events) = work(&mut scratch);
+        (dirty, all_events) = work(&mut scratch, txn.unwrap_or(txid));
         crate::notify::publish(shard, &all_events);
         let mut st = shard.stats.borrow_mut();
         st.dirty = st.dirty.saturating_add(dirty);
+    }
+    // The journal gets the hand-overs' expirations and the work as one
+    // unit, before any shard is released (inside EXEC, EXEC commits).
+    if txn.is_none() {
+        crate::journal::commit_txn(shard, txid, None, crate::journal::Wrap::IfSeveral);
     }
     let no_events = all_events.is_empty();
     let mut give_backs = Vec::with_capacity(acquired);
@@ -379,8 +393,10 @@ pub async fn with_keys_gathered(
 /// sure the keys live there and the gate lets it run), then acts on what
 /// the command changed: WATCHed keys and blocked clients. The keyspace
 /// events to publish are appended to `to_publish`, for the client's shard
-/// to publish (so they reach subscribers in that client's order). Returns
-/// the dirty count.
+/// to publish (so they reach subscribers in that client's order). The
+/// command goes to the write journal buffer of transaction `txn` (or of
+/// the transaction whose job runs, or the shard's own). Returns the dirty
+/// count.
 #[allow(clippy::too_many_arguments)]
 pub fn run_here(
     s: &ShardState,
@@ -393,13 +409,18 @@ pub fn run_here(
     now: u64,
     out: &mut BytesMut,
     to_publish: &mut Vec<crate::notify::KeyEvent>,
+    txn: Option<u64>,
 ) -> u64 {
     let (dirty, events) = {
         let mut store = s.store.borrow_mut();
         let events = crate::notify::Events::for_server(&s.shared);
         let mut ctx = ExecCtx::with_events(&mut store, db, now, events);
         run_guarded(f, &mut ctx, args, out, proto);
-        (ctx.dirty, ctx.finish())
+        let dirty = ctx.dirty;
+        let events = ctx.finish();
+        let propagate = ctx.propagate.take();
+        crate::journal::record(s, txn, &mut store, db, args, dirty, propagate);
+        (dirty, events)
     };
     if !events.is_empty() {
         let mut kept = crate::notify::touch_and_keep(s, events.into_list());

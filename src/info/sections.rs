@@ -350,60 +350,7 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
         }
         "persistence" => {
             out.push_str("# Persistence\r\n");
-            for (k, v) in [
-                ("loading", "0".to_string()),
-                ("async_loading", "0".into()),
-                ("current_cow_peak", "0".into()),
-                ("current_cow_size", "0".into()),
-                ("current_cow_size_age", "0".into()),
-                ("current_fork_perc", "0.00".into()),
-                ("current_save_keys_processed", "0".into()),
-                ("current_save_keys_total", "0".into()),
-                ("rdb_changes_since_last_save", snap.dirty.to_string()),
-                ("rdb_bgsave_in_progress", "0".into()),
-                (
-                    "rdb_last_save_time",
-                    shared.lastsave.load(Ordering::Relaxed).to_string(),
-                ),
-                (
-                    "rdb_last_bgsave_status",
-                    if shared.last_save_ok.load(Ordering::Relaxed) {
-                        "ok"
-                    } else {
-                        "err"
-                    }
-                    .into(),
-                ),
-                ("rdb_last_bgsave_time_sec", "-1".into()),
-                ("rdb_current_bgsave_time_sec", "-1".into()),
-                (
-                    "rdb_saves",
-                    shared.rdb_saves.load(Ordering::Relaxed).to_string(),
-                ),
-                ("rdb_last_cow_size", "0".into()),
-                (
-                    "rdb_last_load_keys_expired",
-                    shared.rdb_last_load[1].load(Ordering::Relaxed).to_string(),
-                ),
-                (
-                    "rdb_last_load_keys_loaded",
-                    shared.rdb_last_load[0].load(Ordering::Relaxed).to_string(),
-                ),
-                ("aof_enabled", "0".into()),
-                ("aof_rewrite_in_progress", "0".into()),
-                ("aof_rewrite_scheduled", "0".into()),
-                ("aof_last_rewrite_time_sec", "-1".into()),
-                ("aof_current_rewrite_time_sec", "-1".into()),
-                ("aof_last_bgrewrite_status", "ok".into()),
-                ("aof_rewrites", "0".into()),
-                ("aof_rewrites_consecutive_failures", "0".into()),
-                ("aof_last_write_status", "ok".into()),
-                ("aof_last_cow_size", "0".into()),
-                ("module_fork_in_progress", "0".into()),
-                ("module_fork_last_cow_size", "0".into()),
-            ] {
-                f(k, v);
-            }
+            persistence_fields(shared, snap.dirty, &mut f);
         }
         "stats" => {
             out.push_str("# Stats\r\n");
@@ -553,4 +500,117 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
     for (k, v) in fields {
         let _ = write!(out, "{}:{}\r\n", k, v);
     }
+}
+
+/// INFO persistence, in Redis 7.0's order. Snapshots are not forked, so
+/// the copy-on-write fields stay 0; `current_fork_perc` is the share of
+/// keys the running save has written.
+fn persistence_fields(shared: &ServerShared, dirty: u64, f: &mut impl FnMut(&'static str, String)) {
+    let p = &shared.persist;
+    let flag = |b: &std::sync::atomic::AtomicBool| (b.load(Ordering::Relaxed) as u8).to_string();
+    let now = crate::shard::keyspace::now_ms();
+    let running_secs = |started: u64| {
+        if started == 0 {
+            "-1".to_string()
+        } else {
+            (now.saturating_sub(started) / 1000).to_string()
+        }
+    };
+    let saving = p.bgsave_in_progress.load(Ordering::Relaxed);
+    let (processed, total) = if saving {
+        (
+            p.save_keys_processed.load(Ordering::Relaxed),
+            p.save_keys_total.load(Ordering::Relaxed),
+        )
+    } else {
+        (0, 0)
+    };
+    let perc = if total > 0 {
+        processed as f64 * 100.0 / total as f64
+    } else {
+        0.0
+    };
+    let status = |ok: bool| if ok { "ok" } else { "err" }.to_string();
+    f("loading", flag(&p.loading));
+    f("async_loading", "0".into());
+    f("current_cow_peak", "0".into());
+    f("current_cow_size", "0".into());
+    f("current_cow_size_age", "0".into());
+    f("current_fork_perc", format!("{:.2}", perc));
+    f("current_save_keys_processed", processed.to_string());
+    f("current_save_keys_total", total.to_string());
+    f("rdb_changes_since_last_save", dirty.to_string());
+    f("rdb_bgsave_in_progress", (saving as u8).to_string());
+    f(
+        "rdb_last_save_time",
+        shared.lastsave.load(Ordering::Relaxed).to_string(),
+    );
+    f(
+        "rdb_last_bgsave_status",
+        status(shared.last_save_ok.load(Ordering::Relaxed)),
+    );
+    f(
+        "rdb_last_bgsave_time_sec",
+        p.bgsave_last_time_sec.load(Ordering::Relaxed).to_string(),
+    );
+    f(
+        "rdb_current_bgsave_time_sec",
+        if saving {
+            running_secs(p.bgsave_started_ms.load(Ordering::Relaxed))
+        } else {
+            "-1".into()
+        },
+    );
+    f(
+        "rdb_saves",
+        shared.rdb_saves.load(Ordering::Relaxed).to_string(),
+    );
+    f("rdb_last_cow_size", "0".into());
+    f(
+        "rdb_last_load_keys_expired",
+        shared.rdb_last_load[1].load(Ordering::Relaxed).to_string(),
+    );
+    f(
+        "rdb_last_load_keys_loaded",
+        shared.rdb_last_load[0].load(Ordering::Relaxed).to_string(),
+    );
+    f("aof_enabled", flag(&p.aof_enabled));
+    let rewriting = p.aof_rewrite_in_progress.load(Ordering::Relaxed);
+    f("aof_rewrite_in_progress", (rewriting as u8).to_string());
+    f("aof_rewrite_scheduled", flag(&p.aof_rewrite_scheduled));
+    f(
+        "aof_last_rewrite_time_sec",
+        p.aof_last_rewrite_time_sec
+            .load(Ordering::Relaxed)
+            .to_string(),
+    );
+    f(
+        "aof_current_rewrite_time_sec",
+        if rewriting {
+            running_secs(p.aof_rewrite_started_ms.load(Ordering::Relaxed))
+        } else {
+            "-1".into()
+        },
+    );
+    f(
+        "aof_last_bgrewrite_status",
+        status(!p.aof_last_rewrite_failed.load(Ordering::Relaxed)),
+    );
+    f(
+        "aof_rewrites",
+        p.aof_rewrites.load(Ordering::Relaxed).to_string(),
+    );
+    f(
+        "aof_rewrites_consecutive_failures",
+        p.aof_rewrites_consecutive_failures
+            .load(Ordering::Relaxed)
+            .to_string(),
+    );
+    f(
+        "aof_last_write_status",
+        status(!shared.journal.write_failed()),
+    );
+    f("aof_last_cow_size", "0".into());
+    f("module_fork_in_progress", "0".into());
+    f("module_fork_last_cow_size", "0".into());
 }

@@ -12,10 +12,17 @@
 //! lock per batch of commands, not per command), inserts `SELECT` where
 //! the database changes, and passes the bytes to its outputs.
 
+use std::cell::{Cell, RefCell, RefMut};
 use std::fs::File;
 use std::io;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+use crate::shard::keyspace::Store;
+use crate::shard::ShardState;
 
 /// Where the journal's bytes go: the AOF's current incremental file (and
 /// later the replication backlog).
@@ -105,6 +112,7 @@ impl Sink {
         }
         journal.buf.clear();
         journal.runs.clear();
+        journal.cmds = 0;
         if let Some(out) = inner.output.as_mut() {
             match out.append(&inner.scratch) {
                 Ok(()) => {
@@ -149,6 +157,14 @@ impl Sink {
         self.synced.fetch_max(pos, Ordering::AcqRel);
     }
 
+    /// Bytes appended to the stream since start.
+    pub fn appended(&self) -> u64 {
+        match self.inner.lock() {
+            Ok(g) => g.appended,
+            Err(p) => p.into_inner().appended,
+        }
+    }
+
     /// Whether the last append failed.
     pub fn write_failed(&self) -> bool {
         self.write_failed.load(Ordering::Relaxed)
@@ -157,12 +173,225 @@ impl Sink {
 
 /// Hands shard `s`'s buffered commands to the sink. Returns the stream
 /// position after them (0 when nothing was buffered).
-pub fn flush_shard(s: &crate::shard::ShardState) -> u64 {
+pub fn flush_shard(s: &ShardState) -> u64 {
     let mut j = s.journal.borrow_mut();
     if j.is_empty() {
         return 0;
     }
     s.shared.journal.append(&mut j)
+}
+
+/// The buffer what shard `s` executes now goes to: the one of transaction
+/// `txn` (given, or the one whose job the shard is running), else the
+/// shard's own.
+pub fn buffer(s: &ShardState, txn: Option<u64>) -> RefMut<'_, ShardJournal> {
+    match txn.or(s.running_txn.get()) {
+        None => s.journal.borrow_mut(),
+        Some(t) => RefMut::map(s.txn_journals.borrow_mut(), |m| m.entry(t).or_default()),
+    }
+}
+
+/// Keeps `store`'s recording of expired keys in step with the sink (on
+/// while an output is attached). Returns whether the journal records.
+#[inline]
+pub fn sync_store_flag(s: &ShardState, store: &mut Store) -> bool {
+    let on = s.shared.journal.is_on();
+    if on != store.journal_log_on() {
+        store.set_journal_log(on);
+    }
+    on
+}
+
+/// Records what a command did: first `DEL` for the keys `store` expired
+/// meanwhile, then, if it changed anything (`dirty`), its arguments or
+/// the commands it asked for instead (see
+/// [`crate::commands::spec::ExecCtx::propagate_as`]). `store` is the one
+/// the command ran against (the shard's own or a scratch store).
+pub fn record(
+    s: &ShardState,
+    txn: Option<u64>,
+    store: &mut Store,
+    db: usize,
+    args: &[Bytes],
+    dirty: u64,
+    propagate: Option<Vec<Vec<Bytes>>>,
+) {
+    if !sync_store_flag(s, store) {
+        return;
+    }
+    let mut j = buffer(s, txn);
+    drain_expired(&mut j, store);
+    if dirty == 0 {
+        return;
+    }
+    match propagate {
+        None => j.push(db, args),
+        Some(list) => {
+            for cmd in list {
+                j.push(db, &cmd);
+            }
+        }
+    }
+}
+
+/// Records command `args` for database `db`, run by shard `s` outside any
+/// keyed handler (FLUSHALL, SWAPDB...), into the buffer of transaction
+/// `txn` or of whatever `s` runs now.
+pub fn record_command(s: &ShardState, txn: Option<u64>, db: usize, args: &[Bytes]) {
+    if s.shared.journal.is_on() {
+        buffer(s, txn).push(db, args);
+    }
+}
+
+/// Records a `DEL` for every key `store` expired since the last call.
+pub fn drain_expired(j: &mut ShardJournal, store: &mut Store) {
+    store.drain_journal_log(|db, key| j.push(db, &[Bytes::from_static(b"DEL"), key]));
+}
+
+/// After shard `s` ran a job: records the keys it expired meanwhile, into
+/// the buffer of the transaction the job ran in (`txn`) or the shard's own.
+pub fn after_job(s: &ShardState, txn: Option<u64>) {
+    if !s.shared.journal.is_on() {
+        return;
+    }
+    let Ok(mut store) = s.store.try_borrow_mut() else {
+        return;
+    };
+    sync_store_flag(s, &mut store);
+    let mut j = buffer(s, txn);
+    drain_expired(&mut j, &mut store);
+}
+
+/// Takes what shard `s` recorded for transaction `t` (a job it ran for a
+/// transaction coordinated elsewhere), to ship with the job's reply.
+pub fn take_txn(s: &ShardState, t: u64) -> Option<Box<(u64, ShardJournal)>> {
+    let j = s.txn_journals.borrow_mut().remove(&t)?;
+    if j.is_empty() {
+        None
+    } else {
+        Some(Box::new((t, j)))
+    }
+}
+
+/// Adds commands another shard recorded for transaction `t` (shipped
+/// with a reply) to this shard's buffer for it.
+pub fn receive_txn(s: &ShardState, shipped: (u64, ShardJournal)) {
+    let (t, j) = shipped;
+    s.txn_journals.borrow_mut().entry(t).or_default().extend(j);
+}
+
+/// Ends the recording of transaction `t` on its coordinating shard `s`:
+/// its commands (wrapped in MULTI ... EXEC when `wrap` and there is more
+/// than one, or always with `wrap_always`) go into the buffer of the
+/// enclosing transaction `outer`, or else into the shard's own buffer,
+/// which goes to the sink at once. Call it before any shard of `t` is
+/// released, so that nothing those shards do next can precede it in the
+/// stream.
+pub fn commit_txn(s: &ShardState, t: u64, outer: Option<u64>, wrap: Wrap) {
+    let Some(block) = s.txn_journals.borrow_mut().remove(&t) else {
+        return;
+    };
+    if block.is_empty() {
+        return;
+    }
+    let wrapped = match wrap {
+        Wrap::Never => false,
+        Wrap::IfSeveral => block.cmds > 1,
+        Wrap::Always => true,
+    };
+    let mut j = match outer {
+        Some(o) => RefMut::map(s.txn_journals.borrow_mut(), |m| m.entry(o).or_default()),
+        None => s.journal.borrow_mut(),
+    };
+    let db = block.runs.first().map_or(0, |r| r.1);
+    if wrapped {
+        j.push(db, &[b"MULTI"]);
+    }
+    j.extend(block);
+    if wrapped {
+        let last = j.runs.last().map_or(db, |r| r.1);
+        j.push(last, &[b"EXEC"]);
+    }
+    if outer.is_none() {
+        drop(j);
+        flush_shard(s);
+    }
+}
+
+/// When [`commit_txn`] wraps a transaction's commands in MULTI ... EXEC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrap {
+    /// Never (a single command's effects, e.g. FLUSHALL).
+    Never,
+    /// When it holds more than one command (a command spanning shards, with
+    /// the `DEL`s of keys that expired on the way).
+    IfSeveral,
+    /// Always (MULTI/EXEC from a client).
+    Always,
+}
+
+/// Waits until the writes acknowledged so far are durable, for
+/// `appendfsync always`: called by a connection before its replies leave,
+/// after its shard's buffer went to the sink. Group commit: the shard's
+/// connections that are ready run (and append) before one fsync covers
+/// them all, as Redis' one fsync per event loop turn.
+pub async fn durable_for_reply(s: &Rc<ShardState>) {
+    let shared = &s.shared;
+    let sink = &shared.journal;
+    if !sink.is_on() || !shared.aof_fsync_always() {
+        return;
+    }
+    let pos = sink.appended();
+    if sink.synced.load(Ordering::Acquire) >= pos {
+        return;
+    }
+    let st = &s.journal_sync;
+    st.requested.set(st.requested.get().max(pos));
+    if !st.running.get() {
+        st.running.set(true);
+        let shard = s.clone();
+        glommio::spawn_local(async move {
+            let st = &shard.journal_sync;
+            loop {
+                // Let every connection that is ready run first.
+                futures_lite::future::yield_now().await;
+                let sink = &shard.shared.journal;
+                let target = sink.appended();
+                sink.sync(target);
+                st.done.set(st.done.get().max(target));
+                for w in st.waiters.borrow_mut().drain(..) {
+                    w.wake();
+                }
+                if st.requested.get() <= st.done.get() {
+                    break;
+                }
+            }
+            st.running.set(false);
+        })
+        .detach();
+    }
+    std::future::poll_fn(|cx| {
+        if st.done.get() >= pos || sink.synced.load(Ordering::Acquire) >= pos {
+            std::task::Poll::Ready(())
+        } else {
+            st.waiters.borrow_mut().push(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Per-shard state of [`durable_for_reply`]'s group commit.
+#[derive(Debug, Default)]
+pub struct SyncState {
+    /// Highest stream position a connection waits to see durable.
+    requested: Cell<u64>,
+    /// Position the last fsync of this shard covered.
+    done: Cell<u64>,
+    /// Whether the sync task runs.
+    running: Cell<bool>,
+    /// Connections waiting for the next fsync.
+    waiters: RefCell<Vec<std::task::Waker>>,
 }
 
 /// Appends `SELECT db` in RESP.
@@ -180,6 +409,8 @@ fn write_select(out: &mut Vec<u8>, db: usize) {
 #[derive(Debug, Default)]
 pub struct ShardJournal {
     buf: Vec<u8>,
+    /// Commands buffered.
+    cmds: usize,
     /// (start offset in `buf`, database) of each run of commands.
     runs: Vec<(usize, usize)>,
 }
@@ -196,6 +427,7 @@ impl ShardJournal {
             self.runs.push((self.buf.len(), db));
         }
         encode_command(&mut self.buf, args);
+        self.cmds += 1;
     }
 
     /// Appends another buffer's contents (e.g. the commands a job ran for
@@ -208,6 +440,7 @@ impl ShardJournal {
             }
         }
         self.buf.extend_from_slice(&other.buf);
+        self.cmds += other.cmds;
     }
 }
 
@@ -253,6 +486,9 @@ fn itoa_buf(mut n: u64) -> Digits {
     }
     Digits { buf, start: i }
 }
+
+#[cfg(test)]
+mod propagate_tests;
 
 #[cfg(test)]
 mod tests {

@@ -8,8 +8,11 @@
 //! - [`snapshot`]: SAVE, the save on shutdown and the load at start-up.
 //! - [`aof`]: the append-only file (manifest, incremental files, loading,
 //!   rewrite).
+//! - [`bgsave`]: point-in-time snapshots without fork (BGSAVE, save
+//!   points, `stop-writes-on-bgsave-error`).
 
 pub mod aof;
+pub mod bgsave;
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;

@@ -64,10 +64,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Ok(f) => f,
         Err(e) => {
             let msg = format!(
-                "Failed opening the RDB file {} (in server root dir {}) for saving: {}",
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}",
                 tmp.display(),
                 cwd,
-                e
+                crate::config::error::strerror(&e)
             );
             crate::warning!("{}", msg);
             return Err(msg);
@@ -77,7 +77,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     drop(f);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        let msg = format!("Write error saving DB on disk: {}", e);
+        let msg = format!(
+            "Write error saving DB on disk: {}",
+            crate::config::error::strerror(&e)
+        );
         crate::warning!("{}", msg);
         return Err(msg);
     }
@@ -87,7 +90,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
             tmp.display(),
             path.display(),
             cwd,
-            e
+            crate::config::error::strerror(&e)
         );
         crate::warning!("{}", msg);
         let _ = std::fs::remove_file(&tmp);
@@ -122,6 +125,7 @@ pub async fn save(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), String
         .shared
         .last_save_ok
         .store(res.is_ok(), Ordering::Relaxed);
+    crate::persistence::bgsave::refresh_misconf(&shard.shared, &shard.shared.config());
     if res.is_ok() {
         let _ = shard
             .call_all(txn, |i| {

@@ -408,6 +408,12 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
 /// counts against its output limit and is abandoned as soon as the client
 /// is closed for exceeding it (it may never read).
 async fn write_out(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result<()> {
+    // Writes reach the journal (and, with `appendfsync always`, the disk)
+    // before the replies that acknowledge them leave.
+    if ctx.shard.shared.journal.is_on() {
+        crate::journal::flush_shard(&ctx.shard);
+        crate::journal::durable_for_reply(&ctx.shard).await;
+    }
     ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
     match ctx.subs.as_ref().map(|s| s.push.clone()) {
         None => stream.write_all(&ctx.out).await?,
@@ -617,6 +623,14 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
             crate::transaction::flag(ctx);
         }
         return;
+    }
+    if ctx.shard.shared.persist.misconf.load(Ordering::Relaxed) {
+        if let Some(text) = crate::persistence::bgsave::disk_error_reply(ctx, spec) {
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+            crate::transaction::flag(ctx);
+            return;
+        }
     }
     if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
         crate::transaction::queue(ctx, index, spec, args);

@@ -1,5 +1,6 @@
 //! Per-shard periodic work (Redis' `serverCron`, one per core): active
-//! expiry, idle-client timeouts, and noticing a requested shutdown.
+//! expiry, idle-client timeouts, noticing a requested shutdown, and (on
+//! shard 0) the save-point check.
 
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -12,6 +13,10 @@ use crate::shard::{expire, ShardState};
 pub async fn run(shard: Rc<ShardState>) {
     let mut last_second = Instant::now();
     let mut expire_state = expire::ActiveExpire::default();
+    crate::persistence::bgsave::register_shard(&shard);
+    if shard.id == 0 {
+        glommio::spawn_local(crate::persistence::bgsave::save_point_task(shard.clone())).detach();
+    }
     loop {
         let hz = shard.shared.hz.load(Ordering::Relaxed).max(1);
         glommio::timer::sleep(Duration::from_millis(1000 / hz)).await;
@@ -30,6 +35,12 @@ pub async fn run(shard: Rc<ShardState>) {
             expire_state.cycle(&shard, 1000 / hz);
         }
         crate::shard::evict::cron(&shard);
+        // Keys active expiry removed reach the journal as DEL, and what
+        // background work recorded goes to the sink.
+        if shard.shared.journal.is_on() && shard.running_txn.get().is_none() {
+            crate::journal::after_job(&shard, None);
+            crate::journal::flush_shard(&shard);
+        }
         crate::persistence::aof::rewrite::cron(&shard);
         if last_second.elapsed() >= Duration::from_secs(1) {
             last_second = Instant::now();

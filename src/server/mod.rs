@@ -291,6 +291,7 @@ pub fn run(config: Config) -> i32 {
     };
     let _ = handles.join_all();
     crate::persistence::aof::on_exit(&shared);
+    crate::persistence::bgsave::abandon_on_shutdown(&shared);
     let images: Vec<_> = match startup.images.lock() {
         Ok(mut v) => std::mem::take(&mut *v),
         Err(_) => Vec::new(),

@@ -1,7 +1,9 @@
 //! State shared by every shard: the configuration (cold, behind a mutex) and
 //! hot settings and counters as atomics, so no request path takes a lock.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -150,9 +152,17 @@ pub struct PersistState {
     pub aof_rewrites: AtomicU64,
     /// Rewrites failed in a row.
     pub aof_rewrites_consecutive_failures: AtomicU64,
-    /// `appendfsync`: 0 no, 1 everysec, 2 always (see
-    /// [`crate::persistence::aof::output`]).
-    pub aof_fsync: std::sync::atomic::AtomicU8,
+    /// When the last BGSAVE was tried, Unix seconds (save points retry a
+    /// failed one after a delay).
+    pub bgsave_last_try: AtomicU64,
+    /// A snapshot (BGSAVE, or the base of an AOF rewrite) is being
+    /// written: at most one at a time.
+    pub snapshot_active: AtomicBool,
+    /// Writes are refused with `-MISCONF` (see
+    /// [`crate::persistence::bgsave::refresh_misconf`]).
+    pub misconf: AtomicBool,
+    /// `appendfsync`: 0 no, 1 everysec, 2 always.
+    pub aof_fsync: AtomicU8,
     /// Size of the AOF (base and incremental files), bytes.
     pub aof_current_size: AtomicU64,
     /// Size of the AOF base file, bytes.
@@ -161,7 +171,23 @@ pub struct PersistState {
     pub aof: Mutex<crate::persistence::aof::AofState>,
 }
 
+/// [`PersistState::aof_fsync`] code of an `appendfsync` value.
+pub fn fsync_code(p: crate::config::AppendFsync) -> u8 {
+    match p {
+        crate::config::AppendFsync::No => 0,
+        crate::config::AppendFsync::Everysec => 1,
+        crate::config::AppendFsync::Always => 2,
+    }
+}
+
 impl ServerShared {
+    /// Whether `appendfsync always` is set: replies wait for the journal's
+    /// fsync.
+    #[inline]
+    pub fn aof_fsync_always(&self) -> bool {
+        self.persist.aof_fsync.load(Ordering::Relaxed) == 2
+    }
+
     /// Shared state for a server with `config` and `nshards` shards.
     pub fn new(config: Config, nshards: usize) -> Self {
         let now = std::time::SystemTime::now()
@@ -201,6 +227,7 @@ impl ServerShared {
             persist: PersistState {
                 bgsave_last_time_sec: AtomicI64::new(-1),
                 aof_last_rewrite_time_sec: AtomicI64::new(-1),
+                aof_fsync: AtomicU8::new(fsync_code(config.appendfsync())),
                 ..Default::default()
             },
             rdb_saves: AtomicU64::new(0),
@@ -223,7 +250,6 @@ impl ServerShared {
             config: Mutex::new(config),
         };
         shared.store_output_limits(&shared.config());
-        crate::persistence::aof::apply_fsync_config(&shared, &shared.config());
         shared.apply_memory_config(&shared.config());
         shared
     }
@@ -273,6 +299,9 @@ impl ServerShared {
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
     pub fn apply_config(&self, c: &Config) {
+        self.persist
+            .aof_fsync
+            .store(fsync_code(c.appendfsync()), Ordering::Relaxed);
         let pass = c.requirepass();
         self.auth_required.store(pass.is_some(), Ordering::Relaxed);
         if let Ok(mut g) = self.requirepass.lock() {
@@ -297,7 +326,7 @@ impl ServerShared {
             .store(c.notify_keyspace_events(), Ordering::Relaxed);
         self.store_output_limits(c);
         self.apply_memory_config(c);
-        crate::persistence::aof::apply_fsync_config(self, c);
+        crate::persistence::bgsave::refresh_misconf(self, c);
     }
 
     /// Seconds since start.

@@ -713,6 +713,16 @@ pub fn evict_local(shard: &ShardState) -> Outcome {
                 break Outcome::Empty;
             };
             evicted += 1;
+            // Replicas and the AOF see an eviction as a DEL.
+            crate::journal::record_command(
+                shard,
+                None,
+                db,
+                &[
+                    bytes::Bytes::from_static(b"DEL"),
+                    bytes::Bytes::copy_from_slice(key.as_slice()),
+                ],
+            );
             if want_events {
                 events.push(KeyEvent {
                     class: notify::class::EVICTED,

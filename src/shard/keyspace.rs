@@ -16,6 +16,7 @@
 use bytes::Bytes;
 use hashbrown::{HashMap, HashTable};
 
+use super::cow::DbSnapshot;
 use super::evict;
 use super::slots::{key_slot, SLOTS};
 
@@ -213,6 +214,14 @@ impl KeyTable {
         self.table.iter().map(|e| &e.key)
     }
 
+    /// The entry of `key`.
+    #[inline]
+    pub fn entry(&self, key: &[u8]) -> Option<&Entry> {
+        self.table
+            .find(hash_key(key), |e| e.key.as_slice() == key)
+            .map(|e| &**e)
+    }
+
     /// Every entry (key, value and access clock), in table order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.table.iter().map(|e| &**e)
@@ -293,12 +302,22 @@ pub struct Db {
     /// Keys expired (`false`) or created (`true`) since the log was last
     /// drained, in order; empty (no allocation) while nothing is recorded.
     log: Vec<(bool, Bytes)>,
+    /// Snapshot mode (a point-in-time image is being written; see
+    /// [`super::cow`]): every change first writes out the key it touches.
+    snap: Option<Box<DbSnapshot>>,
+    /// Keys removed by expiry since the journal last drained them (only
+    /// while [`LOG_JOURNAL`] is set): they reach the AOF and replicas as
+    /// `DEL`.
+    jlog: Vec<Bytes>,
 }
 
 /// [`Store::set_key_log`] flag: record keys removed by lazy or active expiry.
 pub const LOG_EXPIRED: u8 = 1;
 /// [`Store::set_key_log`] flag: record keys added to the database.
 pub const LOG_NEW: u8 = 2;
+/// Flag kept by [`Store::set_journal_log`]: record expired keys for the
+/// write journal.
+pub const LOG_JOURNAL: u8 = 4;
 
 /// Wall-clock time in Unix milliseconds.
 pub fn now_ms() -> u64 {
@@ -315,13 +334,49 @@ impl Db {
             .and_then(|t| t.as_deref())
     }
 
-    fn table_mut(&mut self, slot: u16) -> Option<&mut SlotTable> {
+    /// Copy before write: in snapshot mode, writes out `key` (of `slot`)
+    /// as it is now unless its group or the key itself was written
+    /// already (see [`super::cow`]). Every path that changes a key goes
+    /// through here first (via [`Db::table_mut`], [`Db::table_or_create`]),
+    /// and [`Db::clear`] / [`Db::take_all`] hand unwritten groups over.
+    #[inline]
+    fn cow(&mut self, slot: u16, key: &[u8]) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let g = group_of(slot as usize);
+            if !s.is_done(g) {
+                s.before_change(g, self.slots.get(g).and_then(|t| t.as_deref()), key);
+            }
+        }
+    }
+
+    /// In snapshot mode, records that `key` (of `slot`) was created after
+    /// T, so the walk of its group leaves it out.
+    #[cold]
+    fn note_created(&mut self, slot: u16, key: &[u8]) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let g = group_of(slot as usize);
+            let e = self
+                .slots
+                .get(g)
+                .and_then(|t| t.as_deref())
+                .and_then(|t| t.keys.entry(key));
+            if let Some(e) = e {
+                s.created(g, super::cow::entry_id(e));
+            }
+        }
+    }
+
+    /// The table of `slot`, about to change `key`.
+    fn table_mut(&mut self, slot: u16, key: &[u8]) -> Option<&mut SlotTable> {
+        self.cow(slot, key);
         self.slots
             .get_mut(group_of(slot as usize))
             .and_then(|t| t.as_deref_mut())
     }
 
-    fn table_or_create(&mut self, slot: u16) -> &mut SlotTable {
+    /// The table of `slot` (created if needed), about to change `key`.
+    fn table_or_create(&mut self, slot: u16, key: &[u8]) -> &mut SlotTable {
+        self.cow(slot, key);
         if self.slots.is_empty() {
             self.slots.resize_with(GROUPS, || None);
         }
@@ -366,6 +421,9 @@ impl Db {
                 self.expired += 1;
                 if self.log_flags & LOG_EXPIRED != 0 {
                     self.log.push((false, Bytes::copy_from_slice(key)));
+                }
+                if self.log_flags & LOG_JOURNAL != 0 {
+                    self.jlog.push(Bytes::copy_from_slice(key));
                 }
                 true
             }
@@ -413,7 +471,7 @@ impl Db {
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
         let slot = key_slot(key);
         self.expire_if_needed(slot, key, now);
-        self.table_mut(slot)?.keys.get_mut(key)
+        self.table_mut(slot, key)?.keys.get_mut(key)
     }
 
     /// Whether `key` exists (and is not expired).
@@ -425,13 +483,16 @@ impl Db {
     /// otherwise the key becomes persistent (as SET without KEEPTTL).
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let slot = key_slot(key);
-        let t = self.table_or_create(slot);
+        let t = self.table_or_create(slot, key);
         let mut removed_ttl = false;
         if !keep_ttl && !t.expires.is_empty() {
             removed_ttl = t.expires.remove(key).is_some();
         }
         let added = t.keys.insert(key, value);
         if added {
+            if self.snap.is_some() {
+                self.note_created(slot, key);
+            }
             self.len += 1;
             if self.log_flags & LOG_NEW != 0 {
                 self.log.push((true, Bytes::copy_from_slice(key)));
@@ -461,7 +522,7 @@ impl Db {
     }
 
     fn remove_in(&mut self, slot: u16, key: &[u8]) -> Option<(Value, Option<u64>)> {
-        let t = self.table_mut(slot)?;
+        let t = self.table_mut(slot, key)?;
         let v = t.keys.remove(key)?;
         let exp = if t.expires.is_empty() {
             None
@@ -494,7 +555,7 @@ impl Db {
     /// Sets the expiry time of an existing key; returns false if absent.
     pub fn set_expire(&mut self, key: &[u8], at: u64) -> bool {
         let slot = key_slot(key);
-        let Some(t) = self.table_mut(slot) else {
+        let Some(t) = self.table_mut(slot, key) else {
             return false;
         };
         if !t.keys.contains_key(key) {
@@ -521,7 +582,12 @@ impl Db {
     /// value that keeps its history as it moves (RENAME, MOVE, cross-shard
     /// hand-over); returns whether the key is present.
     pub fn set_access(&mut self, key: &[u8], access: u32) -> bool {
-        match self.table_mut(key_slot(key)) {
+        // The access clock is not part of an image: no copy before write.
+        let t = self
+            .slots
+            .get_mut(group_of(key_slot(key) as usize))
+            .and_then(|t| t.as_deref_mut());
+        match t {
             Some(t) => t.keys.set_access(key, access),
             None => false,
         }
@@ -635,7 +701,7 @@ impl Db {
     /// Removes the expiry time of `key`; returns whether it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
         let slot = key_slot(key);
-        let Some(t) = self.table_mut(slot) else {
+        let Some(t) = self.table_mut(slot, key) else {
             return false;
         };
         if t.expires.remove(key).is_some() {
@@ -648,9 +714,78 @@ impl Db {
 
     /// Removes every key.
     pub fn clear(&mut self) {
+        self.detach_for_snapshot();
         self.slots = Vec::new();
         self.len = 0;
         self.volatile = 0;
+    }
+
+    /// In snapshot mode, hands the tables not yet written out to the
+    /// snapshot state (the keys are about to go).
+    fn detach_for_snapshot(&mut self) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            let slots = &mut self.slots;
+            s.detach(|g| slots.get_mut(g).and_then(Option::take));
+        }
+    }
+
+    /// Moves every key out into the returned database (FLUSHDB,
+    /// FLUSHALL), leaving this one empty with its counters, recording
+    /// flags, logs and snapshot state. In snapshot mode the tables still
+    /// owed to the image stay with the snapshot, so the returned database
+    /// may hold fewer tables than its [`Db::len`], which counts every
+    /// removed key.
+    pub fn take_all(&mut self) -> Db {
+        self.detach_for_snapshot();
+        let old = Db {
+            slots: std::mem::take(&mut self.slots),
+            len: self.len,
+            volatile: self.volatile,
+            ..Db::default()
+        };
+        self.len = 0;
+        self.volatile = 0;
+        old
+    }
+
+    /// Enters snapshot mode: the image being written is this database's
+    /// keys as of now (`at`, Unix ms), filed under database `db_index`.
+    /// An empty database has nothing to write and stays as it is.
+    pub fn begin_snapshot(&mut self, db_index: usize, at: u64, compress: bool) {
+        if self.len == 0 {
+            return;
+        }
+        let slots = &self.slots;
+        self.snap = Some(Box::new(DbSnapshot::new(db_index, at, compress, |g| {
+            slots.get(g).is_some_and(|t| t.is_some())
+        })));
+    }
+
+    /// The snapshot state, in snapshot mode.
+    pub fn snapshot_mut(&mut self) -> Option<&mut DbSnapshot> {
+        self.snap.as_deref_mut()
+    }
+
+    /// Whether the database is in snapshot mode.
+    pub fn in_snapshot(&self) -> bool {
+        self.snap.is_some()
+    }
+
+    /// One step of writing the image: serializes one table not yet
+    /// written out. Returns false when nothing is left (or not in
+    /// snapshot mode).
+    pub fn snapshot_step(&mut self) -> bool {
+        let Some(s) = self.snap.as_deref_mut() else {
+            return false;
+        };
+        let slots = &self.slots;
+        s.step(|g| slots.get(g).and_then(|t| t.as_deref()))
+    }
+
+    /// Leaves snapshot mode, returning the state (with any output not yet
+    /// taken).
+    pub fn end_snapshot(&mut self) -> Option<Box<DbSnapshot>> {
+        self.snap.take()
     }
 
     /// The first slot at or after `from` whose table has keys: `from`
@@ -721,6 +856,9 @@ impl Db {
                     if self.log_flags & LOG_EXPIRED != 0 {
                         self.log.push((false, Bytes::copy_from_slice(k.as_slice())));
                     }
+                    if self.log_flags & LOG_JOURNAL != 0 {
+                        self.jlog.push(Bytes::copy_from_slice(k.as_slice()));
+                    }
                 }
             }
         }
@@ -757,6 +895,8 @@ pub struct Store {
     pub dbs: Vec<Db>,
     /// The key log flags every database gets (see [`Store::set_key_log`]).
     log_flags: u8,
+    /// [`LOG_JOURNAL`] while the write journal records, else 0.
+    journal_flag: u8,
 }
 
 impl Store {
@@ -765,6 +905,7 @@ impl Store {
         Store {
             dbs: (0..n).map(|_| Db::default()).collect(),
             log_flags: 0,
+            journal_flag: 0,
         }
     }
 
@@ -776,8 +917,48 @@ impl Store {
             return;
         }
         self.log_flags = flags;
+        let all = flags | self.journal_flag;
         for db in &mut self.dbs {
-            db.log_flags = flags;
+            db.log_flags = all;
+        }
+    }
+
+    /// Starts or stops recording expired keys for the write journal
+    /// (see [`crate::journal`]).
+    pub fn set_journal_log(&mut self, on: bool) {
+        let flag = if on { LOG_JOURNAL } else { 0 };
+        if self.journal_flag == flag {
+            return;
+        }
+        self.journal_flag = flag;
+        let all = self.log_flags | flag;
+        for db in &mut self.dbs {
+            db.log_flags = all;
+            if !on {
+                db.jlog = Vec::new();
+            }
+        }
+    }
+
+    /// Whether expired keys are recorded for the journal.
+    #[inline]
+    pub fn journal_log_on(&self) -> bool {
+        self.journal_flag != 0
+    }
+
+    /// Hands the keys expired since the last call to `f` as (database,
+    /// key), and empties the journal's expiry log.
+    #[inline]
+    pub fn drain_journal_log(&mut self, mut f: impl FnMut(usize, Bytes)) {
+        if self.journal_flag == 0 {
+            return;
+        }
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if !db.jlog.is_empty() {
+                for key in db.jlog.drain(..) {
+                    f(i, key);
+                }
+            }
         }
     }
 
@@ -801,7 +982,7 @@ impl Store {
     /// commands start with none).
     pub fn db(&mut self, i: usize) -> &mut Db {
         if self.dbs.len() <= i {
-            let flags = self.log_flags;
+            let flags = self.log_flags | self.journal_flag;
             self.dbs.resize_with(i + 1, || Db {
                 log_flags: flags,
                 ..Db::default()
@@ -844,5 +1025,305 @@ mod tests {
         let (_, removed) = db.active_expire(&mut cursor, 100_000, 500);
         assert_eq!(removed, 500);
         assert_eq!(db.len(), 500);
+    }
+
+    /// Tests of snapshot mode: the output, loaded as a file, must hold
+    /// exactly the keys as they were at T.
+    mod snapshot {
+        use super::*;
+        use crate::persistence::crc64::crc64;
+        use crate::persistence::rdb::file::{self, write_header, FileMeta, OP_EOF};
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        type Image = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Option<u64>)>;
+
+        const T: u64 = 1_000_000;
+
+        fn key(i: usize) -> Vec<u8> {
+            format!("key:{i}").into_bytes()
+        }
+
+        /// The live keys of `db` at `now`, filed under database `index`.
+        fn model(db: &Db, index: usize, now: u64, into: &mut Image) {
+            for (_, t) in db.tables() {
+                for (k, v) in t.keys.iter() {
+                    let exp = t.expires.get(k.as_slice()).copied();
+                    if exp.is_some_and(|e| e <= now) {
+                        continue;
+                    }
+                    let v = v.to_vec().unwrap_or_default();
+                    into.insert((index, k.as_slice().to_vec()), (v, exp));
+                }
+            }
+        }
+
+        /// Runs `n` background steps, moving the output to `body`.
+        fn steps(db: &mut Db, n: usize, body: &mut Vec<u8>) {
+            for _ in 0..n {
+                if !db.snapshot_step() {
+                    break;
+                }
+            }
+            if let Some(s) = db.snapshot_mut() {
+                body.extend(s.take_out());
+            }
+        }
+
+        /// Writes everything left and leaves snapshot mode.
+        fn finish(db: &mut Db, body: &mut Vec<u8>) {
+            while db.snapshot_step() {}
+            if let Some(mut s) = db.end_snapshot() {
+                assert!(s.finished());
+                body.extend(s.take_out());
+            }
+        }
+
+        /// Loads a file made of a header, `body`, EOF and checksum.
+        fn load(body: &[u8]) -> Image {
+            let meta = FileMeta {
+                ctime: 0,
+                used_mem: 0,
+                repl_id: "0".repeat(40),
+            };
+            let mut f = Vec::new();
+            write_header(&mut f, &meta, false);
+            f.extend_from_slice(body);
+            f.push(OP_EOF);
+            let crc = crc64(0, &f);
+            f.extend_from_slice(&crc.to_le_bytes());
+            let mut got = Image::new();
+            file::load(&f, T, 16, |db, k, v, exp| {
+                let v = v.to_vec().unwrap_or_default();
+                assert!(got.insert((db, k), (v, exp)).is_none(), "key written twice");
+            })
+            .expect("the image loads");
+            got
+        }
+
+        fn filled(n: usize) -> Db {
+            let mut db = Db::default();
+            for i in 0..n {
+                db.set(
+                    &key(i),
+                    Value::from_bytes(format!("v{i}").as_bytes()),
+                    false,
+                );
+                match i % 5 {
+                    0 => {
+                        db.set_expire(&key(i), T + 10_000 + i as u64);
+                    }
+                    1 => {
+                        db.set_expire(&key(i), T - 1);
+                    }
+                    _ => {}
+                }
+            }
+            db
+        }
+
+        #[test]
+        fn changes_after_t_do_not_reach_the_image() {
+            let mut db = filled(3000);
+            let mut want = Image::new();
+            model(&db, 7, T, &mut want);
+            db.begin_snapshot(7, T, true);
+            let mut body = Vec::new();
+            steps(&mut db, 20, &mut body);
+            for i in (0..3000).step_by(7) {
+                db.set(&key(i), Value::from_bytes(b"new"), i % 2 == 0);
+            }
+            steps(&mut db, 20, &mut body);
+            for i in (1..3000).step_by(11) {
+                db.remove(&key(i), T);
+            }
+            for i in (2..3000).step_by(13) {
+                db.set_expire(&key(i), T + 1);
+                db.persist(&key(i + 1));
+            }
+            // Lazy and active expiry after T of keys live at T.
+            assert!(db.get(&key(2), T + 5).is_none());
+            let mut cursor = 0;
+            db.active_expire(&mut cursor, 1_000_000, T + 20_000);
+            for i in 3000..3500 {
+                db.insert(&key(i), Value::Int(i as i64), Some(T + 50));
+            }
+            if let Some(v) = db.get_mut(&key(4), T) {
+                *v = Value::from_bytes(b"changed in place");
+            }
+            db.evict(&key(6));
+            finish(&mut db, &mut body);
+            assert!(!db.in_snapshot());
+            assert_eq!(load(&body), want);
+        }
+
+        #[test]
+        fn a_change_copies_one_entry_not_its_group() {
+            let mut db = filled(20_000);
+            let mut want = Image::new();
+            model(&db, 0, T, &mut want);
+            db.begin_snapshot(0, T, false);
+            db.set(&key(3), Value::Int(1), false);
+            let one = db.snapshot_mut().map_or(0, |s| s.out_len());
+            assert!(one > 0 && one < 64, "{one} bytes for one key");
+            // Changing it again, or adding keys, copies nothing more.
+            db.set(&key(3), Value::Int(2), false);
+            db.set(b"brand new", Value::Int(3), false);
+            db.remove(b"brand new", T);
+            assert_eq!(db.snapshot_mut().map_or(0, |s| s.out_len()), one);
+            let mut body = Vec::new();
+            finish(&mut db, &mut body);
+            assert_eq!(load(&body), want);
+        }
+
+        #[test]
+        fn flush_during_snapshot_keeps_the_old_keys_in_the_image() {
+            for take in [false, true] {
+                let mut db = filled(2000);
+                let mut want = Image::new();
+                model(&db, 0, T, &mut want);
+                db.begin_snapshot(0, T, false);
+                let mut body = Vec::new();
+                steps(&mut db, 50, &mut body);
+                db.set(&key(10), Value::Int(1), false);
+                if take {
+                    let old = db.take_all();
+                    assert_eq!(old.len(), 2000);
+                } else {
+                    db.clear();
+                }
+                assert!(db.is_empty());
+                for i in 0..100 {
+                    db.set(&key(i), Value::Int(-1), false);
+                }
+                finish(&mut db, &mut body);
+                assert_eq!(load(&body), want);
+                assert_eq!(db.len(), 100);
+            }
+        }
+
+        #[test]
+        fn swapdb_during_snapshot_keeps_keys_under_their_database_at_t() {
+            let mut store = Store::new(3);
+            for i in 0..500 {
+                store.dbs[0].set(&key(i), Value::Int(0), false);
+                store.dbs[1].set(&key(i + 1000), Value::Int(1), false);
+            }
+            let mut want = Image::new();
+            for (i, db) in store.dbs.iter().enumerate() {
+                model(db, i, T, &mut want);
+            }
+            for (i, db) in store.dbs.iter_mut().enumerate() {
+                db.begin_snapshot(i, T, true);
+            }
+            assert!(
+                !store.dbs[2].in_snapshot(),
+                "an empty database has nothing to write"
+            );
+            let mut body = Vec::new();
+            steps(&mut store.dbs[0], 10, &mut body);
+            store.dbs.swap(0, 1);
+            store.dbs[0].set(&key(5000), Value::Int(9), false);
+            store.dbs[1].remove(&key(3), T);
+            store.dbs.swap(1, 2);
+            store.dbs[2].clear();
+            for db in &mut store.dbs {
+                finish(db, &mut body);
+            }
+            assert_eq!(load(&body), want);
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Set(usize, u8, bool),
+            Del(usize),
+            Expire(usize, u64),
+            Persist(usize),
+            Get(usize),
+            GetMut(usize),
+            ActiveExpire,
+            Evict(usize),
+            Clear,
+            Take,
+            Step(usize),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            let k = 0usize..400;
+            prop_oneof![
+                4 => (k.clone(), any::<u8>(), any::<bool>()).prop_map(|(k, v, keep)| Op::Set(k, v, keep)),
+                2 => k.clone().prop_map(Op::Del),
+                2 => (k.clone(), 0u64..200).prop_map(|(k, d)| Op::Expire(k, d)),
+                1 => k.clone().prop_map(Op::Persist),
+                2 => k.clone().prop_map(Op::Get),
+                1 => k.clone().prop_map(Op::GetMut),
+                1 => Just(Op::ActiveExpire),
+                1 => k.clone().prop_map(Op::Evict),
+                1 => prop_oneof![Just(Op::Clear), Just(Op::Take)],
+                3 => (1usize..8).prop_map(Op::Step),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn image_is_the_state_at_t(
+                before in proptest::collection::vec(op(), 0..300),
+                after in proptest::collection::vec(op(), 0..300),
+            ) {
+                // Time moves forward by 1 ms per operation; T falls between
+                // the two sequences.
+                let mut now = T - before.len() as u64 - 1;
+                let mut db = Db::default();
+                let mut body = Vec::new();
+                let apply = |db: &mut Db, op: &Op, now: u64, body: &mut Vec<u8>| match *op {
+                    Op::Set(k, v, keep) => db.set(&key(k), Value::from_bytes(&[v]), keep),
+                    Op::Del(k) => {
+                        db.remove(&key(k), now);
+                    }
+                    Op::Expire(k, d) => {
+                        db.set_expire(&key(k), now + d);
+                    }
+                    Op::Persist(k) => {
+                        db.persist(&key(k));
+                    }
+                    Op::Get(k) => {
+                        db.get(&key(k), now);
+                    }
+                    Op::GetMut(k) => {
+                        if let Some(v) = db.get_mut(&key(k), now) {
+                            *v = Value::Int(now as i64);
+                        }
+                    }
+                    Op::ActiveExpire => {
+                        let mut c = 0;
+                        db.active_expire(&mut c, 50, now);
+                    }
+                    Op::Evict(k) => {
+                        db.evict(&key(k));
+                    }
+                    Op::Clear => db.clear(),
+                    Op::Take => {
+                        db.take_all();
+                    }
+                    Op::Step(n) => steps(db, n, body),
+                };
+                for o in &before {
+                    apply(&mut db, o, now, &mut body);
+                    now += 1;
+                }
+                prop_assert!(body.is_empty());
+                let mut want = Image::new();
+                model(&db, 3, T, &mut want);
+                db.begin_snapshot(3, T, true);
+                now = T;
+                for o in &after {
+                    apply(&mut db, o, now, &mut body);
+                    now += 1;
+                }
+                finish(&mut db, &mut body);
+                prop_assert_eq!(load(&body), want);
+            }
+        }
     }
 }

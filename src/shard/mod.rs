@@ -4,6 +4,7 @@
 //! executor and is never sent to another thread; other cores reach it only
 //! through jobs sent over the mesh.
 
+pub mod cow;
 pub mod evict;
 pub mod expire;
 pub mod key;
@@ -61,6 +62,14 @@ pub struct ShardState {
     /// Write commands this shard executed, not yet handed to the journal
     /// sink (see [`crate::journal`]).
     pub journal: RefCell<crate::journal::ShardJournal>,
+    /// Commands recorded for transactions (cross-shard operations) until
+    /// their coordinator commits them as one unit.
+    pub txn_journals: RefCell<hashbrown::HashMap<u64, crate::journal::ShardJournal>>,
+    /// The transaction whose job this shard is running (Acquire or Within
+    /// work): what the job records goes to that transaction's buffer.
+    pub running_txn: Cell<Option<u64>>,
+    /// Group commit of `appendfsync always` for this shard's connections.
+    pub journal_sync: crate::journal::SyncState,
     next_txid: Cell<u64>,
 }
 
@@ -97,6 +106,9 @@ impl ShardState {
             deferred_events: RefCell::new(Vec::new()),
             evict: RefCell::new(Default::default()),
             journal: RefCell::new(Default::default()),
+            txn_journals: RefCell::new(Default::default()),
+            running_txn: Cell::new(None),
+            journal_sync: Default::default(),
             next_txid: Cell::new(1),
         }
     }
@@ -109,9 +121,15 @@ impl ShardState {
     }
 
     /// Queues a reply to a peer's request.
-    pub fn send_reply(&self, peer: usize, req: u64, out: Out) {
+    pub fn send_reply(
+        &self,
+        peer: usize,
+        req: u64,
+        out: Out,
+        journal: Option<Box<(u64, crate::journal::ShardJournal)>>,
+    ) {
         if let Some(m) = &self.mesh {
-            m.send_reply(peer, req, out);
+            m.send_reply(peer, req, out, journal);
         }
     }
 
@@ -161,6 +179,52 @@ impl ShardState {
                 outs.push(o);
             }
         }
+        outs
+    }
+
+    /// [`ShardState::call_all_atomic`] for a write to every shard (FLUSHALL,
+    /// FLUSHDB, SWAPDB): the jobs run while every shard is held, and `cmd`
+    /// (for database `db`) goes to the write journal before any shard is
+    /// released, so that nothing written after the command can precede it
+    /// in the stream.
+    pub async fn call_all_journaled(
+        self: &Rc<Self>,
+        txn: Option<u64>,
+        db: usize,
+        cmd: &[bytes::Bytes],
+        make: impl Fn(usize) -> Job,
+    ) -> Vec<Out> {
+        if txn.is_some() {
+            let outs = self.call_all(txn, make).await;
+            crate::journal::record_command(self, txn, db, cmd);
+            return outs;
+        }
+        let txid = self.new_txid();
+        let mut held = 0;
+        for s in 0..self.nshards {
+            if self
+                .call(s, LockOp::Acquire(txid), Box::new(|_| Box::new(())))
+                .await
+                .is_none()
+            {
+                break;
+            }
+            held += 1;
+        }
+        let mut outs = Vec::with_capacity(self.nshards);
+        if held == self.nshards {
+            for s in 0..self.nshards {
+                if let Some(o) = self.call(s, LockOp::Within(txid), make(s)).await {
+                    outs.push(o);
+                }
+            }
+            crate::journal::record_command(self, Some(txid), db, cmd);
+        }
+        crate::journal::commit_txn(self, txid, None, crate::journal::Wrap::IfSeveral);
+        let releases = (0..held)
+            .map(|s| self.call(s, LockOp::Release(txid), Box::new(|_| Box::new(()))))
+            .collect();
+        crate::dispatch::join_all(releases).await;
         outs
     }
 

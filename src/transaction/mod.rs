@@ -393,12 +393,37 @@ fn run_queue_here(
         if let Handler::Keyed(f) = q.spec.handler {
             let extra = crate::commands::extra_dbs(q.spec, &q.args);
             let keys = multi.key_pos.get(q.keys.clone()).unwrap_or(&[]);
-            let d = router::run_here(s, f, &q.args, keys, db, &extra, proto, now, out, events);
+            let d = router::run_here(
+                s, f, &q.args, keys, db, &extra, proto, now, out, events, None,
+            );
             dirty = dirty.saturating_add(d);
         }
         ends.push(out.len());
     }
     dirty
+}
+
+/// Records a transaction that runs without awaiting on one shard into a
+/// buffer of its own, so that it reaches the write journal as one
+/// MULTI ... EXEC.
+struct JournalCapture {
+    id: u64,
+    outer: Option<u64>,
+}
+
+impl JournalCapture {
+    /// Starts capturing what shard `s` records.
+    fn begin(s: &ShardState) -> Self {
+        let id = s.new_txid();
+        let outer = s.running_txn.replace(Some(id));
+        JournalCapture { id, outer }
+    }
+
+    /// Stops capturing and commits what was recorded.
+    fn commit(self, s: &ShardState) {
+        s.running_txn.set(self.outer);
+        crate::journal::commit_txn(s, self.id, self.outer, crate::journal::Wrap::Always);
+    }
 }
 
 /// EXEC.
@@ -491,6 +516,7 @@ fn exec_in_place(
     let mut ends = Vec::with_capacity(multi.cmds.len());
     let mut events = Vec::new();
     let first = ctx.out.len();
+    let capture = JournalCapture::begin(&shard);
     let dirty = run_queue_here(
         &shard,
         &multi,
@@ -501,6 +527,7 @@ fn exec_in_place(
         &mut ends,
         &mut events,
     );
+    capture.commit(&shard);
     crate::notify::publish(&shard, &events);
     count_all(&shard, &multi, &ctx.out[first..], &ends, first, dirty);
     multi
@@ -546,6 +573,7 @@ async fn exec_on_one_shard(
         let mut replies = BytesMut::new();
         let mut ends = Vec::with_capacity(multi.cmds.len());
         let mut events = Vec::new();
+        let capture = JournalCapture::begin(s);
         let dirty = run_queue_here(
             s,
             &multi,
@@ -556,6 +584,7 @@ async fn exec_on_one_shard(
             &mut ends,
             &mut events,
         );
+        capture.commit(s);
         Box::new(ShardExec::Ran {
             multi,
             replies,
@@ -639,7 +668,7 @@ async fn exec_gathered(
         }
     }
     let out = &mut ctx.out;
-    let ran = router::with_keys_gathered(&shard, groups, &dbs, None, |scratch| {
+    let ran = router::with_keys_gathered(&shard, groups, &dbs, None, |scratch, jt| {
         if flag.as_ref().is_some_and(|f| f.is_touched()) {
             ReplyWriter::new(out, proto).null_array();
             return (0, Vec::new());
@@ -655,8 +684,11 @@ async fn exec_gathered(
                 let on = crate::notify::Events::for_server(&shard.shared);
                 let mut ctx = crate::commands::ExecCtx::with_events(scratch, db, now, on);
                 router::run_guarded(f, &mut ctx, &q.args, out, proto);
-                dirty = dirty.saturating_add(ctx.dirty);
+                let d = ctx.dirty;
+                dirty = dirty.saturating_add(d);
                 events.append(&mut ctx.finish().into_list());
+                let propagate = ctx.propagate.take();
+                crate::journal::record(&shard, Some(jt), scratch, db, &q.args, d, propagate);
             }
             ends.push(out.len());
         }
@@ -730,6 +762,9 @@ async fn exec_locked(
     } else {
         ctx.error("ERR shard unavailable");
     }
+    // The transaction's writes reach the journal as one MULTI ... EXEC
+    // before any shard is released.
+    crate::journal::commit_txn(&shard, txid, None, crate::journal::Wrap::Always);
     let releases = held
         .into_iter()
         .map(|s| shard.call(s, LockOp::Release(txid), Box::new(|_| Box::new(()))))

@@ -33,6 +33,34 @@ fn second_key(_: &[Bytes]) -> usize {
     2
 }
 
+/// `LPOP` or `RPOP`.
+fn pop_name(end: End) -> Bytes {
+    Bytes::from_static(match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    })
+}
+
+/// `LEFT` or `RIGHT`.
+fn end_name(end: End) -> Bytes {
+    Bytes::from_static(match end {
+        End::Left => b"LEFT",
+        End::Right => b"RIGHT",
+    })
+}
+
+/// The journal records a blocking pop as the plain pop it did (as Redis
+/// propagates BLPOP as LPOP): replaying the blocking form could wait.
+fn propagate_pop(ctx: &mut ExecCtx<'_>, key: &Bytes, end: End, count: Option<u64>) {
+    if ctx.journaling() {
+        let mut cmd = vec![pop_name(end), key.clone()];
+        if let Some(c) = count {
+            cmd.push(Bytes::from(c.to_string()));
+        }
+        ctx.propagate_as(cmd);
+    }
+}
+
 /// BLPOP/BRPOP without waiting: pops from the first non-empty list.
 fn bpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, end: End) {
     let keys = a.get(1..a.len().saturating_sub(1)).unwrap_or(&[]);
@@ -40,7 +68,7 @@ fn bpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, end
         match pop_with_key(ctx, key, end, None, w) {
             Popped::Missing => continue,
             Popped::WrongType => return w.error(error::WRONGTYPE),
-            Popped::Done => return,
+            Popped::Done => return propagate_pop(ctx, key, end, None),
         }
     }
 }
@@ -53,8 +81,27 @@ fn bpop_serve(
     end: End,
 ) -> bool {
     match a.get(key_arg) {
-        Some(key) => pop_with_key(ctx, key, end, None, w) == Popped::Done,
+        Some(key) => {
+            let done = pop_with_key(ctx, key, end, None, w) == Popped::Done;
+            if done {
+                propagate_pop(ctx, key, end, None);
+            }
+            done
+        }
         None => false,
+    }
+}
+
+/// The journal records a blocking move as LMOVE.
+fn propagate_move(ctx: &mut ExecCtx<'_>, src: &Bytes, dst: &Bytes, from: End, to: End) {
+    if ctx.journaling() {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"LMOVE"),
+            src.clone(),
+            dst.clone(),
+            end_name(from),
+            end_name(to),
+        ]);
     }
 }
 
@@ -90,7 +137,8 @@ fn bmove_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
         Err(e) => return w.error(e),
     };
     match move_one(ctx, &a[1], &a[2], from, to, w) {
-        Moved::NoSource | Moved::Done => {}
+        Moved::NoSource => {}
+        Moved::Done => propagate_move(ctx, &a[1], &a[2], from, to),
         Moved::SourceWrongType | Moved::DestWrongType => w.error(error::WRONGTYPE),
     }
 }
@@ -111,7 +159,10 @@ fn bmove_serve(ctx: &mut ExecCtx<'_>, a: &[Bytes], k: usize, w: &mut ReplyWriter
             w.error(error::WRONGTYPE);
             true
         }
-        Moved::Done => true,
+        Moved::Done => {
+            propagate_move(ctx, src, dst, from, to);
+            true
+        }
     }
 }
 
@@ -119,6 +170,13 @@ fn blmpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     match parse_mpop(a, 2) {
         Ok(m) => {
             mpop(ctx, a, &m, w);
+            // Without the timeout, the same pop replays deterministically.
+            if ctx.journaling() {
+                let mut cmd = Vec::with_capacity(a.len() - 1);
+                cmd.push(Bytes::from_static(b"LMPOP"));
+                cmd.extend(a.iter().skip(2).cloned());
+                ctx.propagate_as(cmd);
+            }
         }
         Err(e) => w.error(e),
     }
@@ -129,7 +187,13 @@ fn blmpop_serve(ctx: &mut ExecCtx<'_>, a: &[Bytes], k: usize, w: &mut ReplyWrite
         return false;
     };
     match a.get(k) {
-        Some(key) => pop_with_key(ctx, key, m.end, Some(m.count), w) == Popped::Done,
+        Some(key) => {
+            let done = pop_with_key(ctx, key, m.end, Some(m.count), w) == Popped::Done;
+            if done {
+                propagate_pop(ctx, key, m.end, Some(m.count));
+            }
+            done
+        }
         None => false,
     }
 }

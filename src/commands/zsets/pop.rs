@@ -205,6 +205,19 @@ pub fn zmpop(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     }
 }
 
+/// The journal records a blocking pop as the plain pop it did (as Redis
+/// propagates BZPOPMIN as ZPOPMIN): replaying the blocking form could wait.
+fn propagate_zpop(ctx: &mut ExecCtx<'_>, key: &Bytes, last: bool, count: Option<u64>) {
+    if ctx.journaling() {
+        let name: &'static [u8] = if last { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        let mut cmd = vec![Bytes::from_static(name), key.clone()];
+        if let Some(c) = count {
+            cmd.push(Bytes::from(c.to_string()));
+        }
+        ctx.propagate_as(cmd);
+    }
+}
+
 fn bzpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, last: bool) {
     let now = ctx.now;
     let db = ctx.db();
@@ -214,6 +227,7 @@ fn bzpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>, la
         Ok(None) => {}
         Ok(Some(k)) => {
             pop_write(ctx, k, last, 1, Shape::KeyFlat, w);
+            propagate_zpop(ctx, k, last, None);
         }
     }
 }
@@ -227,7 +241,13 @@ fn bzpopmax_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>)
 }
 
 fn bzmpop_attempt(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
-    mpop_attempt(ctx, a, w, 2);
+    // Without the timeout, the same pop replays deterministically.
+    if mpop_attempt(ctx, a, w, 2) && ctx.journaling() {
+        let mut cmd = Vec::with_capacity(a.len() - 1);
+        cmd.push(Bytes::from_static(b"ZMPOP"));
+        cmd.extend(a.iter().skip(2).cloned());
+        ctx.propagate_as(cmd);
+    }
 }
 
 fn is_ready(db: &mut Db, now: u64, key: &[u8]) -> bool {
@@ -248,6 +268,7 @@ fn serve_bzpop(
         return false;
     }
     pop_write(ctx, k, last, 1, Shape::KeyFlat, w);
+    propagate_zpop(ctx, k, last, None);
     true
 }
 
@@ -270,6 +291,7 @@ fn serve_bzmpop(ctx: &mut ExecCtx<'_>, a: &[Bytes], key: usize, w: &mut ReplyWri
         return false;
     }
     pop_write(ctx, k, p.last, p.count, Shape::KeyNested, w);
+    propagate_zpop(ctx, k, p.last, Some(p.count as u64));
     true
 }
 

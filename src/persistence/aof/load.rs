@@ -621,6 +621,7 @@ impl Batches {
                     now,
                     &mut out,
                     &mut events,
+                    None,
                 );
             }
             Box::new(())

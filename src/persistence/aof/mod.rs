@@ -103,16 +103,6 @@ impl Settings {
     }
 }
 
-/// Copies `appendfsync` into [`crate::server::shared::PersistState::aof_fsync`]
-/// (at start-up and after CONFIG SET).
-pub fn apply_fsync_config(shared: &ServerShared, c: &crate::config::Config) {
-    let v = c.get("appendfsync").unwrap_or_default();
-    shared
-        .persist
-        .aof_fsync
-        .store(output::fsync_code(&v), Ordering::Relaxed);
-}
-
 /// Refreshes the size atomics INFO shows (`aof_current_size`,
 /// `aof_base_size`).
 pub fn publish_sizes(shared: &ServerShared) {
@@ -187,6 +177,7 @@ mod tests {
             ("no", output::FSYNC_NO),
             ("everysec", output::FSYNC_EVERYSEC),
         ] {
+            // The codes the journal reads are the ones defined here.
             c.set_many(&[(b"appendfsync".as_slice(), v.as_bytes())])
                 .unwrap();
             shared.apply_config(&c);

@@ -18,15 +18,6 @@ pub const FSYNC_EVERYSEC: u8 = 1;
 /// `appendfsync always`.
 pub const FSYNC_ALWAYS: u8 = 2;
 
-/// The `appendfsync` code of a configuration value.
-pub fn fsync_code(value: &str) -> u8 {
-    match value {
-        "always" => FSYNC_ALWAYS,
-        "no" => FSYNC_NO,
-        _ => FSYNC_EVERYSEC,
-    }
-}
-
 /// An open incremental file and how much of it is written and durable.
 #[derive(Debug)]
 pub struct IncrFile {
@@ -196,12 +187,5 @@ mod tests {
             vec![vec!["SELECT", "2"], vec!["DEL", "l"]]
         );
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn fsync_codes() {
-        assert_eq!(fsync_code("always"), FSYNC_ALWAYS);
-        assert_eq!(fsync_code("everysec"), FSYNC_EVERYSEC);
-        assert_eq!(fsync_code("no"), FSYNC_NO);
     }
 }

@@ -77,7 +77,13 @@ pub fn encode_store(store: &Store, now: u64, compress: bool) -> ShardImage {
 }
 
 /// Appends the type byte, the key and the value body (`tmp` is scratch).
-fn encode_entry(key: &[u8], value: &Value, compress: bool, tmp: &mut Vec<u8>, out: &mut Vec<u8>) {
+pub fn encode_entry(
+    key: &[u8],
+    value: &Value,
+    compress: bool,
+    tmp: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) {
     // `encode_value` writes the type byte first; the key goes between it
     // and the body.
     tmp.clear();
@@ -107,6 +113,20 @@ fn write_aux(out: &mut Vec<u8>, k: &str, v: &[u8]) {
     write_string(out, v, false);
 }
 
+/// Appends the magic, the version and the auxiliary fields Redis 7.0
+/// writes (`aof_base`: the file is the base of an AOF).
+pub fn write_header(out: &mut Vec<u8>, meta: &FileMeta, aof_base: bool) {
+    out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
+    write_aux(out, "redis-ver", PRODUCER_VERSION.as_bytes());
+    write_aux(out, "redis-bits", b"64");
+    write_aux(out, "ctime", meta.ctime.to_string().as_bytes());
+    write_aux(out, "used-mem", meta.used_mem.to_string().as_bytes());
+    write_aux(out, "repl-stream-db", b"0");
+    write_aux(out, "repl-id", meta.repl_id.as_bytes());
+    write_aux(out, "repl-offset", b"0");
+    write_aux(out, "aof-base", if aof_base { b"1" } else { b"0" });
+}
+
 /// Builds a whole file from the images of every shard (all with the same
 /// number of databases). `checksum` false writes a zero CRC.
 pub fn assemble(images: &[ShardImage], meta: &FileMeta, checksum: bool) -> Vec<u8> {
@@ -116,15 +136,7 @@ pub fn assemble(images: &[ShardImage], meta: &FileMeta, checksum: bool) -> Vec<u
         .map(|d| d.2.len())
         .sum();
     let mut out = Vec::with_capacity(total + 256);
-    out.extend_from_slice(format!("REDIS{:04}", super::RDB_VERSION).as_bytes());
-    write_aux(&mut out, "redis-ver", PRODUCER_VERSION.as_bytes());
-    write_aux(&mut out, "redis-bits", b"64");
-    write_aux(&mut out, "ctime", meta.ctime.to_string().as_bytes());
-    write_aux(&mut out, "used-mem", meta.used_mem.to_string().as_bytes());
-    write_aux(&mut out, "repl-stream-db", b"0");
-    write_aux(&mut out, "repl-id", meta.repl_id.as_bytes());
-    write_aux(&mut out, "repl-offset", b"0");
-    write_aux(&mut out, "aof-base", b"0");
+    write_header(&mut out, meta, false);
     let ndbs = images.iter().map(|i| i.dbs.len()).max().unwrap_or(0);
     for d in 0..ndbs {
         let (n, v) = images
