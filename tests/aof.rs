@@ -900,3 +900,176 @@ fn old_style_single_aof_is_migrated_like_redis() {
     }
     assert_eq!(manifests[0], manifests[1]);
 }
+
+/// Runs redis-check-aof on a directory's manifest and asserts it passes.
+fn check_aof(dir: &Path) {
+    let check = Command::new("redis-check-aof")
+        .arg(aof_dir(dir).join("appendonly.aof.manifest"))
+        .output();
+    if let Ok(out) = check {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(
+            text.contains("All AOF files and manifest are valid"),
+            "{text}"
+        );
+    }
+}
+
+fn shardis_writes_redis_loads(preamble: &str) {
+    if !common::redis_available() {
+        return;
+    }
+    let dir = TempDir(common::unique_temp_dir("aof-w"));
+    let shardis = start(
+        false,
+        &dir.0,
+        &["--threads", "4", "--aof-use-rdb-preamble", preamble],
+    );
+    let mut c = shardis.client();
+    fill(&mut c, "a:");
+    q(&mut c, &["SELECT", "3"]);
+    fill(&mut c, "b:");
+    // The journal's stream alone (base empty) is a valid AOF.
+    check_aof(&dir.0);
+    rewrite(&shardis, &dir.0);
+    let mut c = shardis.client();
+    fill(&mut c, "c:");
+    q(&mut c, &["SELECT", "5"]);
+    fill(&mut c, "d:");
+    q(&mut c, &["SELECT", "3"]);
+    q(&mut c, &["DEL", "b:str"]);
+    q(&mut c, &["RPUSH", "b:list", "late"]);
+    q(&mut c, &["SPOP", "b:set"]);
+    q(&mut c, &["EXPIRE", "b:hash", "5000"]);
+    check_aof(&dir.0);
+    let expect = snapshots(&shardis, &[0, 3, 5]);
+    shutdown(shardis);
+    let copy = copy_aof(&dir.0, "aof-w-copy");
+    let redis = start(true, &copy.0, &[]);
+    assert_same_snap(&expect, &snapshots(&redis, &[0, 3, 5]));
+    let again = start(false, &dir.0, &["--threads", "2"]);
+    assert_same_snap(&expect, &snapshots(&again, &[0, 3, 5]));
+}
+
+#[test]
+fn shardis_journal_with_rdb_base_loads_in_redis() {
+    shardis_writes_redis_loads("yes");
+}
+
+#[test]
+fn shardis_journal_with_aof_base_loads_in_redis() {
+    shardis_writes_redis_loads("no");
+}
+
+#[test]
+fn rewrites_under_concurrent_writes_lose_and_repeat_nothing() {
+    let dir = TempDir(common::unique_temp_dir("aof-cw"));
+    let shardis = start(false, &dir.0, &["--threads", "4"]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..3 {
+        let port = shardis.port;
+        let stop = stop.clone();
+        writers.push(std::thread::spawn(move || {
+            let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+            let mut c = client.get_connection().unwrap();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let key = format!("w{w}:{}", n % 37);
+                let _: i64 = redis::cmd("INCR").arg(&key).query(&mut c).unwrap();
+                let _: i64 = redis::cmd("RPUSH")
+                    .arg(format!("w{w}:log"))
+                    .arg(n)
+                    .query(&mut c)
+                    .unwrap();
+                n += 1;
+            }
+            n
+        }));
+    }
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(150));
+        let before = manifest(&dir.0);
+        let reply = shardis.raw().cmd(&["BGREWRITEAOF"]);
+        assert_eq!(reply, b"+Background append only file rewriting started\r\n");
+        wait_for("the rewrite", || {
+            let m = manifest(&dir.0);
+            m != before && !m.contains("type h") && m.lines().count() == 2
+        });
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let counts: Vec<u64> = writers.into_iter().map(|h| h.join().unwrap()).collect();
+    let expect = snapshots(&shardis, &[0]);
+    // Every write acknowledged is there exactly once.
+    let mut c = shardis.client();
+    for (w, n) in counts.iter().enumerate() {
+        let len: u64 = redis::cmd("LLEN")
+            .arg(format!("w{w}:log"))
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(len, *n);
+    }
+    check_aof(&dir.0);
+    shutdown(shardis);
+    let again = start(false, &dir.0, &["--threads", "3"]);
+    assert_same_snap(&expect, &snapshots(&again, &[0]));
+    if common::redis_available() {
+        let copy = copy_aof(&dir.0, "aof-cw-copy");
+        let redis = start(true, &copy.0, &[]);
+        assert_same_snap(&expect, &snapshots(&redis, &[0]));
+    }
+}
+
+#[test]
+fn automatic_rewrite_on_growth_and_appendonly_turned_on_keeps_writes() {
+    let dir = TempDir(common::unique_temp_dir("aof-auto"));
+    let mut args: Vec<String> = ["--threads", "2", "--dir"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(dir.0.to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let shardis = common::start_shardis(&refs);
+    let mut c = shardis.raw();
+    assert_eq!(c.cmd(&["SET", "before", "1"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), b"+OK\r\n");
+    // Written while the first base is being made: they go to the new
+    // incremental file.
+    assert_eq!(c.cmd(&["SET", "during", "1"]), b"+OK\r\n");
+    wait_for("the first base", || {
+        let m = manifest(&dir.0);
+        m.contains("type b") && m.contains("type i")
+    });
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-min-size", "4096"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-percentage", "100"]),
+        b"+OK\r\n"
+    );
+    let value = "x".repeat(200);
+    for i in 0..100 {
+        assert_eq!(c.cmd(&["SET", &format!("k{}", i % 10), &value]), b"+OK\r\n");
+    }
+    wait_for("the automatic rewrite", || {
+        manifest(&dir.0).contains("appendonly.aof.2.base.rdb")
+    });
+    let log = std::fs::read_to_string(shardis.logfile()).unwrap_or_default();
+    assert!(
+        log.contains("Starting automatic rewriting of AOF on"),
+        "{log}"
+    );
+    assert_eq!(c.cmd(&["SET", "after", "1"]), b"+OK\r\n");
+    drop(c);
+    std::thread::sleep(Duration::from_millis(300));
+    let expect = snapshots(&shardis, &[0]);
+    shutdown(shardis);
+    let again = start(false, &dir.0, &["--threads", "2"]);
+    assert_same_snap(&expect, &snapshots(&again, &[0]));
+    assert_eq!(
+        again.raw().cmd(&["MGET", "before", "during", "after"]),
+        b"*3\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n"
+    );
+}
