@@ -1073,3 +1073,40 @@ fn automatic_rewrite_on_growth_and_appendonly_turned_on_keeps_writes() {
         b"*3\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n"
     );
 }
+
+#[test]
+fn bgrewriteaof_during_bgsave_is_scheduled_then_runs() {
+    let dir = TempDir(common::unique_temp_dir("aof-s"));
+    let shardis = start(
+        false,
+        &dir.0,
+        &["--threads", "2", "--enable-debug-command", "yes"],
+    );
+    let mut c = shardis.raw();
+    assert_eq!(c.cmd(&["DEBUG", "POPULATE", "300"]), b"+OK\r\n");
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "3000"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
+    assert_eq!(
+        c.cmd(&["BGREWRITEAOF"]),
+        b"+Background append only file rewriting scheduled\r\n".to_vec()
+    );
+    // Nothing rewritten while the save runs.
+    assert!(manifest(&dir.0).contains("appendonly.aof.1.base.rdb"));
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]),
+        b"+OK\r\n"
+    );
+    wait_for("the scheduled rewrite", || {
+        let m = manifest(&dir.0);
+        m.contains("appendonly.aof.2.base.rdb") && !m.contains("type h")
+    });
+    assert_eq!(c.cmd(&["SET", "after", "1"]), b"+OK\r\n");
+    let expect = snapshots(&shardis, &[0]);
+    drop(c);
+    shutdown(shardis);
+    let again = start(false, &dir.0, &["--threads", "2"]);
+    assert_same_snap(&expect, &snapshots(&again, &[0]));
+}

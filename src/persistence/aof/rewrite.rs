@@ -42,15 +42,15 @@ pub enum Refused {
 }
 
 /// Starts a rewrite now (or schedules it behind a running BGSAVE). The
-/// capture of the data set happens before this returns; writing the base
-/// continues in the background.
+/// instant T is taken before this returns; the base is written in the
+/// background.
 pub async fn start(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), Refused> {
     let shared = shard.shared.clone();
     let p = &shared.persist;
     if p.aof_rewrite_in_progress.load(Ordering::SeqCst) {
         return Err(Refused::InProgress);
     }
-    if p.bgsave_in_progress.load(Ordering::SeqCst) {
+    if p.bgsave_in_progress.load(Ordering::SeqCst) || p.snapshot_active.load(Ordering::SeqCst) {
         p.aof_rewrite_scheduled.store(true, Ordering::SeqCst);
         return Err(Refused::Scheduled);
     }
@@ -62,33 +62,103 @@ pub async fn start(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), Refus
     let settings = Settings::read(&shared);
     let enabling = !shared.journal.is_on() && shared.config().get_bool("appendonly") == Some(true);
     let started = Instant::now();
-    let capture = capture(shard, txn, &settings, enabling).await;
-    let Some((images, new_incr)) = capture else {
+    if let Err(e) = std::fs::create_dir_all(&settings.dir) {
+        crate::warning!(
+            "Can't open or create append-only dir {}: {}",
+            settings.dir.display(),
+            e
+        );
         rewrite_failed(&shared);
         return Err(Refused::Failed);
+    }
+    let base_name = {
+        let mut next = state(&shared).manifest.clone();
+        next.new_base(&settings.prefix, settings.rdb_preamble)
+    };
+    let captured = match capture(shard, txn, &settings, enabling, &base_name).await {
+        Ok(c) => c,
+        Err(busy) => {
+            if busy {
+                // A BGSAVE took its instant first: run after it, as Redis.
+                p.aof_rewrite_started_ms.store(0, Ordering::Relaxed);
+                p.aof_rewrite_in_progress.store(false, Ordering::SeqCst);
+                p.aof_rewrite_scheduled.store(true, Ordering::SeqCst);
+                return Err(Refused::Scheduled);
+            }
+            rewrite_failed(&shared);
+            return Err(Refused::Failed);
+        }
     };
     crate::notice!("Background append only file rewriting started");
-    let sh = shared.clone();
-    let spawned = std::thread::Builder::new()
-        .name("aof-rewrite".into())
-        .spawn(move || finish(&sh, &settings, images, new_incr, enabling, started));
-    if spawned.is_err() {
-        crate::warning!("Can't rewrite append only file in background: fork: thread");
-        rewrite_failed(&shared);
-        return Err(Refused::Failed);
+    let job = Job {
+        shared: shared.clone(),
+        settings,
+        base_name,
+        new_incr: captured.new_incr,
+        enabling,
+        started,
+    };
+    match captured.base {
+        Base::Snapshot(pending) => {
+            glommio::spawn_local(async move {
+                let res = pending.wait().await.map(|d| d.bytes);
+                finish(&job, res);
+            })
+            .detach();
+        }
+        Base::Images(images) => {
+            let spawned = std::thread::Builder::new()
+                .name("aof-rewrite".into())
+                .spawn(move || {
+                    let res = write_images(&job, images);
+                    finish(&job, res);
+                });
+            if spawned.is_err() {
+                crate::warning!("Can't rewrite append only file in background: fork: thread");
+                rewrite_failed(&shared);
+                return Err(Refused::Failed);
+            }
+        }
     }
     Ok(())
 }
 
-/// The instant: every shard held; each flushes its journal and serializes
-/// its keys; then the journal moves to a new incremental file (when the
-/// AOF is on or being turned on); then the shards are released.
+/// What a rewrite does after its instant.
+struct Job {
+    shared: Arc<ServerShared>,
+    settings: Settings,
+    base_name: String,
+    new_incr: Option<Arc<IncrFile>>,
+    enabling: bool,
+    started: Instant,
+}
+
+/// How the base is being made.
+enum Base {
+    /// An RDB base: a point-in-time snapshot written in the background.
+    Snapshot(crate::persistence::bgsave::Pending),
+    /// A command base: the shards' images, converted by a thread.
+    Images(Vec<ShardImage>),
+}
+
+/// What the instant produced.
+struct Captured {
+    base: Base,
+    new_incr: Option<Arc<IncrFile>>,
+}
+
+/// The instant T: every shard held; each hands its journal to the sink;
+/// the base's image is taken (a point-in-time snapshot started, or each
+/// shard's keys serialized); the journal moves to a new incremental file
+/// (when the AOF is on or being turned on); then the shards are released.
+/// `Err(true)`: another snapshot is being written.
 async fn capture(
     shard: &Rc<ShardState>,
     txn: Option<u64>,
     settings: &Settings,
     enabling: bool,
-) -> Option<(Vec<ShardImage>, Option<Arc<IncrFile>>)> {
+    base_name: &str,
+) -> Result<Captured, bool> {
     let (hold, within) = match txn {
         Some(t) => (None, t),
         None => {
@@ -103,21 +173,7 @@ async fn capture(
                 .await;
         }
     }
-    let mut images = Vec::with_capacity(shard.nshards);
-    for s in 0..shard.nshards {
-        let job = Box::new(|sh: &ShardState| -> Out {
-            crate::journal::flush_shard(sh);
-            Box::new(crate::persistence::snapshot::shard_image(
-                &sh.store.borrow(),
-            ))
-        });
-        if let Some(o) = shard.call(s, LockOp::Within(within), job).await {
-            if let Ok(img) = o.downcast::<ShardImage>() {
-                images.push(*img);
-            }
-        }
-    }
-    let switched = switch_output(&shard.shared, settings, enabling);
+    let result = capture_held(shard, within, settings, enabling, base_name).await;
     if let Some(t) = hold {
         for s in 0..shard.nshards {
             let _ = shard
@@ -125,10 +181,62 @@ async fn capture(
                 .await;
         }
     }
-    if images.len() != shard.nshards {
-        return None;
-    }
-    switched.ok().map(|f| (images, f))
+    result
+}
+
+/// [`capture`]'s work while transaction `within` holds every shard.
+async fn capture_held(
+    shard: &Rc<ShardState>,
+    within: u64,
+    settings: &Settings,
+    enabling: bool,
+    base_name: &str,
+) -> Result<Captured, bool> {
+    let base = if settings.rdb_preamble {
+        for s in 0..shard.nshards {
+            let job = Box::new(|sh: &ShardState| -> Out {
+                crate::journal::flush_shard(sh);
+                Box::new(())
+            });
+            let _ = shard.call(s, LockOp::Within(within), job).await;
+        }
+        let opts = crate::persistence::bgsave::SnapshotOptions {
+            aof_base: true,
+            at_instant: None,
+            temp_path: Some(settings.dir.join(temp_base_name())),
+        };
+        let path = settings.dir.join(base_name);
+        match crate::persistence::bgsave::start(shard, Some(within), path, opts).await {
+            Ok(p) => Base::Snapshot(p),
+            Err(e) if e == crate::persistence::bgsave::SNAPSHOT_BUSY => return Err(true),
+            Err(e) => {
+                crate::warning!("Can't rewrite append only file in background: {}", e);
+                return Err(false);
+            }
+        }
+    } else {
+        let mut images = Vec::with_capacity(shard.nshards);
+        for s in 0..shard.nshards {
+            let job = Box::new(|sh: &ShardState| -> Out {
+                crate::journal::flush_shard(sh);
+                Box::new(crate::persistence::snapshot::shard_image(
+                    &sh.store.borrow(),
+                ))
+            });
+            if let Some(o) = shard.call(s, LockOp::Within(within), job).await {
+                if let Ok(img) = o.downcast::<ShardImage>() {
+                    images.push(*img);
+                }
+            }
+        }
+        if images.len() != shard.nshards {
+            return Err(false);
+        }
+        Base::Images(images)
+    };
+    // Still inside the instant: later writes go to the new file.
+    let new_incr = switch_output(&shard.shared, settings, enabling).map_err(|_| false)?;
+    Ok(Captured { base, new_incr })
 }
 
 /// Opens the next incremental file and makes it the journal's output when
@@ -191,79 +299,84 @@ fn switch_output(
     Ok(Some(file))
 }
 
-/// Writes the base, then the manifest, and deletes the replaced files.
-fn finish(
-    shared: &Arc<ServerShared>,
-    settings: &Settings,
-    images: Vec<ShardImage>,
-    new_incr: Option<Arc<IncrFile>>,
-    enabling: bool,
-    started: Instant,
-) {
-    let bytes = base_bytes(shared, settings, &images);
+/// Writes a command base from the shards' images (temporary file, fsync,
+/// rename). Returns its size.
+fn write_images(job: &Job, images: Vec<ShardImage>) -> Result<u64, String> {
+    let settings = &job.settings;
+    let bytes = base_bytes(&job.shared, settings, &images);
     drop(images);
     let tmp = temp_base_name();
-    if let Err(e) = std::fs::create_dir_all(&settings.dir) {
-        crate::warning!(
-            "Can't open or create append-only dir {}: {}",
-            settings.dir.display(),
-            e
-        );
-    }
-    if write_file(&settings.dir, &tmp, &bytes).is_err() {
-        crate::warning!("Background AOF rewrite terminated with error");
-        undo_enable(shared, settings, enabling, &new_incr);
-        rewrite_failed(shared);
-        return;
-    }
+    write_file(&settings.dir, &tmp, &bytes)?;
+    std::fs::rename(settings.dir.join(&tmp), settings.dir.join(&job.base_name)).map_err(|e| {
+        let _ = std::fs::remove_file(settings.dir.join(&tmp));
+        format!(
+            "Error trying to rename the temporary AOF base file {} into {}: {}",
+            tmp, job.base_name, e
+        )
+    })?;
+    Ok(bytes.len() as u64)
+}
+
+/// After the base is written (or failed): the manifest with the new base
+/// and incremental file, the replaced files deleted, the state updated.
+fn finish(job: &Job, base: Result<u64, String>) {
+    let shared = &job.shared;
+    let settings = &job.settings;
+    let base_size = match base {
+        Ok(n) => n,
+        Err(e) => {
+            crate::warning!("{}", e);
+            crate::warning!("Background AOF rewrite terminated with error");
+            undo_enable(shared, settings, job.enabling, &job.new_incr);
+            rewrite_failed(shared);
+            return;
+        }
+    };
+    let tmp = temp_base_name();
     crate::notice!("Successfully created the temporary AOF base file {}", tmp);
     crate::notice!("Background AOF rewrite terminated with success");
+    crate::notice!(
+        "Successfully renamed the temporary AOF base file {} into {}",
+        tmp,
+        job.base_name
+    );
     let mut st = state(shared);
     let mut next = st.manifest.clone();
     let name = next.new_base(&settings.prefix, settings.rdb_preamble);
+    if name != job.base_name {
+        // Cannot happen (one rewrite at a time); keep the manifest right.
+        if let Some(b) = next.base.as_mut() {
+            b.name = job.base_name.clone();
+        }
+    }
     // The incremental files before the one started at the instant are in
     // the base now (all of them when the AOF is off).
-    let keep = match (&st.current, &new_incr) {
+    let keep = match (&st.current, &job.new_incr) {
         (Some(cur), Some(n)) if Arc::ptr_eq(cur, n) => 1,
         _ => 0,
     };
     if keep == 0 {
-        if let Some(n) = &new_incr {
+        if let Some(n) = &job.new_incr {
             next.incr.retain(|f| f.name != n.name);
             let _ = std::fs::remove_file(settings.dir.join(&n.name));
         }
     }
     next.incr_to_history(keep);
-    let renamed = std::fs::rename(settings.dir.join(&tmp), settings.dir.join(&name));
-    let written = renamed.is_ok()
-        && manifest::write_atomically(
-            &settings.dir,
-            &settings.manifest_name(),
-            next.to_text().as_bytes(),
-        )
-        .is_ok();
-    if !written {
-        if let Err(e) = renamed {
-            crate::warning!(
-                "Error trying to rename the temporary AOF base file {} into {}: {}",
-                tmp,
-                name,
-                e
-            );
-        }
-        let _ = std::fs::remove_file(settings.dir.join(&tmp));
+    if manifest::write_atomically(
+        &settings.dir,
+        &settings.manifest_name(),
+        next.to_text().as_bytes(),
+    )
+    .is_err()
+    {
         drop(st);
-        undo_enable(shared, settings, enabling, &new_incr);
+        crate::warning!("Background AOF rewrite terminated with error");
+        undo_enable(shared, settings, job.enabling, &job.new_incr);
         rewrite_failed(shared);
         return;
     }
-    crate::notice!(
-        "Successfully renamed the temporary AOF base file {} into {}",
-        tmp,
-        name
-    );
     st.manifest = next;
-    st.base_size = bytes.len() as u64;
+    st.base_size = base_size;
     st.older_incr_size = 0;
     st.size_at_rewrite = st.current_size();
     super::delete_history(settings, &mut st);
@@ -271,7 +384,7 @@ fn finish(
     super::publish_sizes(shared);
     let p = &shared.persist;
     p.aof_last_rewrite_time_sec
-        .store(started.elapsed().as_secs() as i64, Ordering::Relaxed);
+        .store(job.started.elapsed().as_secs() as i64, Ordering::Relaxed);
     p.aof_last_rewrite_failed.store(false, Ordering::Relaxed);
     p.aof_rewrites.fetch_add(1, Ordering::Relaxed);
     p.aof_rewrites_consecutive_failures
@@ -519,6 +632,7 @@ pub fn cron(shard: &Rc<ShardState>) {
     }
     if p.aof_rewrite_in_progress.load(Ordering::Relaxed)
         || p.bgsave_in_progress.load(Ordering::Relaxed)
+        || p.snapshot_active.load(Ordering::Relaxed)
         || p.loading.load(Ordering::Relaxed)
     {
         return;
