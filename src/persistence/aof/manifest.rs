@@ -203,7 +203,9 @@ impl Manifest {
             .chain(self.incr.iter())
         {
             out.push_str("file ");
-            if needs_repr(f.name.as_bytes()) {
+            // A single quote also starts a quoted token when read back, so
+            // such names are quoted too (Redis writes them bare).
+            if needs_repr(f.name.as_bytes()) || f.name.contains('\'') {
                 out.push_str(&repr(f.name.as_bytes()));
             } else {
                 out.push_str(&f.name);
