@@ -63,7 +63,9 @@ fn writer(port: u16, w: usize, stop: Arc<AtomicBool>) -> Tally {
             break;
         }
         t.sent += 1;
-        if c.try_send(&common::encode_command(&["INCR", &counter])).is_err() {
+        if c.try_send(&common::encode_command(&["INCR", &counter]))
+            .is_err()
+        {
             break;
         }
         match c.try_read_reply() {
@@ -101,7 +103,10 @@ fn writer(port: u16, w: usize, stop: Arc<AtomicBool>) -> Tally {
 
 fn int_of(c: &mut RawConn, key: &str) -> i64 {
     let r = c.cmd(&["GET", key]);
-    match parse_reply(&r).ok().and_then(|r| r.as_bytes().map(|b| b.to_vec())) {
+    match parse_reply(&r)
+        .ok()
+        .and_then(|r| r.as_bytes().map(|b| b.to_vec()))
+    {
         Some(b) => String::from_utf8_lossy(&b).parse().unwrap_or(i64::MIN),
         None => 0,
     }

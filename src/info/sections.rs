@@ -613,4 +613,41 @@ fn persistence_fields(shared: &ServerShared, dirty: u64, f: &mut impl FnMut(&'st
     f("aof_last_cow_size", "0".into());
     f("module_fork_in_progress", "0".into());
     f("module_fork_last_cow_size", "0".into());
+    if p.aof_enabled.load(Ordering::Relaxed) {
+        f(
+            "aof_current_size",
+            p.aof_current_size.load(Ordering::Relaxed).to_string(),
+        );
+        f(
+            "aof_base_size",
+            p.aof_base_size.load(Ordering::Relaxed).to_string(),
+        );
+        f("aof_pending_rewrite", flag(&p.aof_rewrite_scheduled));
+        f("aof_buffer_length", "0".into());
+        f("aof_pending_bio_fsync", "0".into());
+        f("aof_delayed_fsync", "0".into());
+    }
+    if p.loading.load(Ordering::Relaxed) {
+        let start = p.loading_start_time.load(Ordering::Relaxed);
+        let total = p.loading_total_bytes.load(Ordering::Relaxed);
+        let loaded = p.loading_loaded_bytes.load(Ordering::Relaxed).min(total);
+        let perc = if total > 0 {
+            loaded as f64 * 100.0 / total as f64
+        } else {
+            0.0
+        };
+        let elapsed = (now / 1000).saturating_sub(start);
+        let eta = if loaded > 0 && elapsed > 0 {
+            let rate = loaded as f64 / elapsed as f64;
+            ((total - loaded) as f64 / rate) as u64
+        } else {
+            1
+        };
+        f("loading_start_time", start.to_string());
+        f("loading_total_bytes", total.to_string());
+        f("loading_rdb_used_mem", "0".into());
+        f("loading_loaded_bytes", loaded.to_string());
+        f("loading_loaded_perc", format!("{:.2}", perc));
+        f("loading_eta_seconds", eta.to_string());
+    }
 }
