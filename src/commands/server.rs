@@ -861,14 +861,29 @@ async fn debug(ctx: &mut ConnCtx, a: Vec<Bytes>) {
 
 fn debug_object(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
     let now = ctx.now;
-    match ctx.db().get(&a[1], now) {
+    match ctx.db().get_notouch(&a[1], now) {
         None => w.error("ERR no such key"),
-        Some(v) => {
-            let len = v.str_len().unwrap_or(0);
+        Some((v, access)) => {
+            // The length of the value's RDB serialization (without its
+            // type byte), as Redis' rdbSavedObjectLen.
+            let mut buf = Vec::new();
+            crate::persistence::rdb::value::encode_value(
+                v,
+                crate::persistence::rdb::compression(),
+                &mut buf,
+            );
+            let lfu = crate::shard::evict::lfu_enabled();
+            let idle = if lfu {
+                0
+            } else {
+                crate::shard::evict::idle_seconds(access)
+            };
             w.simple(&format!(
-                "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
+                "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
                 v.encoding(),
-                len.max(1)
+                buf.len().saturating_sub(1),
+                access,
+                idle
             ));
         }
     }
