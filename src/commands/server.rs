@@ -878,13 +878,25 @@ fn debug_object(ctx: &mut ExecCtx<'_>, a: &[Bytes], w: &mut ReplyWriter<'_>) {
             } else {
                 crate::shard::evict::idle_seconds(access)
             };
-            w.simple(&format!(
+            let mut line = format!(
                 "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
                 v.encoding(),
                 buf.len().saturating_sub(1),
                 access,
                 idle
-            ));
+            );
+            if let crate::types::Value::List(l) = v {
+                let nodes = l.node_count();
+                line.push_str(&format!(
+                    " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+                    nodes,
+                    if nodes > 0 { l.len() as f64 / nodes as f64 } else { 0.0 },
+                    l.fill_limit(),
+                    (crate::types::limits::limits().list_compress_depth() != 0) as u8,
+                    l.packed_bytes()
+                ));
+            }
+            w.simple(&line);
         }
     }
 }

@@ -196,6 +196,7 @@ impl ServerShared {
             .as_secs();
         let requirepass = config.requirepass();
         crate::types::limits::apply(&config);
+        crate::persistence::rdb::set_compression(config.get_bool("rdbcompression").unwrap_or(true));
         let shared = ServerShared {
             databases: config.databases().max(1),
             nshards,

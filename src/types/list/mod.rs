@@ -89,6 +89,17 @@ impl List {
         self.nodes.len()
     }
 
+    /// Bytes of every node as a listpack, with its 6-byte header and end
+    /// byte (DEBUG OBJECT `ql_uncompressed_size`).
+    pub fn packed_bytes(&self) -> usize {
+        self.nodes.iter().map(|n| n.bytes() + 7).sum()
+    }
+
+    /// The node size limit (`list-max-listpack-size`, or this list's own).
+    pub fn fill_limit(&self) -> i64 {
+        self.fill()
+    }
+
     /// The OBJECT ENCODING name ("quicklist" for every list, as Redis 7.0).
     pub fn encoding(&self) -> &'static str {
         "quicklist"
