@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -69,7 +69,11 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// shard waiting, are in flight).
 pub const CHANNEL_CHUNKS: usize = 8;
 /// Work a background task does before letting the shard's clients run.
-pub const STEP_BUDGET: Duration = Duration::from_micros(500);
+pub const STEP_BUDGET: Duration = Duration::from_micros(200);
+
+/// Pause between two steps of the background walk, long enough for the
+/// executor to poll for I/O and serve the clients that are ready.
+const YIELD_PAUSE: Duration = Duration::from_micros(20);
 /// After a failed BGSAVE, save points wait this long before the next try
 /// (Redis' CONFIG_BGSAVE_RETRY_DELAY).
 pub const RETRY_DELAY_SECS: u64 = 5;
@@ -119,6 +123,37 @@ pub struct SnapshotDone {
 
 /// What shards send the writer.
 #[derive(Debug)]
+/// Chunk buffers handed back by the writer for the shards to fill again,
+/// so the memory a snapshot holds stays a few chunks whatever the file size
+/// (buffers freed on another thread are not reused at once by the
+/// allocator).
+#[derive(Clone, Default)]
+struct BufferPool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+/// Buffers a pool keeps.
+const POOL_MAX: usize = CHANNEL_CHUNKS + 4;
+
+impl BufferPool {
+    /// An empty buffer, from the pool if it has one.
+    fn get(&self) -> Vec<u8> {
+        let spare = self.0.lock().ok().and_then(|mut p| p.pop());
+        spare.unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4))
+    }
+
+    /// Gives a written buffer back.
+    fn put(&self, mut b: Vec<u8>) {
+        if b.capacity() > 4 * CHUNK_BYTES {
+            return;
+        }
+        b.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < POOL_MAX {
+                p.push(b);
+            }
+        }
+    }
+}
+
 enum Piece {
     /// A SELECTDB and entries.
     Chunk(Vec<u8>),
@@ -209,12 +244,15 @@ pub async fn start(
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("temp-bg-{}.rdb", std::process::id())));
     let (tx, rx) = sync_channel::<Piece>(CHANNEL_CHUNKS);
+    let pool = BufferPool::default();
+    let writer_pool = pool.clone();
     let nshards = shard.nshards;
     let owner = shared.clone();
     let writer = std::thread::Builder::new()
         .name("shardis-bgsave".into())
         .spawn(move || {
-            let r = write_file(rx, nshards, &header, checksum, &tmp, &path);
+            lower_priority();
+            let r = write_file(rx, nshards, &header, checksum, &tmp, &path, &writer_pool);
             // Every shard left snapshot mode before its last message (or
             // before dropping its sender).
             owner
@@ -242,6 +280,7 @@ pub async fn start(
     let outs = shard
         .call_all_atomic(txn, |_| {
             let tx = tx.clone();
+            let pool = pool.clone();
             let hook = opts.at_instant.clone();
             Box::new(move |s: &ShardState| -> Out {
                 let dirty = s.stats.borrow().dirty;
@@ -262,7 +301,7 @@ pub async fn start(
                 }
                 match this_shard(s.id) {
                     Some(rc) => {
-                        glommio::spawn_local(shard_task(rc, tx)).detach();
+                        glommio::spawn_local(shard_task(rc, tx, pool)).detach();
                     }
                     None => {
                         // No executor context to write from: give the
@@ -286,6 +325,18 @@ pub async fn start(
     })
 }
 
+/// Makes the calling thread (the writer) yield the CPU to the shards when
+/// both want it (nice 10): pinned hosts often run it on a shard's core,
+/// and clients come first; the writer mostly copies to the page cache.
+fn lower_priority() {
+    // SAFETY: plain syscalls on the calling thread's own id; a failure
+    // leaves the priority as it was.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
 /// Leaves snapshot mode on every database of `s`, dropping the output.
 fn abort_shard(s: &ShardState) {
     for db in s.store.borrow_mut().dbs.iter_mut() {
@@ -294,7 +345,7 @@ fn abort_shard(s: &ShardState) {
 }
 
 /// The background task of one shard (see the module documentation).
-async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
+async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>, pool: BufferPool) {
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     // `rdb-key-save-delay` (microseconds per key written by this task, as
     // Redis' child sleeps per key; negative: 1 µs with probability
@@ -314,7 +365,7 @@ async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
         let mut left = true;
         while chunks.is_empty() && slice.elapsed() < STEP_BUDGET {
             let keys;
-            (left, keys) = step(&shard, &mut chunks);
+            (left, keys) = step(&shard, &mut chunks, &pool);
             if delay != 0 {
                 owed += key_delay(delay, keys);
                 break;
@@ -335,7 +386,10 @@ async fn shard_task(shard: Rc<ShardState>, tx: SyncSender<Piece>) {
         if !left {
             break;
         }
-        glommio::executor().yield_now().await;
+        // A timer, not a plain yield: this task is ready again at once, and
+        // the executor would run it again before it polls the sockets, so
+        // clients would wait until the whole image is written.
+        glommio::timer::sleep(YIELD_PAUSE).await;
     }
     send(&tx, Piece::ShardDone).await;
 }
@@ -354,7 +408,7 @@ fn key_delay(delay: i64, keys: u64) -> Duration {
 /// output of any database past [`CHUNK_BYTES`] (or finished) goes to
 /// `chunks`. Returns false when no database is in snapshot mode any more,
 /// and the keys written.
-fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>) -> (bool, u64) {
+fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>, pool: &BufferPool) -> (bool, u64) {
     let mut store = shard.store.borrow_mut();
     let mut walked = false;
     let mut written = 0;
@@ -378,7 +432,7 @@ fn step(shard: &ShardState, chunks: &mut Vec<Vec<u8>>) -> (bool, u64) {
         } else if let Some(s) = db.snapshot_mut() {
             written += s.take_written();
             if s.out_len() >= CHUNK_BYTES {
-                chunks.push(s.take_out());
+                chunks.push(s.take_out_into(pool.get()));
             }
         }
     }
@@ -447,6 +501,7 @@ fn write_file(
     checksum: bool,
     tmp: &Path,
     path: &Path,
+    pool: &BufferPool,
 ) -> Result<u64, String> {
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
@@ -473,7 +528,10 @@ fn write_file(
     let mut done = 0;
     while done < nshards {
         match rx.recv() {
-            Ok(Piece::Chunk(b)) => out.put(&b),
+            Ok(Piece::Chunk(b)) => {
+                out.put(&b);
+                pool.put(b);
+            }
             Ok(Piece::ShardDone) => done += 1,
             Err(_) => {
                 out.failure
@@ -764,7 +822,9 @@ mod tests {
         write_header(&mut header, &meta(), true);
         let (tx, rx) = sync_channel::<Piece>(1);
         let (t, p) = (tmp.clone(), path.clone());
-        let w = std::thread::spawn(move || write_file(rx, 2, &header, true, &t, &p));
+        let w = std::thread::spawn(move || {
+            write_file(rx, 2, &header, true, &t, &p, &BufferPool::default())
+        });
         for shard in 0..2 {
             let mut db = Db::default();
             for i in 0..500 {
@@ -808,7 +868,9 @@ mod tests {
         std::fs::write(&path, b"old").unwrap();
         let (tx, rx) = sync_channel::<Piece>(1);
         let (t, p) = (blocker.clone(), path.clone());
-        let w = std::thread::spawn(move || write_file(rx, 1, b"REDIS0010", true, &t, &p));
+        let w = std::thread::spawn(move || {
+            write_file(rx, 1, b"REDIS0010", true, &t, &p, &BufferPool::default())
+        });
         for _ in 0..10 {
             tx.send(Piece::Chunk(vec![0; 100])).unwrap();
         }
@@ -820,7 +882,9 @@ mod tests {
         std::fs::remove_dir(&blocker).unwrap();
         let (tx, rx) = sync_channel::<Piece>(1);
         let (t, p) = (blocker.clone(), path.clone());
-        let w = std::thread::spawn(move || write_file(rx, 2, b"REDIS0010", true, &t, &p));
+        let w = std::thread::spawn(move || {
+            write_file(rx, 2, b"REDIS0010", true, &t, &p, &BufferPool::default())
+        });
         tx.send(Piece::ShardDone).unwrap();
         drop(tx);
         assert!(w.join().unwrap().is_err());

@@ -267,6 +267,14 @@ impl DbSnapshot {
         std::mem::take(&mut self.out)
     }
 
+    /// Takes the output, leaving `spare` (emptied) to write into next: the
+    /// writer hands buffers back, so a snapshot reuses a few of them
+    /// instead of allocating as many as the file is large.
+    pub fn take_out_into(&mut self, mut spare: Vec<u8>) -> Vec<u8> {
+        spare.clear();
+        std::mem::replace(&mut self.out, spare)
+    }
+
     /// Keys serialized since the last call.
     pub fn take_written(&mut self) -> u64 {
         std::mem::take(&mut self.written)
