@@ -330,48 +330,31 @@ pub enum Wrap {
     Always,
 }
 
-/// Waits until the writes acknowledged so far are durable, for
-/// `appendfsync always`: called by a connection before its replies leave,
-/// after its shard's buffer went to the sink. Group commit: the shard's
-/// connections that are ready run (and append) before one fsync covers
-/// them all, as Redis' one fsync per event loop turn.
-pub async fn durable_for_reply(s: &Rc<ShardState>) {
+/// Called by a connection before its replies leave: waits until the
+/// writes they acknowledge are in the sink (and, with `appendfsync
+/// always`, on disk). One task per shard does it for every connection in
+/// rounds: it yields once, so that the connections that are ready run and
+/// buffer their writes, then hands the shard's buffer to the sink in one
+/// write and, with `always`, fsyncs once, as Redis writes and fsyncs once
+/// per event loop turn.
+pub async fn flush_for_reply(s: &Rc<ShardState>) {
     let shared = &s.shared;
     let sink = &shared.journal;
-    if !sink.is_on() || !shared.aof_fsync_always() {
-        return;
-    }
-    let pos = sink.appended();
-    if sink.synced.load(Ordering::Acquire) >= pos {
+    let always = shared.aof_fsync_always();
+    let buffered = !s.journal.borrow().is_empty();
+    if !buffered && (!always || sink.synced.load(Ordering::Acquire) >= sink.appended()) {
         return;
     }
     let st = &s.journal_sync;
-    st.requested.set(st.requested.get().max(pos));
+    // The first round to start from now on covers this connection.
+    let ticket = st.next_round.get();
+    st.wanted.set(st.wanted.get().max(ticket));
     if !st.running.get() {
         st.running.set(true);
-        let shard = s.clone();
-        glommio::spawn_local(async move {
-            let st = &shard.journal_sync;
-            loop {
-                // Let every connection that is ready run first.
-                futures_lite::future::yield_now().await;
-                let sink = &shard.shared.journal;
-                let target = sink.appended();
-                sink.sync(target);
-                st.done.set(st.done.get().max(target));
-                for w in st.waiters.borrow_mut().drain(..) {
-                    w.wake();
-                }
-                if st.requested.get() <= st.done.get() {
-                    break;
-                }
-            }
-            st.running.set(false);
-        })
-        .detach();
+        glommio::spawn_local(group_commit(s.clone())).detach();
     }
     std::future::poll_fn(|cx| {
-        if st.done.get() >= pos || sink.synced.load(Ordering::Acquire) >= pos {
+        if st.done_round.get() >= ticket && st.any_done.get() {
             std::task::Poll::Ready(())
         } else {
             st.waiters.borrow_mut().push(cx.waker().clone());
@@ -381,16 +364,46 @@ pub async fn durable_for_reply(s: &Rc<ShardState>) {
     .await
 }
 
-/// Per-shard state of [`durable_for_reply`]'s group commit.
+/// The per-shard task of [`flush_for_reply`]'s rounds.
+async fn group_commit(shard: Rc<ShardState>) {
+    let st = &shard.journal_sync;
+    loop {
+        // Let every connection that is ready run (and buffer) first.
+        futures_lite::future::yield_now().await;
+        let round = st.next_round.get();
+        st.next_round.set(round + 1);
+        flush_shard(&shard);
+        let shared = &shard.shared;
+        if shared.aof_fsync_always() {
+            let sink = &shared.journal;
+            sink.sync(sink.appended());
+        }
+        st.done_round.set(round);
+        st.any_done.set(true);
+        for w in st.waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+        if st.wanted.get() <= round {
+            break;
+        }
+    }
+    st.running.set(false);
+}
+
+/// Per-shard state of [`flush_for_reply`]'s rounds.
 #[derive(Debug, Default)]
 pub struct SyncState {
-    /// Highest stream position a connection waits to see durable.
-    requested: Cell<u64>,
-    /// Position the last fsync of this shard covered.
-    done: Cell<u64>,
-    /// Whether the sync task runs.
+    /// Number of the next round to start.
+    next_round: Cell<u64>,
+    /// Number of the last round done.
+    done_round: Cell<u64>,
+    /// Whether any round is done (round 0 included).
+    any_done: Cell<bool>,
+    /// Highest round a connection waits for.
+    wanted: Cell<u64>,
+    /// Whether the task runs.
     running: Cell<bool>,
-    /// Connections waiting for the next fsync.
+    /// Connections waiting for the next round.
     waiters: RefCell<Vec<std::task::Waker>>,
 }
 

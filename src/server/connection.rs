@@ -411,8 +411,7 @@ async fn write_out(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::Result
     // Writes reach the journal (and, with `appendfsync always`, the disk)
     // before the replies that acknowledge them leave.
     if ctx.shard.shared.journal.is_on() {
-        crate::journal::flush_shard(&ctx.shard);
-        crate::journal::durable_for_reply(&ctx.shard).await;
+        crate::journal::flush_for_reply(&ctx.shard).await;
     }
     ctx.shard.stats.borrow_mut().net_output += ctx.out.len() as u64;
     match ctx.subs.as_ref().map(|s| s.push.clone()) {

@@ -70,7 +70,27 @@ pub struct DbSnapshot {
     written: u64,
     /// Scratch buffer of the value encoder.
     tmp: Vec<u8>,
+    /// The group the background walk is in the middle of.
+    walk: Option<Walk>,
 }
+
+/// Progress of the background walk through one group, written a piece at
+/// a time (a group can hold thousands of keys: writing it whole would keep
+/// clients waiting for milliseconds).
+#[derive(Debug)]
+struct Walk {
+    /// The group.
+    g: usize,
+    /// Entries of the table's iteration already looked at.
+    pos: usize,
+    /// A key was added to or removed from the group since the last piece:
+    /// the table's order may have changed, so the next piece starts over
+    /// (entries already written are in the skip set).
+    restart: bool,
+}
+
+/// Entries one step of the walk writes at most.
+const PIECE: usize = 256;
 
 impl DbSnapshot {
     /// Snapshot state for database `db_index` at T = `at` (Unix ms), where
@@ -102,6 +122,18 @@ impl DbSnapshot {
             detached: Vec::new(),
             written: 0,
             tmp: Vec::new(),
+            walk: None,
+        }
+    }
+
+    /// A key of group `g` is being added or removed (the table may
+    /// reorganize): a walk in the middle of that group starts over.
+    #[inline]
+    pub fn layout_changed(&mut self, g: usize) {
+        if let Some(w) = self.walk.as_mut() {
+            if w.g == g {
+                w.restart = true;
+            }
         }
     }
 
@@ -171,6 +203,58 @@ impl DbSnapshot {
             self.serialize(t, skip.as_deref());
         }
         self.mark_done(g);
+        if self.walk.as_ref().is_some_and(|w| w.g == g) {
+            self.walk = None;
+        }
+    }
+
+    /// Writes up to [`PIECE`] more entries of group `g` (its table as of
+    /// now is `table`), going on from where the last piece stopped; marks
+    /// the group done when its table has been looked at to the end.
+    fn write_piece(&mut self, g: usize, table: Option<&SlotTable>) {
+        let Some(t) = table else {
+            self.mark_done(g);
+            self.walk = None;
+            return;
+        };
+        let mut pos = match self.walk.take() {
+            Some(w) if w.g == g && !w.restart => w.pos,
+            _ => 0,
+        };
+        let with_ttl = !t.expires.is_empty();
+        let mut written = 0;
+        let mut exhausted = true;
+        for e in t.keys.entries().skip(pos) {
+            if written == PIECE {
+                exhausted = false;
+                break;
+            }
+            pos += 1;
+            // Written already (by a change or an earlier piece) or
+            // created after T.
+            if !self.skip_set(g).insert(entry_id(e)) {
+                continue;
+            }
+            let exp = if with_ttl {
+                t.expires.get(e.key.as_slice()).copied()
+            } else {
+                None
+            };
+            self.write_entry(e, exp);
+            written += 1;
+        }
+        if exhausted {
+            if let Some(s) = self.skip.get_mut(g) {
+                *s = None;
+            }
+            self.mark_done(g);
+        } else {
+            self.walk = Some(Walk {
+                g,
+                pos,
+                restart: false,
+            });
+        }
     }
 
     /// Appends one entry with expiry time `exp`, unless expired at T.
@@ -217,6 +301,9 @@ impl DbSnapshot {
     /// background task, and every group counts as done (keys added after
     /// the flush are not part of the image).
     pub fn detach(&mut self, mut take: impl FnMut(usize) -> Option<Box<SlotTable>>) {
+        // A group walked in part: its skip set holds what was written, so
+        // the detached table's walk leaves those out.
+        self.walk = None;
         for g in 0..GROUPS {
             if !self.is_done(g) {
                 let skip = self.skip.get_mut(g).and_then(Option::take);
@@ -248,7 +335,7 @@ impl DbSnapshot {
             self.pending = 0;
             return false;
         }
-        self.write_group(g, table(g));
+        self.write_piece(g, table(g));
         true
     }
 

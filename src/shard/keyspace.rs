@@ -355,6 +355,7 @@ impl Db {
     fn note_created(&mut self, slot: u16, key: &[u8]) {
         if let Some(s) = self.snap.as_deref_mut() {
             let g = group_of(slot as usize);
+            s.layout_changed(g);
             let e = self
                 .slots
                 .get(g)
@@ -529,6 +530,9 @@ impl Db {
         } else {
             t.expires.remove(key)
         };
+        if let Some(s) = self.snap.as_deref_mut() {
+            s.layout_changed(group_of(slot as usize));
+        }
         self.len -= 1;
         if exp.is_some() {
             self.volatile -= 1;
@@ -1040,8 +1044,18 @@ mod tests {
 
         const T: u64 = 1_000_000;
 
+        thread_local! {
+            /// Whether [`key`] puts every key in one slot (one big group,
+            /// which the background walk writes in several pieces).
+            static ONE_SLOT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+
         fn key(i: usize) -> Vec<u8> {
-            format!("key:{i}").into_bytes()
+            if ONE_SLOT.with(|c| c.get()) {
+                format!("{{t}}key:{i}").into_bytes()
+            } else {
+                format!("key:{i}").into_bytes()
+            }
         }
 
         /// The live keys of `db` at `now`, filed under database `index`.
@@ -1249,7 +1263,13 @@ mod tests {
         }
 
         fn op() -> impl Strategy<Value = Op> {
-            let k = 0usize..400;
+            op_over(400, 8)
+        }
+
+        /// Operations on keys `0..keys`; background steps of 1 to
+        /// `max_step - 1` pieces.
+        fn op_over(keys: usize, max_step: usize) -> impl Strategy<Value = Op> {
+            let k = 0usize..keys;
             prop_oneof![
                 4 => (k.clone(), any::<u8>(), any::<bool>()).prop_map(|(k, v, keep)| Op::Set(k, v, keep)),
                 2 => k.clone().prop_map(Op::Del),
@@ -1260,7 +1280,7 @@ mod tests {
                 1 => Just(Op::ActiveExpire),
                 1 => k.clone().prop_map(Op::Evict),
                 1 => prop_oneof![Just(Op::Clear), Just(Op::Take)],
-                3 => (1usize..8).prop_map(Op::Step),
+                3 => (1usize..max_step).prop_map(Op::Step),
             ]
         }
 
@@ -1271,6 +1291,28 @@ mod tests {
                 before in proptest::collection::vec(op(), 0..300),
                 after in proptest::collection::vec(op(), 0..300),
             ) {
+                ONE_SLOT.with(|c| c.set(false));
+                check_image(0, &before, &after)?;
+            }
+
+            /// The same with every key in one group, more keys than one
+            /// piece of the walk: changes between pieces (adds and removes
+            /// that reorder the table included) keep the image at T.
+            #[test]
+            fn image_is_the_state_at_t_for_a_group_written_in_pieces(
+                before in proptest::collection::vec(op_over(1200, 8), 0..300),
+                after in proptest::collection::vec(op_over(1200, 2), 0..400),
+            ) {
+                ONE_SLOT.with(|c| c.set(true));
+                check_image(1000, &before, &after)?;
+            }
+        }
+
+        /// Keys `0..prefill`, then `before`, then T, then `after` with the
+        /// background walk's steps among them: the image equals the state
+        /// at T.
+        fn check_image(prefill: usize, before: &[Op], after: &[Op]) -> Result<(), TestCaseError> {
+            {
                 // Time moves forward by 1 ms per operation; T falls between
                 // the two sequences.
                 let mut now = T - before.len() as u64 - 1;
@@ -1308,7 +1350,10 @@ mod tests {
                     }
                     Op::Step(n) => steps(db, n, body),
                 };
-                for o in &before {
+                for i in 0..prefill {
+                    db.set(&key(i), Value::Int(i as i64), false);
+                }
+                for o in before {
                     apply(&mut db, o, now, &mut body);
                     now += 1;
                 }
@@ -1317,13 +1362,14 @@ mod tests {
                 model(&db, 3, T, &mut want);
                 db.begin_snapshot(3, T, true);
                 now = T;
-                for o in &after {
+                for o in after {
                     apply(&mut db, o, now, &mut body);
                     now += 1;
                 }
                 finish(&mut db, &mut body);
                 prop_assert_eq!(load(&body), want);
             }
+            Ok(())
         }
     }
 }
