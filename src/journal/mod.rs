@@ -373,10 +373,16 @@ async fn group_commit(shard: Rc<ShardState>) {
         let round = st.next_round.get();
         st.next_round.set(round + 1);
         flush_shard(&shard);
-        let shared = &shard.shared;
-        if shared.aof_fsync_always() {
-            let sink = &shared.journal;
-            sink.sync(sink.appended());
+        if shard.shared.aof_fsync_always() {
+            // On a helper thread: meanwhile the shard goes on serving (and
+            // buffering) what the next round will cover.
+            let shared = shard.shared.clone();
+            glommio::executor()
+                .spawn_blocking(move || {
+                    let sink = &shared.journal;
+                    sink.sync(sink.appended());
+                })
+                .await;
         }
         st.done_round.set(round);
         st.any_done.set(true);
