@@ -39,12 +39,63 @@ fn table_hit(cand: usize, i: usize) -> bool {
     cand != usize::MAX && cand > 0 && cand < i && i - cand <= MAX_OFF
 }
 
+/// The hash table of [`compress`], kept per thread: zeroing 64K slots for
+/// every string (most are a few dozen bytes) would cost far more than the
+/// compression. A slot holds the call's generation in its high half, so a
+/// slot from an earlier call reads as empty, as in a fresh table.
+struct HashTable {
+    slots: Vec<u64>,
+    generation: u32,
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<HashTable> = std::cell::RefCell::new(HashTable {
+        slots: Vec::new(),
+        generation: 0,
+    });
+}
+
 /// Compresses `input` (at most 4 GiB); returns `None` when the result would not fit in
 /// `max_out` bytes (as liblzf's `lzf_compress` returning 0).
 pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
+    TABLE.with(|t| match t.try_borrow_mut() {
+        Ok(mut t) => {
+            let t = &mut *t;
+            if t.slots.is_empty() {
+                t.slots = vec![0u64; 1 << HASH_BITS];
+            }
+            t.generation = t.generation.wrapping_add(1);
+            if t.generation == 0 {
+                // Wrapped: old slots could look current.
+                t.slots.iter_mut().for_each(|s| *s = 0);
+                t.generation = 1;
+            }
+            compress_with(input, max_out, &mut t.slots, t.generation)
+        }
+        // Not reentrant in practice; a fresh table if it ever is.
+        Err(_) => compress_with(input, max_out, &mut vec![0u64; 1 << HASH_BITS], 1),
+    })
+}
+
+fn compress_with(
+    input: &[u8],
+    max_out: usize,
+    slots: &mut [u64],
+    generation: u32,
+) -> Option<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(max_out.min(input.len() + input.len() / 16 + 2));
-    // Positions plus one; 0 is an empty slot.
-    let mut table = vec![0u32; 1 << HASH_BITS];
+    // Positions plus one, tagged with the generation; anything else is an
+    // empty slot.
+    let tag = (generation as u64) << 32;
+    let get = |slots: &[u64], h: usize| -> u32 {
+        let v = slots[h];
+        if v >> 32 == generation as u64 {
+            v as u32
+        } else {
+            0
+        }
+    };
+    let table = slots;
     let n = input.len();
     let mut lit_start = 0usize;
     let mut i = 0usize;
@@ -59,8 +110,8 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     };
     while i + 2 < n {
         let h = hash(&input[i..i + 3]);
-        let cand = (table[h] as usize).wrapping_sub(1);
-        table[h] = (i + 1) as u32;
+        let cand = (get(table, h) as usize).wrapping_sub(1);
+        table[h] = tag | (i + 1) as u64;
         // As liblzf: never a reference to the first byte, and a match
         // stops two bytes before the end of the input.
         if table_hit(cand, i) && input[cand..cand + 3] == input[i..i + 3] {
@@ -86,7 +137,7 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             let end = i + len;
             for p in (end.saturating_sub(2))..end {
                 if p + 2 < n && p > i {
-                    table[hash(&input[p..p + 3])] = (p + 1) as u32;
+                    table[hash(&input[p..p + 3])] = tag | (p + 1) as u64;
                 }
             }
             i = end;
