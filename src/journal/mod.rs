@@ -45,6 +45,10 @@ struct SinkInner {
     appended: u64,
     /// Scratch buffer for a `SELECT` plus the commands.
     scratch: Vec<u8>,
+    /// Bytes of the stream a failed write left unwritten: they go first
+    /// at the next try (the output removes a partial write), so nothing
+    /// is lost while the disk is full.
+    pending: Vec<u8>,
 }
 
 /// The process-wide end of the journal: serializes the shards' buffers
@@ -58,6 +62,8 @@ pub struct Sink {
     synced: AtomicU64,
     /// Whether the last append failed (INFO aof_last_write_status).
     write_failed: AtomicBool,
+    /// The error of the last failed append, as Redis reports it.
+    last_error: Mutex<String>,
 }
 
 impl Sink {
@@ -82,6 +88,10 @@ impl Sink {
             Err(p) => p.into_inner(),
         };
         inner.db = None;
+        // What the old output could not take is not owed to the new one
+        // (a rewrite's base holds the data set).
+        inner.pending = Vec::new();
+        self.write_failed.store(false, Ordering::Relaxed);
         self.on.store(output.is_some(), Ordering::Relaxed);
         std::mem::replace(&mut inner.output, output)
     }
@@ -113,23 +123,72 @@ impl Sink {
         journal.buf.clear();
         journal.runs.clear();
         journal.cmds = 0;
-        if let Some(out) = inner.output.as_mut() {
-            match out.append(&inner.scratch) {
-                Ok(()) => {
-                    self.write_failed.store(false, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    if !self.write_failed.swap(true, Ordering::Relaxed) {
-                        crate::warning!("Error writing to the AOF file: {}", e);
-                    }
-                }
-            }
-        }
         inner.appended += inner.scratch.len() as u64;
+        let scratch = std::mem::take(&mut inner.scratch);
+        self.write_out(inner, &scratch);
+        inner.scratch = scratch;
         if inner.scratch.capacity() > 1 << 20 {
             inner.scratch = Vec::new();
         }
         inner.appended
+    }
+
+    /// Writes what an earlier failure left unwritten, then `bytes`; on
+    /// failure keeps both for the next try and records the error.
+    fn write_out(&self, inner: &mut SinkInner, bytes: &[u8]) {
+        let Some(out) = inner.output.as_mut() else {
+            return;
+        };
+        let r = if inner.pending.is_empty() {
+            out.append(bytes)
+        } else {
+            inner.pending.extend_from_slice(bytes);
+            out.append(&inner.pending)
+        };
+        match r {
+            Ok(()) => {
+                inner.pending = Vec::new();
+                if self.write_failed.swap(false, Ordering::Relaxed) {
+                    crate::notice!("AOF write error looks solved. Redis can write again.");
+                }
+            }
+            Err(e) => {
+                if inner.pending.is_empty() {
+                    inner.pending.extend_from_slice(bytes);
+                }
+                let text = crate::config::error::strerror(&e);
+                if !self.write_failed.swap(true, Ordering::Relaxed) {
+                    crate::warning!("Error writing to the AOF file: {}", text);
+                }
+                if let Ok(mut l) = self.last_error.lock() {
+                    *l = text;
+                }
+            }
+        }
+    }
+
+    /// Tries again to write what a failed write left (called every cron
+    /// tick while the last write failed).
+    pub fn retry(&self) {
+        if !self.write_failed() {
+            return;
+        }
+        let mut guard = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if !guard.pending.is_empty() {
+            self.write_out(&mut guard, &[]);
+        }
+    }
+
+    /// The error of the last failed write (for `-MISCONF Errors writing to
+    /// the AOF file: ...`).
+    pub fn last_error(&self) -> String {
+        self.last_error
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
     }
 
     /// Makes the stream durable up to position `upto` (group commit: a sync
@@ -548,6 +607,66 @@ mod tests {
              *2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nm\r\n"
         );
         assert_eq!(pos, text.len() as u64);
+    }
+
+    /// An output whose disk is full while `full` is set.
+    #[derive(Debug)]
+    struct Flaky {
+        seen: Arc<Mutex<Vec<u8>>>,
+        full: Arc<AtomicBool>,
+    }
+
+    impl JournalOutput for Flaky {
+        fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+            if self.full.load(Ordering::Relaxed) {
+                return Err(io::Error::from_raw_os_error(28));
+            }
+            self.seen.lock().unwrap().extend_from_slice(bytes);
+            Ok(())
+        }
+        fn sync_handle(&self) -> Option<Arc<File>> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_kept_and_written_when_the_disk_has_room() {
+        let sink = Sink::default();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let full = Arc::new(AtomicBool::new(false));
+        sink.replace_output(Some(Box::new(Flaky {
+            seen: seen.clone(),
+            full: full.clone(),
+        })));
+        let mut j = ShardJournal::default();
+        j.push(0, &["SET", "a", "1"]);
+        sink.append(&mut j);
+        full.store(true, Ordering::Relaxed);
+        j.push(0, &["SET", "b", "2"]);
+        sink.append(&mut j);
+        assert!(sink.write_failed());
+        assert_eq!(sink.last_error(), "No space left on device");
+        sink.retry();
+        assert!(sink.write_failed());
+        full.store(false, Ordering::Relaxed);
+        sink.retry();
+        assert!(!sink.write_failed());
+        j.push(1, &["SET", "c", "3"]);
+        sink.append(&mut j);
+        let text = String::from_utf8(seen.lock().unwrap().clone()).unwrap();
+        let order: Vec<&str> = ["$1\r\na", "$1\r\nb", "SELECT\r\n$1\r\n1", "$1\r\nc"]
+            .into_iter()
+            .collect();
+        let mut at = 0;
+        for part in order {
+            let found = text[at..].find(part).map(|i| i + at);
+            assert!(
+                found.is_some(),
+                "{part:?} missing or out of order in {text:?}"
+            );
+            at = found.unwrap_or(at);
+        }
+        assert_eq!(text.matches("SET").count(), 3);
     }
 
     #[test]

@@ -718,6 +718,17 @@ pub fn refresh_misconf(shared: &ServerShared, c: &Config) {
 /// refused, and EXEC when a queued command writes (the transaction is
 /// discarded, as Redis does). `None`: the command may run.
 pub fn disk_error_reply(ctx: &mut ConnCtx, spec: &CommandSpec) -> Option<String> {
+    let journal = &ctx.shard.shared.journal;
+    let error = if ctx.shard.shared.persist.misconf.load(Ordering::Relaxed) {
+        MISCONF_ERROR.to_string()
+    } else if journal.is_on() && journal.write_failed() {
+        format!(
+            "MISCONF Errors writing to the AOF file: {}",
+            journal.last_error()
+        )
+    } else {
+        return None;
+    };
     if spec.name == "exec" {
         let writes = ctx
             .multi
@@ -729,10 +740,10 @@ pub fn disk_error_reply(ctx: &mut ConnCtx, spec: &CommandSpec) -> Option<String>
         crate::transaction::discard_state(ctx);
         return Some(format!(
             "EXECABORT Transaction discarded because of: {}",
-            MISCONF_ERROR
+            error
         ));
     }
-    (spec.has(flags::WRITE) || spec.name == "ping").then(|| MISCONF_ERROR.to_string())
+    (spec.has(flags::WRITE) || spec.name == "ping").then_some(error)
 }
 
 /// Shard 0's save-point check (Redis' `serverCron` part): starts a BGSAVE

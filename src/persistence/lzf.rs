@@ -49,10 +49,12 @@ struct HashTable {
 }
 
 thread_local! {
-    static TABLE: std::cell::RefCell<HashTable> = std::cell::RefCell::new(HashTable {
-        slots: Vec::new(),
-        generation: 0,
-    });
+    static TABLE: std::cell::RefCell<HashTable> = const {
+        std::cell::RefCell::new(HashTable {
+            slots: Vec::new(),
+            generation: 0,
+        })
+    };
 }
 
 /// Compresses `input` (at most 4 GiB); returns `None` when the result would not fit in

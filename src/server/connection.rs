@@ -623,7 +623,9 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         }
         return;
     }
-    if ctx.shard.shared.persist.misconf.load(Ordering::Relaxed) {
+    if ctx.shard.shared.persist.misconf.load(Ordering::Relaxed)
+        || ctx.shard.shared.journal.write_failed()
+    {
         if let Some(text) = crate::persistence::bgsave::disk_error_reply(ctx, spec) {
             ctx.error(&text);
             count_rejected(ctx, index, &text);

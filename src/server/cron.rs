@@ -40,6 +40,9 @@ pub async fn run(shard: Rc<ShardState>) {
         if shard.shared.journal.is_on() && shard.running_txn.get().is_none() {
             crate::journal::after_job(&shard, None);
             crate::journal::flush_shard(&shard);
+            if shard.id == 0 {
+                shard.shared.journal.retry();
+            }
         }
         crate::persistence::aof::rewrite::cron(&shard);
         if last_second.elapsed() >= Duration::from_secs(1) {

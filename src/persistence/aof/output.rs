@@ -66,15 +66,20 @@ pub struct IncrOutput(pub Arc<IncrFile>);
 impl JournalOutput for IncrOutput {
     fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
         let mut f: &File = &self.0.file;
+        let before = self.0.size.load(Ordering::Acquire);
         let r = f.write_all(bytes);
-        // A partial write still grew the file: count what is there.
         match &r {
             Ok(()) => {
                 self.0.size.fetch_add(bytes.len() as u64, Ordering::AcqRel);
             }
             Err(_) => {
-                if let Ok(m) = self.0.file.metadata() {
-                    self.0.size.store(m.len(), Ordering::Release);
+                // A partial write is cut off (as Redis does), so that the
+                // journal can write the whole piece again later; if that
+                // fails too, count what is there.
+                if self.0.file.set_len(before).is_err() {
+                    if let Ok(m) = self.0.file.metadata() {
+                        self.0.size.store(m.len(), Ordering::Release);
+                    }
                 }
             }
         }
