@@ -149,7 +149,7 @@ impl Sink {
             Ok(()) => {
                 inner.pending = Vec::new();
                 if self.write_failed.swap(false, Ordering::Relaxed) {
-                    crate::notice!("AOF write error looks solved. Redis can write again.");
+                    crate::notice!("AOF write error looks solved, Redis can write again.");
                 }
             }
             Err(e) => {

@@ -9,6 +9,11 @@ use crate::commands::testutil::Session;
 fn recorded(s: &mut Session, line: &str) -> Option<Vec<String>> {
     s.store.set_journal_log(true);
     s.run(line);
+    last_recorded(s)
+}
+
+/// The session's last `propagate` list, each command space-joined.
+fn last_recorded(s: &Session) -> Option<Vec<String>> {
     s.last_propagated.as_ref().map(|list| {
         list.iter()
             .map(|c| {
@@ -96,16 +101,7 @@ fn recorded_blocking(
             s.blocking_serve(spec, line, k);
         }
     }
-    s.last_propagated.as_ref().map(|list| {
-        list.iter()
-            .map(|c| {
-                c.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    })
+    last_recorded(s)
 }
 
 #[test]
