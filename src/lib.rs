@@ -49,6 +49,7 @@ pub mod notify;
 pub mod persistence;
 pub mod protocol;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod shard;
 pub mod transaction;

@@ -2197,3 +2197,17 @@ fn keys_with_pathological_pattern() {
     assert_eq!(c.cmd(&["KEYS", "*a*a*a*a*a*a*a*a*a*a*a*a*a*b"]), b"*0\r\n");
     assert!(t.elapsed() < Duration::from_secs(5));
 }
+
+/// ROLE of a server that replicates nothing: a master at offset 0 with no
+/// replicas, as redis-server; extra arguments are an arity error.
+#[test]
+fn role_of_a_lone_master() {
+    let srv = start_shardis(&["--threads", "2"]);
+    let r = redis_opt(&[]);
+    let got = same_as_redis(
+        &srv,
+        r.as_ref(),
+        b"ROLE\r\nROLE x\r\nMULTI\r\nROLE\r\nEXEC\r\n",
+    );
+    assert!(escape(&got).starts_with("*3\\r\\n$6\\r\\nmaster\\r\\n:0\\r\\n*0\\r\\n"));
+}

@@ -70,6 +70,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         Handler::Conn(time),
     ),
     cmd(
+        "role",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | CONN,
+        0,
+        0,
+        0,
+        "server",
+        "Returns the replication role.",
+        Handler::Conn(role),
+    ),
+    cmd(
         "lastsave",
         1,
         LOADING | STALE | FAST | CONN,
@@ -508,6 +519,16 @@ fn time(ctx: &mut ConnCtx, _a: &[Bytes]) {
     w.array(2);
     w.bulk(now.as_secs().to_string().as_bytes());
     w.bulk(now.subsec_micros().to_string().as_bytes());
+}
+
+/// ROLE: this server is a master (replication is not built yet), at
+/// replication offset 0, with no replicas.
+fn role(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    let mut w = ctx.writer();
+    w.array(3);
+    w.bulk(b"master");
+    w.int(0);
+    w.array(0);
 }
 
 fn lastsave(ctx: &mut ConnCtx, _a: &[Bytes]) {
