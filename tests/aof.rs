@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::contents::{
+    assert_same_contents, db_contents as snapshot, DbContents as Snapshot, TempDir,
+};
 use common::Server;
 use redis::Connection;
 
@@ -62,89 +65,15 @@ fn fill(c: &mut Connection, tag: &str) {
     q(c, &["DEL", &k("gone")]);
 }
 
-/// A key's content in a comparable form, and its TTL in seconds.
-fn view(c: &mut Connection, key: &str) -> (String, i64) {
-    let t: String = redis::cmd("TYPE").arg(key).query(c).unwrap();
-    let content = match t.as_str() {
-        "string" => format!(
-            "{:?}",
-            redis::cmd("GET").arg(key).query::<Vec<u8>>(c).unwrap()
-        ),
-        "list" => format!(
-            "{:?}",
-            redis::cmd("LRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        "set" => {
-            let mut m: Vec<Vec<u8>> = redis::cmd("SMEMBERS").arg(key).query(c).unwrap();
-            m.sort();
-            format!("{m:?}")
-        }
-        "hash" => {
-            let mut m: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(key).query(c).unwrap();
-            m.sort();
-            format!("{m:?}")
-        }
-        "zset" => format!(
-            "{:?}",
-            redis::cmd("ZRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .arg("WITHSCORES")
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        other => panic!("unexpected type {other} of {key}"),
-    };
-    let ttl: i64 = redis::cmd("TTL").arg(key).query(c).unwrap();
-    (format!("{t}:{content}"), ttl)
-}
-
-type Snapshot = Vec<(String, String, i64)>;
-
-/// Every key of database `db` with its view, sorted by key.
-fn snapshot(server: &Server, db: i64) -> Snapshot {
-    let mut c = server.client();
-    q(&mut c, &["SELECT", &db.to_string()]);
-    let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
-    keys.sort();
-    keys.into_iter()
-        .map(|k| {
-            let (v, ttl) = view(&mut c, &k);
-            (k, v, ttl)
-        })
-        .collect()
-}
-
 fn snapshots(server: &Server, dbs: &[i64]) -> Vec<Snapshot> {
     dbs.iter().map(|&db| snapshot(server, db)).collect()
 }
 
-/// Asserts two snapshots hold the same keys and values, with TTLs within a
-/// few seconds of each other.
+/// Asserts two servers' snapshots of the same databases are equal.
 fn assert_same_snap(x: &[Snapshot], y: &[Snapshot]) {
     assert_eq!(x.len(), y.len());
     for (db, (a, b)) in x.iter().zip(y).enumerate() {
-        assert!(!a.is_empty(), "database #{db} is empty");
-        let ka: Vec<_> = a.iter().map(|e| &e.0).collect();
-        let kb: Vec<_> = b.iter().map(|e| &e.0).collect();
-        assert_eq!(ka, kb, "keys of database #{db}");
-        for (p, q) in a.iter().zip(b) {
-            assert_eq!(p.1, q.1, "value of {} in database #{db}", p.0);
-            assert!((p.2 - q.2).abs() <= 3, "ttl of {}: {} vs {}", p.0, p.2, q.2);
-        }
-    }
-}
-
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        assert_same_contents(a, b, &format!("database #{db}"));
     }
 }
 

@@ -6,11 +6,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::contents::{assert_same_dbs as assert_same, TempDir};
 use common::Server;
 use redis::Connection;
 
@@ -82,78 +83,6 @@ fn fill(c: &mut Connection, tag: &str) {
     q(c, &["PEXPIRE", &k("ttlhash"), "5000000"]);
     for i in 0..200 {
         q(c, &["SET", &format!("{tag}many:{i}"), &i.to_string()]);
-    }
-}
-
-/// A key's content in a comparable form, and its TTL in seconds.
-fn view(c: &mut Connection, key: &str) -> (String, i64) {
-    let t: String = redis::cmd("TYPE").arg(key).query(c).unwrap();
-    let sorted = |mut v: Vec<Vec<u8>>| {
-        v.sort();
-        format!("{v:?}")
-    };
-    let content = match t.as_str() {
-        "string" => format!(
-            "{:?}",
-            redis::cmd("GET").arg(key).query::<Vec<u8>>(c).unwrap()
-        ),
-        "list" => format!(
-            "{:?}",
-            redis::cmd("LRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        "set" => sorted(redis::cmd("SMEMBERS").arg(key).query(c).unwrap()),
-        "hash" => sorted(redis::cmd("HGETALL").arg(key).query(c).unwrap()),
-        "zset" => format!(
-            "{:?}",
-            redis::cmd("ZRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .arg("WITHSCORES")
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        other => panic!("unexpected type {other} of {key}"),
-    };
-    let ttl: i64 = redis::cmd("TTL").arg(key).query(c).unwrap();
-    (format!("{t}:{content}"), ttl)
-}
-
-/// Every key of database `db` with its view, sorted by key.
-fn contents(server: &Server, db: i64) -> Vec<(String, String, i64)> {
-    let mut c = server.client();
-    let _: () = redis::cmd("SELECT").arg(db).query(&mut c).unwrap();
-    let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
-    keys.sort();
-    keys.into_iter()
-        .map(|k| {
-            let (v, ttl) = view(&mut c, &k);
-            (k, v, ttl)
-        })
-        .collect()
-}
-
-fn assert_same(a: &Server, b: &Server, dbs: &[i64]) {
-    for &db in dbs {
-        let (x, y) = (contents(a, db), contents(b, db));
-        assert_eq!(x.len(), y.len(), "db {db} sizes");
-        assert!(!x.is_empty(), "db {db} is empty");
-        for (p, q) in x.iter().zip(&y) {
-            assert_eq!((&p.0, &p.1), (&q.0, &q.1), "db {db}");
-            assert!((p.2 - q.2).abs() <= 3, "ttl of {}: {} vs {}", p.0, p.2, q.2);
-        }
-    }
-}
-
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -5,8 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use common::contents::{assert_same_dbs as assert_same, db_contents as snapshot, TempDir};
 use common::Server;
 use redis::Connection;
 
@@ -56,83 +57,6 @@ fn fill(c: &mut Connection, tag: &str) {
     q(s(&["PEXPIRE", &format!("{tag}ttlhash"), "5000000"]));
 }
 
-/// A key's content in a comparable form, and its TTL in seconds.
-fn view(c: &mut Connection, key: &str) -> (String, i64) {
-    let t: String = redis::cmd("TYPE").arg(key).query(c).unwrap();
-    let content = match t.as_str() {
-        "string" => format!(
-            "{:?}",
-            redis::cmd("GET").arg(key).query::<Vec<u8>>(c).unwrap()
-        ),
-        "list" => format!(
-            "{:?}",
-            redis::cmd("LRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        "set" => {
-            let mut m: Vec<Vec<u8>> = redis::cmd("SMEMBERS").arg(key).query(c).unwrap();
-            m.sort();
-            format!("{m:?}")
-        }
-        "hash" => {
-            let mut m: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(key).query(c).unwrap();
-            m.sort();
-            format!("{m:?}")
-        }
-        "zset" => format!(
-            "{:?}",
-            redis::cmd("ZRANGE")
-                .arg(key)
-                .arg(0)
-                .arg(-1)
-                .arg("WITHSCORES")
-                .query::<Vec<Vec<u8>>>(c)
-                .unwrap()
-        ),
-        other => panic!("unexpected type {other} of {key}"),
-    };
-    let ttl: i64 = redis::cmd("TTL").arg(key).query(c).unwrap();
-    (format!("{t}:{content}"), ttl)
-}
-
-/// Every key of database `db` with its view, sorted by key.
-fn snapshot(server: &Server, db: i64) -> Vec<(String, String, i64)> {
-    let mut c = server.client();
-    let _: () = redis::cmd("SELECT").arg(db).query(&mut c).unwrap();
-    let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
-    keys.sort();
-    keys.into_iter()
-        .map(|k| {
-            let (v, ttl) = view(&mut c, &k);
-            (k, v, ttl)
-        })
-        .collect()
-}
-
-/// Asserts both servers hold the same keys and values in `dbs`, with TTLs
-/// within a few seconds of each other.
-fn assert_same(a: &Server, b: &Server, dbs: &[i64]) {
-    for &db in dbs {
-        let (x, y) = (snapshot(a, db), snapshot(b, db));
-        assert_eq!(x.len(), y.len(), "db {db} sizes");
-        assert!(!x.is_empty(), "db {db} is empty");
-        for (p, q) in x.iter().zip(&y) {
-            assert_eq!((&p.0, &p.1), (&q.0, &q.1), "db {db}");
-            assert!(
-                (p.2 - q.2).abs() <= 3,
-                "ttl of {} in db {db}: {} vs {}",
-                p.0,
-                p.2,
-                q.2
-            );
-        }
-    }
-}
-
 fn populate(server: &Server) {
     let mut c = server.client();
     fill(&mut c, "a:");
@@ -163,13 +87,6 @@ fn start(redis: bool, dir: &Path, extra: &[&str]) -> Server {
 fn save(server: &Server) {
     let reply = server.raw().cmd(&["SAVE"]);
     assert_eq!(reply, b"+OK\r\n");
-}
-
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]

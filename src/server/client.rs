@@ -76,6 +76,43 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// A client that just connected (`fd` -1 for the server's own).
+    pub fn new(
+        id: u64,
+        addr: String,
+        laddr: String,
+        fd: i32,
+        now_ms: u64,
+        authenticated: bool,
+    ) -> Self {
+        ClientInfo {
+            id,
+            addr,
+            laddr,
+            fd,
+            name: Bytes::new(),
+            created_ms: now_ms,
+            last_ms: now_ms,
+            db: 0,
+            proto: Protocol::Resp2,
+            last_cmd: "",
+            authenticated,
+            no_evict: false,
+            monitor: false,
+            qbuf: 0,
+            obuf: 0,
+            killed: false,
+            lib_name: Bytes::new(),
+            lib_ver: Bytes::new(),
+            reply_mode: ReplyMode::On,
+            blocked: false,
+            sub: 0,
+            psub: 0,
+            ssub: 0,
+            multi: -1,
+        }
+    }
+
     /// The CLIENT LIST / CLIENT INFO line of this client.
     pub fn list_line(&self, now_ms: u64) -> String {
         let age = now_ms.saturating_sub(self.created_ms) / 1000;

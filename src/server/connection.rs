@@ -98,40 +98,28 @@ impl ConnCtx {
     /// 0), for commands the server runs itself: the AOF replay.
     pub fn internal(shard: Rc<ShardState>) -> ConnCtx {
         let now = now_ms();
-        let info = Rc::new(RefCell::new(ClientInfo {
-            id: 0,
-            addr: String::new(),
-            laddr: String::new(),
-            fd: -1,
-            name: Bytes::new(),
-            created_ms: now,
-            last_ms: now,
-            db: 0,
-            proto: Protocol::Resp2,
-            last_cmd: "",
-            authenticated: true,
-            no_evict: true,
-            monitor: false,
-            qbuf: 0,
-            obuf: 0,
-            killed: false,
-            lib_name: Bytes::new(),
-            lib_ver: Bytes::new(),
-            reply_mode: ReplyMode::On,
-            blocked: false,
-            sub: 0,
-            psub: 0,
-            ssub: 0,
-            multi: -1,
-        }));
+        let mut info = ClientInfo::new(0, String::new(), String::new(), -1, now, true);
+        info.no_evict = true;
+        ConnCtx::new(shard, Rc::new(RefCell::new(info)), 0, BytesMut::new(), now)
+    }
+
+    /// The state of a new client `id` whose registry entry is `info`.
+    fn new(
+        shard: Rc<ShardState>,
+        info: Rc<RefCell<ClientInfo>>,
+        id: u64,
+        out: BytesMut,
+        now: u64,
+    ) -> ConnCtx {
+        let authenticated = info.borrow().authenticated;
         ConnCtx {
             shard,
             info,
-            id: 0,
-            out: BytesMut::new(),
+            id,
+            out,
             db: 0,
             proto: Protocol::Resp2,
-            authenticated: true,
+            authenticated,
             close: false,
             reply_mode: ReplyMode::On,
             key_idx: Vec::with_capacity(4),
@@ -177,63 +165,32 @@ pub async fn serve(shard: Rc<ShardState>, mut stream: TcpStream) {
     set_keepalive(fd, shared.config().tcp_keepalive());
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
     let now = now_ms();
-    let info = Rc::new(RefCell::new(ClientInfo {
+    let addr = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let laddr = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let authenticated = !shared.auth_required.load(Ordering::Relaxed);
+    let info = Rc::new(RefCell::new(ClientInfo::new(
         id,
-        addr: stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
-        laddr: stream
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
+        addr,
+        laddr,
         fd,
-        name: Bytes::new(),
-        created_ms: now,
-        last_ms: now,
-        db: 0,
-        proto: Protocol::Resp2,
-        last_cmd: "",
-        authenticated: !shared.auth_required.load(Ordering::Relaxed),
-        no_evict: false,
-        monitor: false,
-        qbuf: 0,
-        obuf: 0,
-        killed: false,
-        lib_name: Bytes::new(),
-        lib_ver: Bytes::new(),
-        reply_mode: ReplyMode::On,
-        blocked: false,
-        sub: 0,
-        psub: 0,
-        ssub: 0,
-        multi: -1,
-    }));
+        now,
+        authenticated,
+    )));
     shard.clients.borrow_mut().clients.insert(id, info.clone());
     shard.stats.borrow_mut().connections += 1;
-    let authenticated = info.borrow().authenticated;
-    let mut ctx = ConnCtx {
-        shard: shard.clone(),
-        info: info.clone(),
+    let mut ctx = ConnCtx::new(
+        shard.clone(),
+        info.clone(),
         id,
-        out: BytesMut::with_capacity(READ_CHUNK),
-        db: 0,
-        proto: Protocol::Resp2,
-        authenticated,
-        close: false,
-        reply_mode: ReplyMode::On,
-        key_idx: Vec::with_capacity(4),
-        now_ms: now,
-        clock: Instant::now(),
-        monitor: None,
-        subs: None,
-        obuf_soft_since: None,
-        multi: None,
-        multi_spare: None,
-        watching: None,
-        txn: None,
-        in_exec: false,
-    };
+        BytesMut::with_capacity(READ_CHUNK),
+        now,
+    );
     let _ = connection_loop(&mut ctx, &mut stream).await;
     crate::transaction::discard_state(&mut ctx);
     shard.clients.borrow_mut().clients.remove(&id);

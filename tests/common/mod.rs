@@ -15,6 +15,8 @@
 //!   `/usr/bin/redis-server`).
 #![allow(dead_code)]
 
+pub mod contents;
+
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
