@@ -195,6 +195,26 @@ pub fn load_batches(
     }
 }
 
+/// Per-shard batches of loaded keys, for the shards' jobs to take (each
+/// its own, once).
+pub type SharedBatches = std::sync::Arc<std::sync::Mutex<Vec<Option<Vec<LoadedKey>>>>>;
+
+/// Wraps per-shard batches for [`take_batch`].
+pub fn share_batches(batches: Vec<Vec<LoadedKey>>) -> SharedBatches {
+    std::sync::Arc::new(std::sync::Mutex::new(
+        batches.into_iter().map(Some).collect(),
+    ))
+}
+
+/// Shard `i`'s batch (empty if taken already or absent).
+pub fn take_batch(batches: &SharedBatches, i: usize) -> Vec<LoadedKey> {
+    batches
+        .lock()
+        .ok()
+        .and_then(|mut b| b.get_mut(i).and_then(Option::take))
+        .unwrap_or_default()
+}
+
 /// Inserts a shard's batch into its store.
 pub fn insert_batch(store: &mut Store, batch: Vec<LoadedKey>) {
     for (db, key, value, exp) in batch {
@@ -215,18 +235,12 @@ pub async fn reload(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), Stri
         Ok(None) => Vec::new(),
         Err(_) => return Err("ERR Error trying to load the RDB dump".into()),
     };
-    let batches = std::sync::Arc::new(std::sync::Mutex::new(
-        batches.into_iter().map(Some).collect::<Vec<_>>(),
-    ));
+    let batches = share_batches(batches);
     let _ = shard
         .call_all_atomic(txn, |i| {
             let batches = batches.clone();
             Box::new(move |s: &ShardState| -> Out {
-                let batch = batches
-                    .lock()
-                    .ok()
-                    .and_then(|mut b| b.get_mut(i).and_then(Option::take))
-                    .unwrap_or_default();
+                let batch = take_batch(&batches, i);
                 let mut store = s.store.borrow_mut();
                 for db in &mut store.dbs {
                     db.clear();

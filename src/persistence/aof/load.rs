@@ -732,17 +732,12 @@ pub async fn debug_loadaof(shard: &Rc<ShardState>, txn: Option<u64>) {
         Ok(x) => x,
         Err(Fatal) => std::process::exit(1),
     };
-    let batches = std::sync::Mutex::new(loaded.batches.into_iter().map(Some).collect::<Vec<_>>());
-    let batches = Arc::new(batches);
+    let batches = crate::persistence::snapshot::share_batches(loaded.batches);
     let _ = shard
         .call_all(txn, |i| {
             let batches = batches.clone();
             Box::new(move |s: &ShardState| -> Out {
-                let batch = batches
-                    .lock()
-                    .ok()
-                    .and_then(|mut b| b.get_mut(i).and_then(Option::take))
-                    .unwrap_or_default();
+                let batch = crate::persistence::snapshot::take_batch(&batches, i);
                 crate::persistence::snapshot::insert_batch(&mut s.store.borrow_mut(), batch);
                 Box::new(())
             })
