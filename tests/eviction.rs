@@ -159,7 +159,37 @@ fn names(prefix: &str, n: usize) -> Vec<String> {
 }
 
 /// LRU policies: keys read after a pause outlive keys that were not.
-fn lru_scenario(threads: usize, policy: &str) {
+/// Eviction samples keys, so one run's survival rates vary (on a busy
+/// 2-core host, hot-key survival of single runs was seen from 0.74 to
+/// 0.95 with 4 shards): the scenario runs three times and the medians are
+/// checked.
+fn lru_quality(threads: usize, policy: &str) {
+    let what = format!("{policy}, {threads} shards");
+    let mut hot = Vec::new();
+    let mut cold = Vec::new();
+    for _ in 0..3 {
+        let (h, c) = lru_scenario(threads, policy);
+        hot.push(h);
+        cold.push(c);
+    }
+    hot.sort_by(f64::total_cmp);
+    cold.sort_by(f64::total_cmp);
+    let (hot_s, cold_s) = (hot[1], cold[1]);
+    eprintln!("{what}: median hot survival {hot_s:.3}, cold survival {cold_s:.3}");
+    // redis-server 7.0 in this test: about 0.92 and 0.42; shardis 0.90 to
+    // 0.95 and 0.30 to 0.40 (the LRU clock counts seconds: once the cold
+    // keys are gone, the hot ones are the oldest).
+    assert!(hot_s >= 0.8, "{what}: hot keys survived {hot_s}");
+    assert!(cold_s <= 0.6, "{what}: cold keys survived {cold_s}");
+    assert!(
+        (1.0 - hot_s) * 3.0 <= 1.0 - cold_s,
+        "{what}: hot keys evicted nearly as often as cold ones"
+    );
+}
+
+/// One run of the LRU scenario: returns the survival rates of the keys
+/// read after the pause (hot) and of the others (cold).
+fn lru_scenario(threads: usize, policy: &str) -> (f64, f64) {
     let what = format!("{policy}, {threads} shards");
     let (_server, mut con, limit, rest) = setup(threads, policy);
     let volatile = policy.starts_with("volatile");
@@ -190,15 +220,6 @@ fn lru_scenario(threads: usize, policy: &str) {
     let hot_s = survival(&existing(&mut con, &hot));
     let cold_s = survival(&existing(&mut con, &cold));
     eprintln!("{what}: hot survival {hot_s:.3}, cold survival {cold_s:.3}");
-    // redis-server 7.0 in this test: about 0.92 and 0.42; shardis 0.90 to
-    // 0.95 and 0.30 to 0.40 (the LRU clock counts seconds: once the cold
-    // keys are gone, the hot ones are the oldest).
-    assert!(hot_s >= 0.8, "{what}: hot keys survived {hot_s}");
-    assert!(cold_s <= 0.6, "{what}: cold keys survived {cold_s}");
-    assert!(
-        (1.0 - hot_s) * 3.0 <= 1.0 - cold_s,
-        "{what}: hot keys evicted nearly as often as cold ones"
-    );
     if volatile {
         assert_eq!(survival(&existing(&mut con, &persistent)), 1.0, "{what}");
     } else {
@@ -213,6 +234,7 @@ fn lru_scenario(threads: usize, policy: &str) {
             "{what}: {gone} gone, {before}..{after} evicted"
         );
     }
+    (hot_s, cold_s)
 }
 
 /// LFU policies: keys read often outlive keys read once.
@@ -360,14 +382,14 @@ fn split_hot_cold(keys: &[String]) -> (Vec<String>, Vec<String>) {
 #[test]
 fn allkeys_lru_keeps_recently_read_keys() {
     for t in [2, 4] {
-        lru_scenario(t, "allkeys-lru");
+        lru_quality(t, "allkeys-lru");
     }
 }
 
 #[test]
 fn volatile_lru_keeps_recently_read_and_persistent_keys() {
     for t in [2, 4] {
-        lru_scenario(t, "volatile-lru");
+        lru_quality(t, "volatile-lru");
     }
 }
 
