@@ -45,6 +45,9 @@ struct SinkInner {
     appended: u64,
     /// Scratch buffer for a `SELECT` plus the commands.
     scratch: Vec<u8>,
+    /// The replication stream, while it takes the journal (a master with
+    /// a backlog; a replica takes its master's bytes instead).
+    stream: Option<Arc<crate::replication::stream::ReplStream>>,
     /// Bytes of the stream a failed write left unwritten: they go first
     /// at the next try (the output removes a partial write), so nothing
     /// is lost while the disk is full.
@@ -58,6 +61,8 @@ pub struct Sink {
     inner: Mutex<SinkInner>,
     /// Whether an output is attached (shards skip journaling when not).
     on: AtomicBool,
+    /// Whether the replication stream is attached.
+    stream_on: AtomicBool,
     /// Position up to which the output is known durable.
     synced: AtomicU64,
     /// Whether the last append failed (INFO aof_last_write_status).
@@ -71,7 +76,33 @@ impl Sink {
     /// write command, so it is one relaxed load.
     #[inline]
     pub fn is_on(&self) -> bool {
-        self.on.load(Ordering::Relaxed)
+        self.on.load(Ordering::Relaxed) || self.stream_on.load(Ordering::Relaxed)
+    }
+
+    /// Attaches the replication stream as a second output (or detaches it
+    /// with `None`). The next command written starts with a `SELECT`, as
+    /// Redis does when a replica attaches. Call it while no shard can
+    /// write (all shards held, their buffers flushed) so the switch falls
+    /// between two commands.
+    pub fn set_stream(&self, stream: Option<Arc<crate::replication::stream::ReplStream>>) {
+        let mut inner = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        inner.db = None;
+        self.stream_on.store(stream.is_some(), Ordering::Relaxed);
+        inner.stream = stream;
+    }
+
+    /// Makes the next command written start with a `SELECT` (a full sync
+    /// takes its offset here: the replica's selected database is unknown
+    /// from then on). Call it while no shard can write.
+    pub fn reselect(&self) {
+        let mut inner = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        inner.db = None;
     }
 
     /// Attaches `output` in place of the current one (returned), e.g. a
@@ -125,6 +156,9 @@ impl Sink {
         journal.cmds = 0;
         inner.appended += inner.scratch.len() as u64;
         let scratch = std::mem::take(&mut inner.scratch);
+        if let Some(stream) = inner.stream.as_ref() {
+            stream.append(&scratch);
+        }
         self.write_out(inner, &scratch);
         inner.scratch = scratch;
         if inner.scratch.capacity() > 1 << 20 {

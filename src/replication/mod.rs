@@ -1,5 +1,6 @@
-//! Master-replica replication (in progress): the backlog that partial
-//! resynchronization reads from. The stream itself is the write journal
-//! ([`crate::journal`]).
+//! Master-replica replication: the process-wide stream (replication id,
+//! offset, backlog) and the backlog ring partial resynchronization reads
+//! from. The stream's content is the write journal ([`crate::journal`]).
 
 pub mod backlog;
+pub mod stream;

@@ -105,6 +105,8 @@ pub struct ServerShared {
     pub eviction_best: Box<[AtomicU64]>,
     /// The write journal's process-wide end (AOF, replication).
     pub journal: crate::journal::Sink,
+    /// The replication stream: id, offset, backlog.
+    pub repl: std::sync::Arc<crate::replication::stream::ReplStream>,
     /// Persistence state shown by INFO persistence and checked by
     /// commands (BGSAVE, BGREWRITEAOF, writes while loading).
     pub persist: PersistState,
@@ -225,6 +227,7 @@ impl ServerShared {
             lastsave: AtomicU64::new(now),
             last_save_ok: AtomicBool::new(true),
             journal: crate::journal::Sink::default(),
+            repl: std::sync::Arc::new(crate::replication::stream::ReplStream::new(random_hex(40))),
             persist: PersistState {
                 bgsave_last_time_sec: AtomicI64::new(-1),
                 aof_last_rewrite_time_sec: AtomicI64::new(-1),
