@@ -195,7 +195,9 @@ impl ReplStream {
     pub fn can_continue(&self, replid: &str, offset: u64) -> bool {
         let st = self.lock();
         let id_ok = replid == st.replid
-            || (replid == st.replid2 && st.second_offset >= 0 && offset <= st.second_offset as u64 - 1);
+            || (replid == st.replid2
+                && st.second_offset >= 0
+                && offset <= st.second_offset as u64 - 1);
         // `second_offset` is stored as Redis reports it (offset + 1).
         id_ok
             && st
