@@ -195,9 +195,7 @@ impl ReplStream {
     pub fn can_continue(&self, replid: &str, offset: u64) -> bool {
         let st = self.lock();
         let id_ok = replid == st.replid
-            || (replid == st.replid2
-                && st.second_offset >= 0
-                && offset <= st.second_offset as u64 - 1);
+            || (replid == st.replid2 && st.second_offset >= 0 && offset < st.second_offset as u64);
         // `second_offset` is stored as Redis reports it (offset + 1).
         id_ok
             && st
@@ -207,15 +205,20 @@ impl ReplStream {
     }
 
     /// Copies stream bytes from `from` into `out` (at most `max`). `Ok(0)`
-    /// when nothing is there yet; `Err(())` when the backlog no longer holds
+    /// when nothing is there yet; `Err(OutOfBacklog)` when the backlog no longer holds
     /// `from` (the replica fell too far behind) or there is no backlog.
-    pub fn read_from(&self, from: u64, out: &mut Vec<u8>, max: usize) -> Result<usize, ()> {
+    pub fn read_from(
+        &self,
+        from: u64,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<usize, OutOfBacklog> {
         let st = self.lock();
         let Some(b) = st.backlog.as_ref() else {
-            return Err(());
+            return Err(OutOfBacklog);
         };
         let Some((a, c)) = b.since(from) else {
-            return Err(());
+            return Err(OutOfBacklog);
         };
         let n_a = a.len().min(max);
         out.extend_from_slice(&a[..n_a]);
@@ -247,6 +250,10 @@ impl ReplStream {
         }
     }
 }
+
+/// The offset a feed asked for is no longer (or not) in the backlog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfBacklog;
 
 /// A latch between a replica's link task (which applies a batch of the
 /// master's commands and then appends their bytes to the stream) and a
