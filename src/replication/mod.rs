@@ -3,4 +3,5 @@
 //! from. The stream's content is the write journal ([`crate::journal`]).
 
 pub mod backlog;
+pub mod role;
 pub mod stream;

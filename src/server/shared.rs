@@ -107,6 +107,8 @@ pub struct ServerShared {
     pub journal: crate::journal::Sink,
     /// The replication stream: id, offset, backlog.
     pub repl: std::sync::Arc<crate::replication::stream::ReplStream>,
+    /// Master or replica, and a replica's link state.
+    pub role: crate::replication::role::Role,
     /// Persistence state shown by INFO persistence and checked by
     /// commands (BGSAVE, BGREWRITEAOF, writes while loading).
     pub persist: PersistState,
@@ -228,6 +230,7 @@ impl ServerShared {
             last_save_ok: AtomicBool::new(true),
             journal: crate::journal::Sink::default(),
             repl: std::sync::Arc::new(crate::replication::stream::ReplStream::new(random_hex(40))),
+            role: Default::default(),
             persist: PersistState {
                 bgsave_last_time_sec: AtomicI64::new(-1),
                 aof_last_rewrite_time_sec: AtomicI64::new(-1),
