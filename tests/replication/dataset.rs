@@ -1,0 +1,215 @@
+//! Test data for the replication scenarios: a pipelined loader writing keys
+//! of every type, in small and large encodings, some with TTLs, and a
+//! pipelined reader giving a database's contents in the comparable form of
+//! `common::contents` (a key-by-key read of 20k keys with one round trip per
+//! command would take most of a test's time budget).
+
+use crate::common::contents::DbContents;
+use crate::common::{encode_command, escape_trunc, parse_reply, RawConn, Reply};
+
+/// Commands sent before their replies are read.
+const BATCH: usize = 500;
+
+/// Send `cmds` pipelined in batches; panics on any error reply.
+pub fn pipeline(conn: &mut RawConn, cmds: &[Vec<String>]) -> Vec<Reply> {
+    let mut out = Vec::with_capacity(cmds.len());
+    for chunk in cmds.chunks(BATCH) {
+        let mut bytes = Vec::new();
+        for c in chunk {
+            bytes.extend_from_slice(&encode_command(c));
+        }
+        conn.send(&bytes);
+        for c in chunk {
+            let raw = conn.read_reply();
+            let r = parse_reply(&raw).expect("parse reply");
+            assert!(
+                !r.is_error(),
+                "{:?} answered {}",
+                c.first(),
+                escape_trunc(&raw, 200)
+            );
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn cmd(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// The commands that create key number `i` (of a data set tagged `tag`):
+/// strings (small ints, embedded and raw strings), lists, hashes, sets
+/// (integer and string members) and sorted sets, one in 53 of the
+/// collections large enough for the big encoding, one key in 7 with a TTL
+/// of a day.
+pub fn key_commands(tag: &str, i: usize) -> Vec<Vec<String>> {
+    let big = i % 53 == 7;
+    let n = if big { 300 } else { 3 + i % 10 };
+    let mut out = Vec::new();
+    let key = match i % 8 {
+        0 => {
+            let k = format!("{tag}:int:{i}");
+            out.push(cmd(&["SET", &k, &(i as i64 * 7919 - 5000).to_string()]));
+            k
+        }
+        1 => {
+            let k = format!("{tag}:str:{i}");
+            let v = if big {
+                "x".repeat(1000 + i % 100)
+            } else {
+                format!("value-{i}")
+            };
+            out.push(cmd(&["SET", &k, &v]));
+            k
+        }
+        2 | 3 => {
+            let k = format!("{tag}:list:{i}");
+            let mut c = cmd(&["RPUSH", &k]);
+            c.extend((0..n).map(|j| format!("item-{j}-{}", i % 13)));
+            out.push(c);
+            k
+        }
+        4 => {
+            let k = format!("{tag}:hash:{i}");
+            let mut c = cmd(&["HSET", &k]);
+            for j in 0..n {
+                c.push(format!("field{j}"));
+                c.push(format!("{}", j * i));
+            }
+            out.push(c);
+            k
+        }
+        5 => {
+            let k = format!("{tag}:iset:{i}");
+            let mut c = cmd(&["SADD", &k]);
+            // A big integer set goes past set-max-intset-entries (512).
+            let n = if big { 600 } else { n };
+            c.extend((0..n).map(|j| (j * 3 + i % 5).to_string()));
+            out.push(c);
+            k
+        }
+        6 => {
+            let k = format!("{tag}:set:{i}");
+            let mut c = cmd(&["SADD", &k]);
+            c.extend((0..n).map(|j| format!("m{j}")));
+            out.push(c);
+            k
+        }
+        _ => {
+            let k = format!("{tag}:zset:{i}");
+            let mut c = cmd(&["ZADD", &k]);
+            for j in 0..n {
+                c.push(format!("{}.5", (j * 37 + i) % 101));
+                c.push(format!("member{j}"));
+            }
+            out.push(c);
+            k
+        }
+    };
+    if i % 7 == 3 {
+        out.push(cmd(&["EXPIRE", &key, "86400"]));
+    }
+    out
+}
+
+/// Load `keys` keys tagged `tag` into each of `dbs` on `port`.
+pub fn load(port: u16, tag: &str, keys: usize, dbs: &[i64]) {
+    let mut conn = RawConn::connect(port).expect("connect for load");
+    for &db in dbs {
+        let mut cmds = vec![cmd(&["SELECT", &db.to_string()])];
+        for i in 0..keys {
+            cmds.extend(key_commands(tag, i));
+        }
+        pipeline(&mut conn, &cmds);
+    }
+}
+
+fn strings(r: &Reply) -> Vec<Vec<u8>> {
+    r.as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {r:?}"))
+        .iter()
+        .map(|e| e.as_bytes().map(<[u8]>::to_vec).unwrap_or_default())
+        .collect()
+}
+
+/// Every key of database `db` on `port` with its type, content (set
+/// members and hash fields sorted) and TTL in seconds, sorted by key.
+pub fn contents(port: u16, db: i64) -> DbContents {
+    let mut conn = RawConn::connect(port).expect("connect for contents");
+    pipeline(&mut conn, &[cmd(&["SELECT", &db.to_string()])]);
+    let keys_reply = pipeline(&mut conn, &[cmd(&["KEYS", "*"])]);
+    let mut keys: Vec<String> = strings(&keys_reply[0])
+        .into_iter()
+        .map(|k| String::from_utf8_lossy(&k).into_owned())
+        .collect();
+    keys.sort();
+    let mut probe = Vec::with_capacity(keys.len() * 2);
+    for k in &keys {
+        probe.push(cmd(&["TYPE", k]));
+        probe.push(cmd(&["TTL", k]));
+    }
+    let probed = pipeline(&mut conn, &probe);
+    let types: Vec<String> = probed
+        .iter()
+        .step_by(2)
+        .map(|r| String::from_utf8_lossy(r.as_bytes().unwrap_or(b"?")).into_owned())
+        .collect();
+    let ttls: Vec<i64> = probed
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|r| r.as_int().unwrap_or(i64::MIN))
+        .collect();
+    let reads: Vec<Vec<String>> = keys
+        .iter()
+        .zip(&types)
+        .map(|(k, t)| match t.as_str() {
+            "string" => cmd(&["GET", k]),
+            "list" => cmd(&["LRANGE", k, "0", "-1"]),
+            "set" => cmd(&["SMEMBERS", k]),
+            "hash" => cmd(&["HGETALL", k]),
+            "zset" => cmd(&["ZRANGE", k, "0", "-1", "WITHSCORES"]),
+            other => panic!("unexpected type {other} of {k}"),
+        })
+        .collect();
+    let values = pipeline(&mut conn, &reads);
+    keys.into_iter()
+        .zip(types)
+        .zip(ttls)
+        .zip(values)
+        .map(|(((k, t), ttl), v)| {
+            let content = match t.as_str() {
+                "string" => format!("{:?}", v.as_bytes().map(<[u8]>::to_vec)),
+                "set" => {
+                    let mut m = strings(&v);
+                    m.sort();
+                    format!("{m:?}")
+                }
+                "hash" => {
+                    let flat = strings(&v);
+                    let mut pairs: Vec<(&[u8], &[u8])> = flat
+                        .chunks(2)
+                        .map(|p| (p[0].as_slice(), p.get(1).map_or(&[][..], |x| x)))
+                        .collect();
+                    pairs.sort();
+                    format!("{pairs:?}")
+                }
+                _ => format!("{:?}", strings(&v)),
+            };
+            (k, format!("{t}:{content}"), ttl)
+        })
+        .collect()
+}
+
+/// Asserts the nodes on ports `a` and `b` hold the same keys, values and
+/// TTLs (within 3 s) in `dbs`; `what` names the pair in messages.
+pub fn assert_same(a: u16, b: u16, dbs: &[i64], what: &str) {
+    for &db in dbs {
+        crate::common::contents::assert_same_contents(
+            &contents(a, db),
+            &contents(b, db),
+            &format!("{what}, db {db}"),
+        );
+    }
+}

@@ -1,0 +1,404 @@
+//! Replication topologies for the scenario tests: a master and two replicas,
+//! each node a redis-server or a shardis process configured by its own config
+//! file (port, dir, logfile, replicaof, save, ...) in a private directory, so
+//! that a node can be killed and restarted with the same configuration and
+//! the same data directory.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::common::{self, escape_trunc, RawConn};
+
+/// Which server a node runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The reference redis-server.
+    Redis,
+    /// shardis (or `$SHARDIS_TEST_BIN`), with 4 shard threads.
+    Shardis,
+}
+
+/// How the two replicas hang off the master.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Both replicas replicate the master.
+    Star,
+    /// Replica 1 replicates the master, replica 2 replicates replica 1.
+    Chain,
+}
+
+/// How long a node has to answer PING after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long replicas have to catch up with their master.
+pub const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether the shardis binary under test speaks the replication protocol
+/// (it knows REPLCONF). Checked once per test process.
+pub fn shardis_replicates() -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let server = common::start_shardis(&["--threads", "4"]);
+        let reply = server.raw().cmd(&["REPLCONF", "listening-port", "6379"]);
+        !reply.starts_with(b"-ERR unknown command")
+    })
+}
+
+/// True when a topology with these kinds can run now; prints why not.
+pub fn can_run(kinds: &[Kind], test: &str) -> bool {
+    if kinds.contains(&Kind::Shardis) && !shardis_replicates() {
+        println!(
+            "skipped {test}: the shardis binary does not support replication yet \
+             (REPLCONF is an unknown command)"
+        );
+        return false;
+    }
+    true
+}
+
+/// One server process of a topology.
+pub struct Node {
+    /// Its role in messages: "master", "replica 1", ...
+    pub name: String,
+    /// The server it runs.
+    pub kind: Kind,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Its private directory (config, log, RDB files).
+    pub dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Node {
+    /// Write the node's config file (`lines` after the standard ones) and
+    /// start it; waits until it answers PING.
+    pub fn start(name: &str, kind: Kind, dir: &Path, lines: &[String]) -> Node {
+        let port = common::free_port();
+        let dir = dir.join(name.replace(' ', "-"));
+        std::fs::create_dir_all(&dir).expect("create node dir");
+        let mut conf = vec![
+            format!("port {port}"),
+            "bind 127.0.0.1".to_string(),
+            format!("dir {}", dir.display()),
+            format!("logfile {}", dir.join("server.log").display()),
+            "daemonize no".to_string(),
+            "appendonly no".to_string(),
+            "save \"\"".to_string(),
+            "repl-diskless-sync-delay 0".to_string(),
+            "repl-backlog-size 64mb".to_string(),
+        ];
+        if kind == Kind::Shardis && !common::shardis_is_redis_stand_in() {
+            conf.push("threads 4".to_string());
+        }
+        conf.extend(lines.iter().cloned());
+        let mut f = std::fs::File::create(dir.join("node.conf")).expect("create node.conf");
+        for l in &conf {
+            writeln!(f, "{l}").expect("write node.conf");
+        }
+        let mut node = Node {
+            name: name.to_string(),
+            kind,
+            port,
+            dir,
+            child: None,
+        };
+        node.restart();
+        node
+    }
+
+    /// The binary this node runs.
+    fn bin(&self) -> PathBuf {
+        match self.kind {
+            Kind::Redis => common::redis_bin(),
+            Kind::Shardis => common::shardis_bin(),
+        }
+    }
+
+    /// Start the process again with the same config file and directory
+    /// (after `kill9` or `stop`); waits until it answers PING.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "{} is still running", self.name);
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("stdout.log"))
+            .expect("open stdout.log");
+        let err = out.try_clone().expect("clone stdout.log");
+        let child = Command::new(self.bin())
+            .arg(self.dir.join("node.conf"))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {} ({:?}): {e}", self.name, self.bin()));
+        self.child = Some(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.child = None;
+                panic!(
+                    "{} exited with {status} at start\n{}",
+                    self.name,
+                    self.log_tail(30)
+                );
+            }
+            if let Ok(mut c) = RawConn::connect(self.port) {
+                if c.try_send(&common::encode_command(&["PING"])).is_ok() {
+                    if let Ok(r) = c.try_read_reply() {
+                        // A replica still loading answers -LOADING: wait.
+                        if r == b"+PONG\r\n" {
+                            return;
+                        }
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not answer PING within {START_TIMEOUT:?}\n{}",
+                self.name,
+                self.log_tail(30)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL the process and reap it.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // SAFETY: kill(2) on our own child, not reaped yet, so its pid
+            // cannot have been reused.
+            unsafe {
+                libc::kill(c.id() as libc::pid_t, libc::SIGKILL);
+            }
+            let _ = c.wait();
+        }
+    }
+
+    /// Stop the process: SIGTERM, SIGKILL after 10 s.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            if let Ok(None) = c.try_wait() {
+                // SAFETY: as in `kill9`.
+                unsafe {
+                    libc::kill(c.id() as libc::pid_t, libc::SIGTERM);
+                }
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while let Ok(None) = c.try_wait() {
+                    if Instant::now() >= deadline {
+                        let _ = c.kill();
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            let _ = c.wait();
+        }
+    }
+
+    /// `SHUTDOWN SAVE` and wait for the process to end.
+    pub fn shutdown_save(&mut self) {
+        let mut c = self.raw();
+        c.send_cmd(&["SHUTDOWN", "SAVE"]);
+        // The server closes the connection (or answers an error).
+        if let Ok(r) = c.try_read_reply() {
+            panic!("{}: SHUTDOWN SAVE answered {}", self.name, escape_trunc(&r, 200));
+        }
+        if let Some(mut child) = self.child.take() {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while let Ok(None) = child.try_wait() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{} did not exit after SHUTDOWN SAVE",
+                    self.name
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
+    /// A raw RESP connection.
+    pub fn raw(&self) -> RawConn {
+        RawConn::connect(self.port)
+            .unwrap_or_else(|e| panic!("connect to {} on port {}: {e}", self.name, self.port))
+    }
+
+    /// One command over a fresh connection, the exact reply bytes.
+    pub fn cmd(&self, args: &[&str]) -> Vec<u8> {
+        self.raw().cmd(args)
+    }
+
+    /// `INFO <section>` as a field map.
+    pub fn info(&self, section: &str) -> HashMap<String, String> {
+        let reply = self.raw().cmd_parsed(&["INFO", section]);
+        let text = reply
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_else(|| panic!("{}: INFO {section} answered {reply:?}", self.name));
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+            .collect()
+    }
+
+    /// An integer field of `INFO <section>` (panics when missing).
+    pub fn info_int(&self, section: &str, field: &str) -> i64 {
+        let info = self.info(section);
+        info.get(field)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{}: no integer {field} in INFO {section}: {info:?}", self.name))
+    }
+
+    /// The replication offset this node has processed: `slave_repl_offset`
+    /// for a replica whose link is up, `master_repl_offset` for a master,
+    /// None for a replica not connected.
+    pub fn repl_offset(&self) -> Option<i64> {
+        let info = self.info("replication");
+        match info.get("role").map(String::as_str) {
+            Some("master") => info.get("master_repl_offset")?.parse().ok(),
+            _ if info.get("master_link_status").map(String::as_str) == Some("up") => {
+                info.get("slave_repl_offset")?.parse().ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The whole log file.
+    pub fn log(&self) -> String {
+        std::fs::read(self.dir.join("server.log"))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The last `n` lines of the log and of stdout/stderr.
+    pub fn log_tail(&self, n: usize) -> String {
+        let mut out = String::new();
+        for f in ["server.log", "stdout.log"] {
+            let text = std::fs::read(self.dir.join(f))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("--- {} {f} ---\n", self.name));
+            for l in &lines[lines.len().saturating_sub(n)..] {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A master and two replicas in one temporary directory (removed on drop
+/// unless `SHARDIS_TEST_KEEP_DIRS` is set).
+pub struct Topology {
+    /// Master, replica 1, replica 2.
+    pub nodes: Vec<Node>,
+    /// How the replicas are connected.
+    pub shape: Shape,
+    dir: PathBuf,
+}
+
+impl Topology {
+    /// Start the master, then the replicas (each with `replicaof` in its
+    /// config file); `extra(i)` adds config lines to node `i`. Waits until
+    /// every replica's link is up.
+    pub fn start(kinds: [Kind; 3], shape: Shape, extra: impl Fn(usize) -> Vec<String>) -> Self {
+        let dir = common::unique_temp_dir("shardis-repl");
+        let mut nodes = Vec::new();
+        nodes.push(Node::start("master", kinds[0], &dir, &extra(0)));
+        for i in 1..3 {
+            let upstream = match (shape, i) {
+                (Shape::Chain, 2) => nodes[1].port,
+                _ => nodes[0].port,
+            };
+            let mut lines = vec![format!("replicaof 127.0.0.1 {upstream}")];
+            lines.extend(extra(i));
+            nodes.push(Node::start(&format!("replica {i}"), kinds[i], &dir, &lines));
+        }
+        let t = Topology { nodes, shape, dir };
+        t.wait_synced(&[0], &[1, 2]);
+        t
+    }
+
+    /// The index of the node replica `i` replicates.
+    pub fn upstream_of(&self, i: usize) -> usize {
+        match (self.shape, i) {
+            (Shape::Chain, 2) => 1,
+            _ => 0,
+        }
+    }
+
+    /// How many replicas are attached directly to the master.
+    pub fn direct_replicas(&self) -> usize {
+        match self.shape {
+            Shape::Star => 2,
+            Shape::Chain => 1,
+        }
+    }
+
+    /// Every node's log tail, for failure messages.
+    pub fn logs(&self) -> String {
+        self.nodes.iter().map(|n| n.log_tail(25)).collect()
+    }
+
+    /// Wait until every node in `replicas` has a link up and has processed
+    /// at least the offset of the master `master[0]` (offsets are the top
+    /// master's along a chain). Panics with the logs after `SYNC_TIMEOUT`.
+    pub fn wait_synced(&self, master: &[usize], replicas: &[usize]) {
+        let m = &self.nodes[master[0]];
+        let deadline = Instant::now() + SYNC_TIMEOUT;
+        loop {
+            let target = m.info_int("replication", "master_repl_offset");
+            let behind: Vec<(usize, Option<i64>)> = replicas
+                .iter()
+                .map(|&i| (i, self.nodes[i].repl_offset()))
+                .filter(|(_, o)| o.map_or(true, |o| o < target))
+                .collect();
+            if behind.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "replicas not in sync with {} (offset {target}) within {SYNC_TIMEOUT:?}: \
+                 {behind:?}\n{}",
+                m.name,
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        for n in &mut self.nodes {
+            n.stop();
+        }
+        if std::env::var_os("SHARDIS_TEST_KEEP_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Poll `cond` every 25 ms until it is true; false after `timeout`.
+pub fn poll(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
