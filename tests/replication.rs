@@ -98,9 +98,15 @@ fn tutorial(kinds: [Kind; 3], shape: Shape) {
         assert_log_contains(up, &format!("Replica {me} asks for synchronization"));
         assert_log_contains(up, &format!("Full resync requested by replica {me}"));
         assert_log_contains(up, &format!("Synchronization with replica {me} succeeded"));
-        assert_log_contains(&t.nodes[i], "MASTER <-> REPLICA sync: Finished with success");
+        assert_log_contains(
+            &t.nodes[i],
+            "MASTER <-> REPLICA sync: Finished with success",
+        );
         assert_eq!(
-            t.nodes[i].info("replication").get("role").map(String::as_str),
+            t.nodes[i]
+                .info("replication")
+                .get("role")
+                .map(String::as_str),
             Some("slave"),
             "{} role",
             t.nodes[i].name
@@ -174,7 +180,10 @@ fn restart(kinds: [Kind; 3], shape: Shape, down: Down) {
         &format!("Partial resynchronization request from {me} accepted"),
     );
     assert_stat_grows(&t.nodes[up], "sync_partial_ok", partial_before, &t);
-    assert_log_contains(&t.nodes[1], "Successful partial resynchronization with master.");
+    assert_log_contains(
+        &t.nodes[1],
+        "Successful partial resynchronization with master.",
+    );
     assert_replicas_equal(&t, 0, &[1, 2]);
     println!("restart {down:?} {kinds:?} {shape:?}: {:?}", t0.elapsed());
 }
@@ -225,7 +234,9 @@ fn writer(port: u16, w: usize, wait: bool, stop: Arc<AtomicBool>) -> Vec<String>
         let key = format!("d:{w}:{i}");
         i += 1;
         let v = i.to_string();
-        if c.try_send(&common::encode_command(&["SET", &key, &v])).is_err() {
+        if c.try_send(&common::encode_command(&["SET", &key, &v]))
+            .is_err()
+        {
             break;
         }
         match c.try_read_reply() {
@@ -233,7 +244,9 @@ fn writer(port: u16, w: usize, wait: bool, stop: Arc<AtomicBool>) -> Vec<String>
             _ => break,
         }
         if wait {
-            if c.try_send(&common::encode_command(&["WAIT", "1", "500"])).is_err() {
+            if c.try_send(&common::encode_command(&["WAIT", "1", "500"]))
+                .is_err()
+            {
                 break;
             }
             match c.try_read_reply().map(|r| common::parse_reply(&r)) {
@@ -334,12 +347,7 @@ fn readonly_and_min_replicas(kinds: [Kind; 3], shape: Shape) {
     });
     for i in 1..3 {
         let r = &t.nodes[i];
-        assert_eq!(
-            r.cmd(&["SET", "x", "1"]),
-            READONLY,
-            "SET on {}",
-            r.name
-        );
+        assert_eq!(r.cmd(&["SET", "x", "1"]), READONLY, "SET on {}", r.name);
         assert_eq!(r.cmd(&["DEL", "x"]), READONLY, "DEL on {}", r.name);
         assert_eq!(r.cmd(&["GET", "x"]), b"$-1\r\n", "GET on {}", r.name);
     }
@@ -444,6 +452,10 @@ macro_rules! topology_tests {
 
 topology_tests!(all_redis, [Redis, Redis, Redis], Star);
 topology_tests!(all_shardis, [Shardis, Shardis, Shardis], Star);
-topology_tests!(redis_master_shardis_replicas, [Redis, Shardis, Shardis], Star);
+topology_tests!(
+    redis_master_shardis_replicas,
+    [Redis, Shardis, Shardis],
+    Star
+);
 topology_tests!(shardis_master_redis_replicas, [Shardis, Redis, Redis], Star);
 topology_tests!(chain_redis_shardis_redis, [Redis, Shardis, Redis], Chain);

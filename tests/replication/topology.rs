@@ -205,7 +205,11 @@ impl Node {
         c.send_cmd(&["SHUTDOWN", "SAVE"]);
         // The server closes the connection (or answers an error).
         if let Ok(r) = c.try_read_reply() {
-            panic!("{}: SHUTDOWN SAVE answered {}", self.name, escape_trunc(&r, 200));
+            panic!(
+                "{}: SHUTDOWN SAVE answered {}",
+                self.name,
+                escape_trunc(&r, 200)
+            );
         }
         if let Some(mut child) = self.child.take() {
             let deadline = Instant::now() + Duration::from_secs(20);
@@ -249,7 +253,12 @@ impl Node {
         let info = self.info(section);
         info.get(field)
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{}: no integer {field} in INFO {section}: {info:?}", self.name))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no integer {field} in INFO {section}: {info:?}",
+                    self.name
+                )
+            })
     }
 
     /// The replication offset this node has processed: `slave_repl_offset`
