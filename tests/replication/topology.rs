@@ -324,14 +324,14 @@ impl Topology {
         let dir = common::unique_temp_dir("shardis-repl");
         let mut nodes = Vec::new();
         nodes.push(Node::start("master", kinds[0], &dir, &extra(0)));
-        for i in 1..3 {
+        for (i, &kind) in kinds.iter().enumerate().skip(1) {
             let upstream = match (shape, i) {
                 (Shape::Chain, 2) => nodes[1].port,
                 _ => nodes[0].port,
             };
             let mut lines = vec![format!("replicaof 127.0.0.1 {upstream}")];
             lines.extend(extra(i));
-            nodes.push(Node::start(&format!("replica {i}"), kinds[i], &dir, &lines));
+            nodes.push(Node::start(&format!("replica {i}"), kind, &dir, &lines));
         }
         let t = Topology { nodes, shape, dir };
         t.wait_synced(&[0], &[1, 2]);
@@ -370,7 +370,7 @@ impl Topology {
             let behind: Vec<(usize, Option<i64>)> = replicas
                 .iter()
                 .map(|&i| (i, self.nodes[i].repl_offset()))
-                .filter(|(_, o)| o.map_or(true, |o| o < target))
+                .filter(|(_, o)| o.is_none_or(|o| o < target))
                 .collect();
             if behind.is_empty() {
                 return;
