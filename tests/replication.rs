@@ -87,11 +87,19 @@ fn assert_replicas_equal(t: &Topology, master: usize, replicas: &[usize]) {
     }
 }
 
-/// Scenario a: load keys of every type on the master, wait for the
-/// replicas to reach its offset, compare them key by key.
+/// Scenario a: keys of every type on the master, 60% of them written
+/// before the replicas start (they get them by full sync), the rest and
+/// changes to some of the first ones after (by the command stream); wait
+/// for the replicas to reach the master's offset, compare them key by key.
 fn tutorial(kinds: [Kind; 3], shape: Shape) {
     let started = Instant::now();
-    let t = Topology::start(kinds, shape, |_| Vec::new());
+    let early = TUTORIAL_KEYS * 3 / 5;
+    let t = Topology::start_with(
+        kinds,
+        shape,
+        |_| Vec::new(),
+        |m| dataset::load_range(m.port, "t", 0..early, DBS),
+    );
     for i in 1..3 {
         let up = &t.nodes[t.upstream_of(i)];
         let me = format!("127.0.0.1:{}", t.nodes[i].port);
@@ -112,7 +120,14 @@ fn tutorial(kinds: [Kind; 3], shape: Shape) {
             t.nodes[i].name
         );
     }
-    dataset::load(t.nodes[0].port, "t", TUTORIAL_KEYS, DBS);
+    // Keys 40%..60% are written again (lists get longer, sets and hashes
+    // unchanged, TTLs set again) and changed again.
+    dataset::load_range(
+        t.nodes[0].port,
+        "t",
+        TUTORIAL_KEYS * 2 / 5..TUTORIAL_KEYS,
+        DBS,
+    );
     let loaded = started.elapsed();
     t.wait_synced(&[0], &[1, 2]);
     let synced = started.elapsed();

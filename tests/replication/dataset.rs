@@ -113,16 +113,72 @@ pub fn key_commands(tag: &str, i: usize) -> Vec<Vec<String>> {
     out
 }
 
-/// Load `keys` keys tagged `tag` into each of `dbs` on `port`.
-pub fn load(port: u16, tag: &str, keys: usize, dbs: &[i64]) {
+/// Commands that change key number `i` written by `key_commands` (one key
+/// in 5), including commands whose effect a master must replicate rather
+/// than the command itself (SPOP picks members at random, EXPIRE is
+/// relative, INCRBYFLOAT rounds), and deletions.
+pub fn mutate_commands(tag: &str, i: usize) -> Vec<Vec<String>> {
+    if i % 5 != 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    match i % 8 {
+        0 => {
+            let k = format!("{tag}:int:{i}");
+            out.push(cmd(&["INCRBY", &k, "1000"]));
+            out.push(cmd(&["INCRBYFLOAT", &k, "0.1"]));
+        }
+        1 => {
+            let k = format!("{tag}:str:{i}");
+            out.push(cmd(&["APPEND", &k, "-appended"]));
+            out.push(cmd(&["SETRANGE", &k, "2", "XY"]));
+        }
+        2 => {
+            let k = format!("{tag}:list:{i}");
+            out.push(cmd(&["LPOP", &k]));
+            let pivot = format!("item-1-{}", i % 13);
+            out.push(cmd(&["LINSERT", &k, "BEFORE", &pivot, "inserted"]));
+        }
+        3 => out.push(cmd(&["DEL", &format!("{tag}:list:{i}")])),
+        4 => {
+            let k = format!("{tag}:hash:{i}");
+            out.push(cmd(&["HDEL", &k, "field0"]));
+            out.push(cmd(&["HINCRBY", &k, "field1", "5"]));
+        }
+        5 => out.push(cmd(&["SPOP", &format!("{tag}:iset:{i}"), "2"])),
+        6 => {
+            let k = format!("{tag}:set:{i}");
+            out.push(cmd(&["SPOP", &k]));
+            out.push(cmd(&["EXPIRE", &k, "90000"]));
+        }
+        _ => {
+            let k = format!("{tag}:zset:{i}");
+            out.push(cmd(&["ZINCRBY", &k, "2.25", "member0"]));
+            out.push(cmd(&["ZPOPMIN", &k]));
+        }
+    }
+    out
+}
+
+/// Write keys `range` tagged `tag` (`key_commands`), then change some of
+/// them (`mutate_commands`), in each of `dbs` on `port`.
+pub fn load_range(port: u16, tag: &str, range: std::ops::Range<usize>, dbs: &[i64]) {
     let mut conn = RawConn::connect(port).expect("connect for load");
     for &db in dbs {
         let mut cmds = vec![cmd(&["SELECT", &db.to_string()])];
-        for i in 0..keys {
+        for i in range.clone() {
             cmds.extend(key_commands(tag, i));
+        }
+        for i in range.clone() {
+            cmds.extend(mutate_commands(tag, i));
         }
         pipeline(&mut conn, &cmds);
     }
+}
+
+/// Load `keys` keys tagged `tag` into each of `dbs` on `port`.
+pub fn load(port: u16, tag: &str, keys: usize, dbs: &[i64]) {
+    load_range(port, tag, 0..keys, dbs);
 }
 
 fn strings(r: &Reply) -> Vec<Vec<u8>> {
@@ -133,8 +189,9 @@ fn strings(r: &Reply) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Every key of database `db` on `port` with its type, content (set
-/// members and hash fields sorted) and TTL in seconds, sorted by key.
+/// Every key of database `db` on `port` with its type, OBJECT ENCODING
+/// (collections only), content (set members and hash fields sorted) and TTL in seconds, sorted
+/// by key.
 pub fn contents(port: u16, db: i64) -> DbContents {
     let mut conn = RawConn::connect(port).expect("connect for contents");
     pipeline(&mut conn, &[cmd(&["SELECT", &db.to_string()])]);
@@ -148,19 +205,18 @@ pub fn contents(port: u16, db: i64) -> DbContents {
     for k in &keys {
         probe.push(cmd(&["TYPE", k]));
         probe.push(cmd(&["TTL", k]));
+        probe.push(cmd(&["OBJECT", "ENCODING", k]));
     }
     let probed = pipeline(&mut conn, &probe);
-    let types: Vec<String> = probed
-        .iter()
-        .step_by(2)
-        .map(|r| String::from_utf8_lossy(r.as_bytes().unwrap_or(b"?")).into_owned())
-        .collect();
+    let text = |r: &Reply| String::from_utf8_lossy(r.as_bytes().unwrap_or(b"?")).into_owned();
+    let types: Vec<String> = probed.iter().step_by(3).map(text).collect();
     let ttls: Vec<i64> = probed
         .iter()
         .skip(1)
-        .step_by(2)
+        .step_by(3)
         .map(|r| r.as_int().unwrap_or(i64::MIN))
         .collect();
+    let encodings: Vec<String> = probed.iter().skip(2).step_by(3).map(text).collect();
     let reads: Vec<Vec<String>> = keys
         .iter()
         .zip(&types)
@@ -177,8 +233,8 @@ pub fn contents(port: u16, db: i64) -> DbContents {
     keys.into_iter()
         .zip(types)
         .zip(ttls)
-        .zip(values)
-        .map(|(((k, t), ttl), v)| {
+        .zip(values.into_iter().zip(encodings))
+        .map(|(((k, t), ttl), (v, enc))| {
             let content = match t.as_str() {
                 "string" => format!("{:?}", v.as_bytes().map(<[u8]>::to_vec)),
                 "set" => {
@@ -197,7 +253,12 @@ pub fn contents(port: u16, db: i64) -> DbContents {
                 }
                 _ => format!("{:?}", strings(&v)),
             };
-            (k, format!("{t}:{content}"), ttl)
+            // A string's encoding (int, embstr, raw) depends on how it was
+            // written: an appended string is raw on the master and embstr on
+            // a replica that loaded it from an RDB file. Collections keep
+            // theirs for these data sets.
+            let enc = if t == "string" { "-" } else { enc.as_str() };
+            (k, format!("{t}({enc}):{content}"), ttl)
         })
         .collect()
 }

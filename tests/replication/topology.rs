@@ -321,9 +321,21 @@ impl Topology {
     /// config file); `extra(i)` adds config lines to node `i`. Waits until
     /// every replica's link is up.
     pub fn start(kinds: [Kind; 3], shape: Shape, extra: impl Fn(usize) -> Vec<String>) -> Self {
+        Self::start_with(kinds, shape, extra, |_| {})
+    }
+
+    /// `start`, with `before_replicas` run on the master before the
+    /// replicas are started (what it writes reaches them by full sync).
+    pub fn start_with(
+        kinds: [Kind; 3],
+        shape: Shape,
+        extra: impl Fn(usize) -> Vec<String>,
+        before_replicas: impl FnOnce(&Node),
+    ) -> Self {
         let dir = common::unique_temp_dir("shardis-repl");
         let mut nodes = Vec::new();
         nodes.push(Node::start("master", kinds[0], &dir, &extra(0)));
+        before_replicas(&nodes[0]);
         for (i, &kind) in kinds.iter().enumerate().skip(1) {
             let upstream = match (shape, i) {
                 (Shape::Chain, 2) => nodes[1].port,
