@@ -77,14 +77,13 @@ fn assert_ok(reply: &[u8], what: &str) {
 
 /// Every replica equals the master, key by key, in dbs 0 and 1.
 fn assert_replicas_equal(t: &Topology, master: usize, replicas: &[usize]) {
-    for &r in replicas {
-        dataset::assert_same(
-            t.nodes[master].port,
-            t.nodes[r].port,
-            DBS,
-            &format!("{} vs {}", t.nodes[master].name, t.nodes[r].name),
-        );
-    }
+    let ports: Vec<u16> = replicas.iter().map(|&r| t.nodes[r].port).collect();
+    dataset::assert_same(t.nodes[master].port, &ports, DBS, |port| {
+        t.nodes
+            .iter()
+            .find(|n| n.port == port)
+            .map_or_else(|| port.to_string(), |n| n.name.clone())
+    });
 }
 
 /// Scenario a: keys of every type on the master, 60% of them written
@@ -311,7 +310,7 @@ fn kill_master(kinds: [Kind; 3], shape: Shape, wait: bool) {
     });
     assert!(settled, "replica offsets keep moving after the kill");
     let best = if last.1 > last.0 { 2 } else { 1 };
-    let mut c = t.nodes[best].raw();
+    let mut c = dataset::Pipe::connect(t.nodes[best].port);
     let cmds: Vec<Vec<String>> = acked
         .iter()
         .map(|k| vec!["EXISTS".to_string(), k.clone()])

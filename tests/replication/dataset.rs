@@ -5,22 +5,70 @@
 //! command would take most of a test's time budget).
 
 use crate::common::contents::DbContents;
-use crate::common::{encode_command, escape_trunc, parse_reply, RawConn, Reply};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use crate::common::{encode_command, escape_trunc, parse_reply, reply_len, Reply, IO_TIMEOUT};
 
 /// Commands sent before their replies are read.
 const BATCH: usize = 500;
 
+/// A connection for pipelines: one read buffer for all replies.
+pub struct Pipe {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Pipe {
+    /// Connect to 127.0.0.1:`port` (panics on failure).
+    pub fn connect(port: u16) -> Pipe {
+        let stream = TcpStream::connect(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("connect to port {port}: {e}"));
+        stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
+        stream.set_write_timeout(Some(IO_TIMEOUT)).expect("timeout");
+        Pipe {
+            stream,
+            buf: Vec::new(),
+            start: 0,
+        }
+    }
+
+    /// The next reply's bytes (panics on error, timeout or a closed
+    /// connection).
+    fn next_reply(&mut self) -> Vec<u8> {
+        loop {
+            match reply_len(&self.buf[self.start..]) {
+                Ok(Some(n)) => {
+                    let r = self.buf[self.start..self.start + n].to_vec();
+                    self.start += n;
+                    return r;
+                }
+                Ok(None) => {}
+                Err(e) => panic!("malformed reply: {e}"),
+            }
+            self.buf.drain(..self.start);
+            self.start = 0;
+            let len = self.buf.len();
+            self.buf.resize(len + 256 * 1024, 0);
+            let n = self.stream.read(&mut self.buf[len..]).expect("read reply");
+            self.buf.truncate(len + n);
+            assert!(n > 0, "connection closed by the server");
+        }
+    }
+}
+
 /// Send `cmds` pipelined in batches; panics on any error reply.
-pub fn pipeline(conn: &mut RawConn, cmds: &[Vec<String>]) -> Vec<Reply> {
+pub fn pipeline(conn: &mut Pipe, cmds: &[Vec<String>]) -> Vec<Reply> {
     let mut out = Vec::with_capacity(cmds.len());
     for chunk in cmds.chunks(BATCH) {
         let mut bytes = Vec::new();
         for c in chunk {
             bytes.extend_from_slice(&encode_command(c));
         }
-        conn.send(&bytes);
+        conn.stream.write_all(&bytes).expect("send pipeline");
         for c in chunk {
-            let raw = conn.read_reply();
+            let raw = conn.next_reply();
             let r = parse_reply(&raw).expect("parse reply");
             assert!(
                 !r.is_error(),
@@ -163,7 +211,7 @@ pub fn mutate_commands(tag: &str, i: usize) -> Vec<Vec<String>> {
 /// Write keys `range` tagged `tag` (`key_commands`), then change some of
 /// them (`mutate_commands`), in each of `dbs` on `port`.
 pub fn load_range(port: u16, tag: &str, range: std::ops::Range<usize>, dbs: &[i64]) {
-    let mut conn = RawConn::connect(port).expect("connect for load");
+    let mut conn = Pipe::connect(port);
     for &db in dbs {
         let mut cmds = vec![cmd(&["SELECT", &db.to_string()])];
         for i in range.clone() {
@@ -193,7 +241,7 @@ fn strings(r: &Reply) -> Vec<Vec<u8>> {
 /// (collections only), content (set members and hash fields sorted) and TTL in seconds, sorted
 /// by key.
 pub fn contents(port: u16, db: i64) -> DbContents {
-    let mut conn = RawConn::connect(port).expect("connect for contents");
+    let mut conn = Pipe::connect(port);
     pipeline(&mut conn, &[cmd(&["SELECT", &db.to_string()])]);
     let keys_reply = pipeline(&mut conn, &[cmd(&["KEYS", "*"])]);
     let mut keys: Vec<String> = strings(&keys_reply[0])
@@ -263,14 +311,18 @@ pub fn contents(port: u16, db: i64) -> DbContents {
         .collect()
 }
 
-/// Asserts the nodes on ports `a` and `b` hold the same keys, values and
-/// TTLs (within 3 s) in `dbs`; `what` names the pair in messages.
-pub fn assert_same(a: u16, b: u16, dbs: &[i64], what: &str) {
+/// Asserts the nodes on `others` hold the same keys, values and TTLs
+/// (within 3 s) in `dbs` as the node on `reference`; `name(port)` names a
+/// node in messages.
+pub fn assert_same(reference: u16, others: &[u16], dbs: &[i64], name: impl Fn(u16) -> String) {
     for &db in dbs {
-        crate::common::contents::assert_same_contents(
-            &contents(a, db),
-            &contents(b, db),
-            &format!("{what}, db {db}"),
-        );
+        let expected = contents(reference, db);
+        for &port in others {
+            crate::common::contents::assert_same_contents(
+                &expected,
+                &contents(port, db),
+                &format!("{} vs {}, db {db}", name(reference), name(port)),
+            );
+        }
     }
 }
