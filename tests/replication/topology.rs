@@ -36,27 +36,47 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long replicas have to catch up with their master.
 pub const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Whether the shardis binary under test speaks the replication protocol
-/// (it knows REPLCONF). Checked once per test process.
-pub fn shardis_replicates() -> bool {
-    static ANSWER: OnceLock<bool> = OnceLock::new();
+/// What the shardis binary under test supports of replication: (master
+/// side: it knows REPLCONF, replica side: it knows REPLICAOF). Checked once
+/// per test process.
+pub fn shardis_support() -> (bool, bool) {
+    static ANSWER: OnceLock<(bool, bool)> = OnceLock::new();
     *ANSWER.get_or_init(|| {
         let server = common::start_shardis(&["--threads", "4"]);
-        let reply = server.raw().cmd(&["REPLCONF", "listening-port", "6379"]);
-        !reply.starts_with(b"-ERR unknown command")
+        let known = |args: &[&str]| !server.raw().cmd(args).starts_with(b"-ERR unknown command");
+        (
+            known(&["REPLCONF", "listening-port", "6379"]),
+            known(&["REPLICAOF", "NO", "ONE"]),
+        )
     })
 }
 
-/// True when a topology with these kinds can run now; prints why not.
-pub fn can_run(kinds: &[Kind], test: &str) -> bool {
-    if kinds.contains(&Kind::Shardis) && !shardis_replicates() {
-        println!(
-            "skipped {test}: the shardis binary does not support replication yet \
-             (REPLCONF is an unknown command)"
-        );
-        return false;
+/// True when a topology with these kinds can run now; prints why not. A
+/// shardis master (node 0), or a shardis replica 1 (the middle of a chain,
+/// or promoted), needs the master side; a shardis replica needs the
+/// replica side.
+pub fn can_run(kinds: &[Kind; 3], test: &str) -> bool {
+    if !kinds.contains(&Kind::Shardis) {
+        return true;
     }
-    true
+    let (master_side, replica_side) = shardis_support();
+    let needs_master = kinds[0] == Kind::Shardis || kinds[1] == Kind::Shardis;
+    let needs_replica = kinds[1] == Kind::Shardis || kinds[2] == Kind::Shardis;
+    let mut missing = Vec::new();
+    if needs_master && !master_side {
+        missing.push("the master side (REPLCONF is an unknown command)");
+    }
+    if needs_replica && !replica_side {
+        missing.push("the replica side (REPLICAOF is an unknown command)");
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    println!(
+        "skipped {test}: the shardis binary does not support {} of replication yet",
+        missing.join(" nor ")
+    );
+    false
 }
 
 /// One server process of a topology.
@@ -88,7 +108,7 @@ impl Node {
             "appendonly no".to_string(),
             "save \"\"".to_string(),
             "repl-diskless-sync-delay 0".to_string(),
-            "repl-backlog-size 64mb".to_string(),
+            "repl-backlog-size 16mb".to_string(),
         ];
         if kind == Kind::Shardis && !common::shardis_is_redis_stand_in() {
             conf.push("threads 4".to_string());
