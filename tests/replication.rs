@@ -297,19 +297,29 @@ fn kill_master(kinds: [Kind; 3], shape: Shape, wait: bool) {
         .flat_map(|h| h.join().expect("writer thread"))
         .collect();
     assert!(!acked.is_empty(), "no write was acknowledged\n{}", t.logs());
-    // Let the replicas apply what they had received, then pick the one
-    // with the highest offset (along a chain replica 2 can only be behind).
-    let offset = |n: &Node| n.info_int("replication", "slave_repl_offset");
-    let mut last = (offset(&t.nodes[1]), offset(&t.nodes[2]));
-    let settled = poll(Duration::from_secs(5), || {
-        std::thread::sleep(Duration::from_millis(100));
-        let now = (offset(&t.nodes[1]), offset(&t.nodes[2]));
-        let same = now == last;
-        last = now;
-        same
-    });
-    assert!(settled, "replica offsets keep moving after the kill");
-    let best = if last.1 > last.0 { 2 } else { 1 };
+    // Each direct replica of the dead master: once its link is down it has
+    // applied everything it received; then REPLICAOF NO ONE, so that it
+    // does not reconnect to the dead master's port, which another test may
+    // be given by now. Along a chain replica 2 can only be behind replica 1.
+    let direct: Vec<usize> = (1..3).filter(|&i| t.upstream_of(i) == 0).collect();
+    let mut offsets = Vec::new();
+    for &i in &direct {
+        let n = &t.nodes[i];
+        assert!(
+            poll(SHOW_UP, || n
+                .info("replication")
+                .get("master_link_status")
+                .map(String::as_str)
+                == Some("down")),
+            "{} still has its link up after the master was killed",
+            n.name
+        );
+        assert_ok(&n.cmd(&["REPLICAOF", "NO", "ONE"]), "REPLICAOF NO ONE");
+        offsets.push((n.info_int("replication", "master_repl_offset"), i));
+    }
+    offsets.sort();
+    let (best_offset, best) = *offsets.last().expect("a direct replica");
+    let last = (best_offset, offsets[0].0);
     let mut c = dataset::Pipe::connect(t.nodes[best].port);
     let cmds: Vec<Vec<String>> = acked
         .iter()

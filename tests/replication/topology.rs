@@ -421,7 +421,9 @@ impl Topology {
 
 impl Drop for Topology {
     fn drop(&mut self) {
-        for n in &mut self.nodes {
+        // Replicas first, so that none tries to reconnect to a stopped
+        // master's port.
+        for n in self.nodes.iter_mut().rev() {
             n.stop();
         }
         if std::env::var_os("SHARDIS_TEST_KEEP_DIRS").is_none() {
