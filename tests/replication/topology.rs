@@ -96,37 +96,54 @@ impl Node {
     /// Write the node's config file (`lines` after the standard ones) and
     /// start it; waits until it answers PING.
     pub fn start(name: &str, kind: Kind, dir: &Path, lines: &[String]) -> Node {
-        let port = common::free_port();
         let dir = dir.join(name.replace(' ', "-"));
         std::fs::create_dir_all(&dir).expect("create node dir");
+        let mut node = Node {
+            name: name.to_string(),
+            kind,
+            port: 0,
+            dir,
+            child: None,
+        };
+        // A free port can be taken by another test before the node binds
+        // it: try another one then.
+        let mut last = String::new();
+        for _ in 0..3 {
+            node.port = common::free_port();
+            node.write_conf(lines);
+            match node.launch() {
+                Ok(()) => return node,
+                Err((msg, in_use)) => {
+                    last = msg;
+                    if !in_use {
+                        break;
+                    }
+                }
+            }
+        }
+        panic!("{last}");
+    }
+
+    fn write_conf(&self, lines: &[String]) {
         let mut conf = vec![
-            format!("port {port}"),
+            format!("port {}", self.port),
             "bind 127.0.0.1".to_string(),
-            format!("dir {}", dir.display()),
-            format!("logfile {}", dir.join("server.log").display()),
+            format!("dir {}", self.dir.display()),
+            format!("logfile {}", self.dir.join("server.log").display()),
             "daemonize no".to_string(),
             "appendonly no".to_string(),
             "save \"\"".to_string(),
             "repl-diskless-sync-delay 0".to_string(),
             "repl-backlog-size 16mb".to_string(),
         ];
-        if kind == Kind::Shardis && !common::shardis_is_redis_stand_in() {
+        if self.kind == Kind::Shardis && !common::shardis_is_redis_stand_in() {
             conf.push("threads 4".to_string());
         }
         conf.extend(lines.iter().cloned());
-        let mut f = std::fs::File::create(dir.join("node.conf")).expect("create node.conf");
+        let mut f = std::fs::File::create(self.dir.join("node.conf")).expect("create node.conf");
         for l in &conf {
             writeln!(f, "{l}").expect("write node.conf");
         }
-        let mut node = Node {
-            name: name.to_string(),
-            kind,
-            port,
-            dir,
-            child: None,
-        };
-        node.restart();
-        node
     }
 
     /// The binary this node runs.
@@ -140,6 +157,14 @@ impl Node {
     /// Start the process again with the same config file and directory
     /// (after `kill9` or `stop`); waits until it answers PING.
     pub fn restart(&mut self) {
+        if let Err((msg, _)) = self.launch() {
+            panic!("{msg}");
+        }
+    }
+
+    /// Start the process, wait until it answers PING as itself (INFO
+    /// server's process_id); Err(message, whether its port was taken).
+    fn launch(&mut self) -> Result<(), (String, bool)> {
         assert!(self.child.is_none(), "{} is still running", self.name);
         let out = std::fs::OpenOptions::new()
             .create(true)
@@ -155,33 +180,42 @@ impl Node {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("start {} ({:?}): {e}", self.name, self.bin()));
+        let pid = child.id().to_string();
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
                 self.child = None;
-                panic!(
-                    "{} exited with {status} at start\n{}",
-                    self.name,
-                    self.log_tail(30)
-                );
+                let tail = self.log_tail(30);
+                let in_use = tail.contains("Address already in use") || tail.contains("AddrInUse");
+                return Err((
+                    format!("{} exited with {status} at start\n{tail}", self.name),
+                    in_use,
+                ));
             }
             if let Ok(mut c) = RawConn::connect(self.port) {
-                if c.try_send(&common::encode_command(&["PING"])).is_ok() {
-                    if let Ok(r) = c.try_read_reply() {
-                        // A replica still loading answers -LOADING: wait.
-                        if r == b"+PONG\r\n" {
-                            return;
-                        }
+                // A replica still loading answers -LOADING: wait.
+                if c.try_send(&common::encode_command(&["PING"])).is_ok()
+                    && c.try_read_reply().is_ok_and(|r| r == b"+PONG\r\n")
+                {
+                    let info = self.info("server");
+                    match info.get("process_id") {
+                        Some(p) if *p != pid => {}
+                        _ => return Ok(()),
                     }
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not answer PING within {START_TIMEOUT:?}\n{}",
-                self.name,
-                self.log_tail(30)
-            );
+            if Instant::now() >= deadline {
+                self.stop();
+                return Err((
+                    format!(
+                        "{} did not answer PING within {START_TIMEOUT:?}\n{}",
+                        self.name,
+                        self.log_tail(30)
+                    ),
+                    false,
+                ));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
