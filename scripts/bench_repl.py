@@ -351,4 +351,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RuntimeError as e:
+        print("bench_repl: %s" % e, file=sys.stderr)
+        sys.exit(1)
