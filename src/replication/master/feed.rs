@@ -1,0 +1,610 @@
+//! The task a replica's connection becomes after PSYNC or SYNC: partial
+//! or full synchronization, then the stream from the replica's offset,
+//! reading its `REPLCONF ACK`s meanwhile.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use super::fullsync::{self, NotStarted, Payload, Prepared};
+use super::psync::{self, ReplicaHello, SyncAsk};
+use super::registry::{ReplicaEntry, ReplicaState};
+use crate::protocol::{ParseLimits, RequestParser};
+use crate::replication::role::LinkState;
+use crate::server::connection::ConnCtx;
+use crate::server::shared::ServerShared;
+use crate::shard::keyspace::now_ms;
+
+/// Stream bytes written to the socket per write.
+const WRITE_CHUNK: usize = 256 * 1024;
+/// Unparsed input a replica may leave us with before it is dropped.
+const MAX_INPUT: usize = 64 * 1024;
+/// How often the loop checks timeouts, and reads input while streaming.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Removes the replica from the registry when its feed ends, with Redis'
+/// log line.
+struct Attached {
+    shared: Arc<ServerShared>,
+    entry: Arc<ReplicaEntry>,
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        self.shared.replicas.remove(self.entry.id);
+        crate::warning!("Connection with replica {} lost.", self.entry.name());
+    }
+}
+
+/// Serves the replica on `stream` until it goes away: `ctx.replica` holds
+/// its handshake and the sync it asked for; `rbuf` any input read past
+/// that request.
+pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) -> io::Result<()> {
+    let Some(hello) = ctx.replica.take() else {
+        return Ok(());
+    };
+    let Some(ask) = hello.sync.clone() else {
+        return Ok(());
+    };
+    let shard = ctx.shard.clone();
+    let shared = shard.shared.clone();
+    let peer = ctx.info.borrow().addr.clone();
+    let name = hello.name(&peer);
+    crate::notice!("Replica {} asks for synchronization", name);
+    if shared.role.is_replica() {
+        let up = shared
+            .role
+            .link()
+            .as_ref()
+            .is_some_and(|l| l.state == LinkState::Connected);
+        if !up {
+            stream
+                .write_all(b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n")
+                .await?;
+            return Ok(());
+        }
+    }
+    let entry = Arc::new(ReplicaEntry::new(
+        ctx.id,
+        hello.ip(&peer),
+        hello.listening_port,
+    ));
+    shared.replicas.add(entry.clone());
+    let _attached = Attached {
+        shared: shared.clone(),
+        entry: entry.clone(),
+    };
+    super::cron::ensure_running(&shard);
+    let mut feed = Feed {
+        ctx,
+        entry,
+        name,
+        rbuf,
+        parser: RequestParser::new(ParseLimits::default()),
+        args: Vec::with_capacity(4),
+        awaiting_ack: false,
+    };
+    let from = match psync::partial_from(&shared.repl, &ask) {
+        Ok(from) => feed.continue_from(stream, &hello, &ask, from).await?,
+        Err(why) => {
+            match why {
+                None => crate::notice!("Full resync requested by replica {}", feed.name),
+                Some(text) if text.is_empty() => {
+                    crate::notice!(
+                        "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
+                        feed.name,
+                        ask.offset
+                    );
+                    if ask.offset > shared.repl.offset() as i64 + 1 {
+                        crate::warning!(
+                            "Warning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.",
+                            feed.name
+                        );
+                    }
+                }
+                Some(text) => crate::notice!("{}", text),
+            }
+            if ask.replid.as_deref().is_some_and(|id| id != "?") {
+                shared
+                    .replicas
+                    .sync_partial_err
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            shared.replicas.sync_full.fetch_add(1, Ordering::Relaxed);
+            match feed.full_sync(stream, &hello, &ask).await? {
+                Some(from) => from,
+                None => return Ok(()),
+            }
+        }
+    };
+    feed.stream_from(stream, from).await
+}
+
+/// A replica's feed.
+struct Feed<'a> {
+    ctx: &'a mut ConnCtx,
+    entry: Arc<ReplicaEntry>,
+    name: String,
+    rbuf: BytesMut,
+    parser: RequestParser,
+    args: Vec<Bytes>,
+    /// After a diskless transfer: the stream starts at the first ACK (the
+    /// replica has loaded the snapshot).
+    awaiting_ack: bool,
+}
+
+impl Feed<'_> {
+    fn shared(&self) -> &Arc<ServerShared> {
+        &self.ctx.shard.shared
+    }
+
+    /// Partial resynchronization accepted: `+CONTINUE` and the backlog
+    /// from `from`.
+    async fn continue_from(
+        &mut self,
+        stream: &mut TcpStream,
+        hello: &ReplicaHello,
+        ask: &SyncAsk,
+        from: u64,
+    ) -> io::Result<u64> {
+        let shared = self.shared().clone();
+        let line = if hello.capa_psync2 {
+            format!("+CONTINUE {}\r\n", shared.repl.lock().replid)
+        } else {
+            "+CONTINUE\r\n".to_string()
+        };
+        stream.write_all(line.as_bytes()).await?;
+        shared
+            .replicas
+            .sync_partial_ok
+            .fetch_add(1, Ordering::Relaxed);
+        crate::notice!(
+            "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from offset {}.",
+            self.name,
+            shared.repl.offset().saturating_sub(from),
+            ask.offset
+        );
+        self.entry.ack(0, now_ms());
+        self.entry.set_state(ReplicaState::Online);
+        Ok(from)
+    }
+
+    /// Full synchronization: the snapshot (diskless or from a file), with
+    /// `\n` keepalives while it is prepared. Returns the offset the stream
+    /// continues from, or `None` when the replica was dropped.
+    async fn full_sync(
+        &mut self,
+        stream: &mut TcpStream,
+        hello: &ReplicaHello,
+        ask: &SyncAsk,
+    ) -> io::Result<Option<u64>> {
+        let shard = self.ctx.shard.clone();
+        let shared = shard.shared.clone();
+        let settings = &shared.replicas.settings;
+        let diskless = settings.diskless.load(Ordering::Relaxed) && hello.capa_eof;
+        self.entry.set_state(ReplicaState::WaitBgsave);
+        let mut last_keepalive = Instant::now();
+        if diskless {
+            let delay = settings.diskless_delay.load(Ordering::Relaxed);
+            if delay > 0 {
+                crate::notice!("Delay next BGSAVE for diskless SYNC");
+                let until = Instant::now() + Duration::from_secs(delay);
+                while Instant::now() < until {
+                    glommio::timer::sleep(TICK).await;
+                    self.keepalive(stream, &mut last_keepalive).await?;
+                }
+            }
+        }
+        let mut waited = false;
+        let prepared: Prepared = loop {
+            if self.ctx.info.borrow().killed || shared.stopping() {
+                return Ok(None);
+            }
+            if !shared.persist.snapshot_active.load(Ordering::Acquire) {
+                crate::notice!(
+                    "Starting BGSAVE for SYNC with target: {}",
+                    if diskless { "replicas sockets" } else { "disk" }
+                );
+                match fullsync::prepare(&shard, diskless, self.ctx.id).await {
+                    Ok(p) => break p,
+                    Err(NotStarted::Busy) => {}
+                    Err(NotStarted::Failed(e)) => {
+                        crate::warning!("Can't save in background: {}", e);
+                        crate::warning!("BGSAVE for replication failed");
+                        stream
+                            .write_all(b"-ERR BGSAVE failed, replication can't continue\r\n")
+                            .await?;
+                        return Ok(None);
+                    }
+                }
+            }
+            if !waited {
+                waited = true;
+                crate::notice!("Waiting for next BGSAVE for SYNC");
+            }
+            glommio::timer::sleep(TICK).await;
+            self.keepalive(stream, &mut last_keepalive).await?;
+        };
+        if diskless {
+            crate::notice!("Background RDB transfer started by pid {}", std::process::id());
+        } else {
+            crate::notice!("Background saving started by pid {}", std::process::id());
+        }
+        let Prepared {
+            replid,
+            offset,
+            payload,
+            pending,
+        } = prepared;
+        if ask.replid.is_some() {
+            let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
+            if let Err(e) = stream.write_all(line.as_bytes()).await {
+                abandon(payload, pending);
+                return Err(e);
+            }
+        }
+        match payload {
+            Payload::File(path) => {
+                while !pending.is_finished() {
+                    glommio::timer::sleep(Duration::from_millis(10)).await;
+                    if let Err(e) = self.keepalive(stream, &mut last_keepalive).await {
+                        abandon(Payload::File(path), pending);
+                        return Err(e);
+                    }
+                }
+                let r = pending.wait().await;
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&path);
+                    crate::warning!("SYNC failed. BGSAVE child returned an error");
+                    return Ok(None);
+                }
+                let sent = self.send_file(stream, &path).await;
+                let _ = std::fs::remove_file(&path);
+                sent?;
+                crate::notice!("Synchronization with replica {} succeeded", self.name);
+                self.entry.ack(0, now_ms());
+                self.entry.set_state(ReplicaState::Online);
+            }
+            Payload::Stream(rx) => {
+                let mark = crate::server::shared::random_hex(40);
+                self.entry.set_state(ReplicaState::SendBulk);
+                stream
+                    .write_all(format!("$EOF:{}\r\n", mark).as_bytes())
+                    .await?;
+                loop {
+                    match rx.try_recv() {
+                        Ok(chunk) => stream.write_all(&chunk).await?,
+                        Err(std::sync::mpsc::TryRecvError::Empty) => {
+                            glommio::timer::sleep(Duration::from_millis(1)).await
+                        }
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                    }
+                }
+                if pending.wait().await.is_err() {
+                    crate::warning!(
+                        "Diskless rdb transfer, last replica dropped, killing fork child."
+                    );
+                    return Ok(None);
+                }
+                stream.write_all(mark.as_bytes()).await?;
+                crate::notice!(
+                    "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                    self.name
+                );
+                self.entry.ack(0, now_ms());
+                self.awaiting_ack = true;
+            }
+        }
+        Ok(Some(offset))
+    }
+
+    /// Writes `\n` once a second while the replica waits.
+    async fn keepalive(&self, stream: &mut TcpStream, last: &mut Instant) -> io::Result<()> {
+        if last.elapsed() >= Duration::from_secs(1) {
+            *last = Instant::now();
+            stream.write_all(b"\n").await?;
+        }
+        if self.ctx.info.borrow().killed {
+            return Err(io::Error::new(io::ErrorKind::Other, "killed"));
+        }
+        Ok(())
+    }
+
+    /// `$<len>\r\n` and the file's bytes.
+    async fn send_file(&self, stream: &mut TcpStream, path: &std::path::Path) -> io::Result<()> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)?;
+        let len = f.metadata()?.len();
+        self.entry.set_state(ReplicaState::SendBulk);
+        stream.write_all(format!("${}\r\n", len).as_bytes()).await?;
+        let mut buf = vec![0u8; WRITE_CHUNK];
+        let mut left = len;
+        while left > 0 {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "premature EOF",
+                ));
+            }
+            let n = n.min(left as usize);
+            stream.write_all(&buf[..n]).await?;
+            left -= n as u64;
+        }
+        Ok(())
+    }
+
+    /// The stream from `pos`, reading the replica's input meanwhile.
+    async fn stream_from(&mut self, stream: &mut TcpStream, mut pos: u64) -> io::Result<()> {
+        let shared = self.shared().clone();
+        let repl = shared.repl.clone();
+        let id = self.ctx.id;
+        let fd = stream.as_raw_fd();
+        let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+        let mut last_input = Instant::now();
+        loop {
+            if self.ctx.info.borrow().killed || shared.stopping() {
+                return Ok(());
+            }
+            if self.timed_out() {
+                return Ok(());
+            }
+            if !self.awaiting_ack {
+                out.clear();
+                match repl.read_from(pos, &mut out, WRITE_CHUNK) {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        stream.write_all(&out).await?;
+                        pos += n as u64;
+                        self.entry_sent(n);
+                        if out.capacity() > 4 * WRITE_CHUNK {
+                            out = Vec::with_capacity(16 * 1024);
+                        }
+                        if last_input.elapsed() >= TICK {
+                            last_input = Instant::now();
+                            if !self.read_nonblocking(fd)? {
+                                return Ok(());
+                            }
+                        }
+                        continue;
+                    }
+                    Err(_) => {
+                        let info = self.ctx.info.borrow();
+                        crate::warning!(
+                            "Client id={} addr={} laddr={} fd={} name= flags=S db=0 scheduled to be closed ASAP for overcoming of output buffer limits.",
+                            info.id,
+                            info.addr,
+                            info.laddr,
+                            info.fd
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+            // Nothing to send: wait for input, stream bytes, or a tick.
+            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+                self.rbuf.reserve(4096);
+            }
+            let spare: &mut [MaybeUninit<u8>] = self.rbuf.spare_capacity_mut();
+            // SAFETY: the socket read only writes into the slice; the
+            // length is advanced by exactly the bytes it reports.
+            let spare: &mut [u8] =
+                unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
+            let awaiting = self.awaiting_ack;
+            let r = futures_lite::future::or(async { Some(stream.read(spare).await) }, async {
+                let more = std::future::poll_fn(|cx| {
+                    if awaiting || repl.wait_past(id, pos, cx.waker()) {
+                        std::task::Poll::Pending
+                    } else {
+                        std::task::Poll::Ready(())
+                    }
+                });
+                futures_lite::future::or(more, async {
+                    glommio::timer::sleep(TICK).await;
+                })
+                .await;
+                None
+            })
+            .await;
+            if let Some(r) = r {
+                let n = r?;
+                if n == 0 {
+                    return Ok(());
+                }
+                // SAFETY: `n` bytes were initialised by the read.
+                unsafe { self.rbuf.set_len(self.rbuf.len() + n) };
+                last_input = Instant::now();
+                if !self.process_input() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Counts stream bytes sent.
+    fn entry_sent(&self, n: usize) {
+        self.ctx.shard.stats.borrow_mut().net_output += n as u64;
+    }
+
+    /// Reads what the replica sent without waiting; false when it must be
+    /// dropped (closed, garbage).
+    fn read_nonblocking(&mut self, fd: i32) -> io::Result<bool> {
+        loop {
+            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+                self.rbuf.reserve(4096);
+            }
+            let spare = self.rbuf.spare_capacity_mut();
+            // SAFETY: recv writes at most `spare.len()` bytes into memory
+            // this buffer owns; the length is advanced by what it reports.
+            let n = unsafe {
+                libc::recv(
+                    fd,
+                    spare.as_mut_ptr() as *mut libc::c_void,
+                    spare.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n == 0 {
+                return Ok(false);
+            }
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted
+                {
+                    return Ok(true);
+                }
+                return Err(e);
+            }
+            // SAFETY: `n` bytes were written by recv.
+            unsafe { self.rbuf.set_len(self.rbuf.len() + n as usize) };
+            if !self.process_input() {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Handles the replica's commands (`REPLCONF ACK`, and whatever else
+    /// a replica may harmlessly send); false when it must be dropped.
+    fn process_input(&mut self) -> bool {
+        loop {
+            match self.parser.next(&mut self.rbuf, &mut self.args) {
+                Ok(true) => {
+                    if self.args.is_empty() {
+                        continue;
+                    }
+                    if !self.command() {
+                        return false;
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    crate::warning!(
+                        "Protocol error ({}) from replica {}: closing its connection",
+                        e.0,
+                        self.name
+                    );
+                    return false;
+                }
+            }
+        }
+        if self.rbuf.len() > MAX_INPUT {
+            crate::warning!(
+                "Replica {} sent {} bytes that are not a command: closing its connection",
+                self.name,
+                self.rbuf.len()
+            );
+            return false;
+        }
+        true
+    }
+
+    /// One command from the replica.
+    fn command(&mut self) -> bool {
+        let args = std::mem::take(&mut self.args);
+        let ok = match args.first().map(|a| a.to_ascii_lowercase()) {
+            Some(n) if n == b"replconf" => {
+                if let Some(off) = ack_offset(&args) {
+                    self.entry.ack(off, now_ms());
+                    if self.awaiting_ack {
+                        self.awaiting_ack = false;
+                        self.entry.set_state(ReplicaState::Online);
+                        crate::notice!("Synchronization with replica {} succeeded", self.name);
+                    }
+                }
+                true
+            }
+            Some(n) if n == b"ping" => true,
+            _ => {
+                let shown = args
+                    .first()
+                    .map(|a| String::from_utf8_lossy(&a[..a.len().min(64)]).into_owned())
+                    .unwrap_or_default();
+                crate::warning!(
+                    "Replica {} sent an unexpected command ('{}'): closing its connection",
+                    self.name,
+                    shown
+                );
+                false
+            }
+        };
+        self.args = args;
+        self.args.clear();
+        ok
+    }
+
+    /// Whether the replica sent nothing for `repl-timeout` (it is then
+    /// dropped, with Redis' log line).
+    fn timed_out(&self) -> bool {
+        let secs = self.shared().replicas.settings.timeout.load(Ordering::Relaxed);
+        if secs == 0 {
+            return false;
+        }
+        let last = self.entry.ack_time_ms.load(Ordering::Relaxed);
+        if now_ms().saturating_sub(last) <= secs * 1000 {
+            return false;
+        }
+        let kind = if self.awaiting_ack {
+            "full sync"
+        } else {
+            "streaming sync"
+        };
+        crate::warning!("Disconnecting timedout replica ({}): {}", kind, self.name);
+        true
+    }
+}
+
+/// `REPLCONF ACK <offset> [FACK <offset>]`'s offset.
+fn ack_offset(args: &[Bytes]) -> Option<u64> {
+    let sub = args.get(1)?;
+    if !sub.eq_ignore_ascii_case(b"ack") {
+        return None;
+    }
+    let off = crate::protocol::parse::parse_i64(args.get(2)?)?;
+    u64::try_from(off).ok()
+}
+
+/// Lets a snapshot the replica no longer wants finish in the background
+/// (diskless: dropping the receiver ends it) and removes its file.
+fn abandon(payload: Payload, pending: crate::persistence::bgsave::Pending) {
+    let path = match payload {
+        Payload::File(p) => Some(p),
+        Payload::Stream(rx) => {
+            drop(rx);
+            None
+        }
+    };
+    glommio::spawn_local(async move {
+        let _ = pending.wait().await;
+        if let Some(p) = path {
+            let _ = std::fs::remove_file(p);
+        }
+    })
+    .detach();
+}
+
+/// Whether `shard` may hand connections to [`serve`] (kept for symmetry
+/// with the connection code's checks).
+pub fn wants_feed(ctx: &ConnCtx) -> bool {
+    ctx.replica.as_ref().is_some_and(|r| r.sync.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_offsets() {
+        let a = |v: &[&str]| -> Vec<Bytes> { v.iter().map(|s| Bytes::from(s.to_string())).collect() };
+        assert_eq!(ack_offset(&a(&["REPLCONF", "ACK", "42"])), Some(42));
+        assert_eq!(ack_offset(&a(&["REPLCONF", "ack", "7", "FACK", "3"])), Some(7));
+        assert_eq!(ack_offset(&a(&["REPLCONF", "ACK", "-1"])), None);
+        assert_eq!(ack_offset(&a(&["REPLCONF", "GETACK", "*"])), None);
+    }
+}
