@@ -361,8 +361,30 @@ impl Feed<'_> {
                 match repl.read_from(pos, &mut out, WRITE_CHUNK) {
                     Ok(0) => {}
                     Ok(n) => {
-                        stream.write_all(&out).await?;
-                        pos += n as u64;
+                        let next = pos + n as u64;
+                        // A replica that does not read stalls this write:
+                        // drop it once the backlog no longer holds what
+                        // comes next for it.
+                        let written = futures_lite::future::or(
+                            async { Some(stream.write_all(&out).await) },
+                            async {
+                                loop {
+                                    glommio::timer::sleep(TICK).await;
+                                    if fell_behind(&repl, next) {
+                                        return None;
+                                    }
+                                }
+                            },
+                        )
+                        .await;
+                        match written {
+                            Some(r) => r?,
+                            None => {
+                                self.log_overflow();
+                                return Ok(());
+                            }
+                        }
+                        pos = next;
                         self.entry_sent(n);
                         if out.capacity() > 4 * WRITE_CHUNK {
                             out = Vec::with_capacity(16 * 1024);
@@ -376,14 +398,7 @@ impl Feed<'_> {
                         continue;
                     }
                     Err(_) => {
-                        let info = self.ctx.info.borrow();
-                        crate::warning!(
-                            "Client id={} addr={} laddr={} fd={} name= flags=S db=0 scheduled to be closed ASAP for overcoming of output buffer limits.",
-                            info.id,
-                            info.addr,
-                            info.laddr,
-                            info.fd
-                        );
+                        self.log_overflow();
                         return Ok(());
                     }
                 }
@@ -426,6 +441,19 @@ impl Feed<'_> {
                 }
             }
         }
+    }
+
+    /// Redis' line for a replica closed for its output buffer (here: the
+    /// backlog moved past what it still needs).
+    fn log_overflow(&self) {
+        let info = self.ctx.info.borrow();
+        crate::warning!(
+            "Client id={} addr={} laddr={} fd={} name= flags=S db=0 scheduled to be closed ASAP for overcoming of output buffer limits.",
+            info.id,
+            info.addr,
+            info.laddr,
+            info.fd
+        );
     }
 
     /// Counts stream bytes sent.
@@ -558,6 +586,14 @@ impl Feed<'_> {
         crate::warning!("Disconnecting timedout replica ({}): {}", kind, self.name);
         true
     }
+}
+
+/// Whether the backlog no longer holds stream offset `next`.
+fn fell_behind(repl: &crate::replication::stream::ReplStream, next: u64) -> bool {
+    repl.lock()
+        .backlog
+        .as_ref()
+        .is_none_or(|b| b.first_offset() > next)
 }
 
 /// `REPLCONF ACK <offset> [FACK <offset>]`'s offset.
