@@ -89,16 +89,29 @@ fn populate(c: &mut Connection, tag: &str) {
             q(c, &["SET", &format!("s:{k}"), &format!("v{i}")]);
             q(c, &["SET", &format!("n:{k}"), &i.to_string()]);
             q(c, &["RPUSH", &format!("l:{k}"), "a", "b", &i.to_string()]);
-            q(c, &["HSET", &format!("h:{k}"), "f", "v", "g", &i.to_string()]);
+            q(
+                c,
+                &["HSET", &format!("h:{k}"), "f", "v", "g", &i.to_string()],
+            );
             q(c, &["SADD", &format!("set:{k}"), "x", "y", &i.to_string()]);
             q(c, &["SADD", &format!("iset:{k}"), "1", "2", &i.to_string()]);
-            q(c, &["ZADD", &format!("z:{k}"), "1.5", "m", &i.to_string(), "n"]);
+            q(
+                c,
+                &["ZADD", &format!("z:{k}"), "1.5", "m", &i.to_string(), "n"],
+            );
             q(c, &["EXPIRE", &format!("s:{k}"), &(1000 + i).to_string()]);
         }
         let big: String = "x".repeat(300);
         q(c, &["HSET", &format!("bighash:{tag}:{db}"), "f", &big]);
         for i in 0..200 {
-            q(c, &["RPUSH", &format!("biglist:{tag}:{db}"), &format!("{big}{i}")]);
+            q(
+                c,
+                &[
+                    "RPUSH",
+                    &format!("biglist:{tag}:{db}"),
+                    &format!("{big}{i}"),
+                ],
+            );
         }
     }
     q(c, &["SELECT", "0"]);
@@ -115,11 +128,27 @@ fn full_sync(diskless: &str) {
     assert_same_dbs(&m, &r, &[0, 1, 2]);
     let text = log(&m);
     let name = format!("127.0.0.1:{}", r.port);
-    assert!(text.contains(&format!("Replica {name} asks for synchronization")), "{text}");
-    assert!(text.contains(&format!("Full resync requested by replica {name}")), "{text}");
-    assert!(text.contains(&format!("Synchronization with replica {name} succeeded")), "{text}");
-    let target = if diskless == "yes" { "replicas sockets" } else { "disk" };
-    assert!(text.contains(&format!("Starting BGSAVE for SYNC with target: {target}")), "{text}");
+    assert!(
+        text.contains(&format!("Replica {name} asks for synchronization")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Full resync requested by replica {name}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Synchronization with replica {name} succeeded")),
+        "{text}"
+    );
+    let target = if diskless == "yes" {
+        "replicas sockets"
+    } else {
+        "disk"
+    };
+    assert!(
+        text.contains(&format!("Starting BGSAVE for SYNC with target: {target}")),
+        "{text}"
+    );
     assert_eq!(field(&m, "stats", "sync_full").as_deref(), Some("1"));
 }
 
@@ -150,7 +179,18 @@ fn stays_in_sync_under_concurrent_writes() {
                 for i in 0..300 {
                     let k = format!("w{w}:{}", i % 50);
                     q(&mut c, &["INCR", &format!("cnt:{k}")]);
-                    q(&mut c, &["MSET", &format!("a:{k}"), "1", &format!("b:{k}"), &i.to_string(), "c", &k]);
+                    q(
+                        &mut c,
+                        &[
+                            "MSET",
+                            &format!("a:{k}"),
+                            "1",
+                            &format!("b:{k}"),
+                            &i.to_string(),
+                            "c",
+                            &k,
+                        ],
+                    );
                     q(&mut c, &["SELECT", &(i % 3).to_string()]);
                     q(&mut c, &["LPUSH", &format!("l:{k}"), &i.to_string()]);
                     q(&mut c, &["ZINCRBY", &format!("z:{k}"), "1", "m"]);
@@ -158,10 +198,19 @@ fn stays_in_sync_under_concurrent_writes() {
                     if i % 10 == 0 {
                         let mut p = redis::pipe();
                         p.atomic()
-                            .cmd("HINCRBY").arg(format!("h:{k}")).arg("f").arg(1)
-                            .cmd("SADD").arg(format!("s:{w}")).arg(i)
-                            .cmd("RPOPLPUSH").arg(format!("l2:{w}")).arg(format!("l2:{w}"))
-                            .cmd("SET").arg(format!("x:{i}:{w}")).arg("v");
+                            .cmd("HINCRBY")
+                            .arg(format!("h:{k}"))
+                            .arg("f")
+                            .arg(1)
+                            .cmd("SADD")
+                            .arg(format!("s:{w}"))
+                            .arg(i)
+                            .cmd("RPOPLPUSH")
+                            .arg(format!("l2:{w}"))
+                            .arg(format!("l2:{w}"))
+                            .cmd("SET")
+                            .arg(format!("x:{i}:{w}"))
+                            .arg("v");
                         let _: redis::Value = p.query(&mut c).unwrap();
                     }
                     if i % 7 == 0 {
@@ -223,7 +272,8 @@ fn partial_resync_after_the_link_drops() {
     assert_same_dbs(&m, &r, &[0, 1, 2]);
     // Both ends agree on the offset (the PINGs and PUBLISH count too).
     until(5, "same offsets", || {
-        field(&m, "replication", "master_repl_offset") == field(&r, "replication", "master_repl_offset")
+        field(&m, "replication", "master_repl_offset")
+            == field(&r, "replication", "master_repl_offset")
     });
 }
 
@@ -239,7 +289,10 @@ fn wait_and_min_replicas() {
     assert_eq!(int(&mut c, &["WAIT", "2", "100"]), 1);
     q(&mut c, &["CONFIG", "SET", "min-replicas-to-write", "1"]);
     q(&mut c, &["SET", "k2", "v"]);
-    assert_eq!(field(&m, "replication", "min_slaves_good_slaves").as_deref(), Some("1"));
+    assert_eq!(
+        field(&m, "replication", "min_slaves_good_slaves").as_deref(),
+        Some("1")
+    );
     r.stop();
     until(10, "replica gone", || {
         field(&m, "replication", "connected_slaves").as_deref() == Some("0")
@@ -257,7 +310,10 @@ fn wait_and_min_replicas() {
     let t = Instant::now();
     assert_eq!(int(&mut c, &["WAIT", "1", "300"]), 0);
     assert!(t.elapsed() >= Duration::from_millis(290));
-    assert_eq!(raw.cmd(&["WAIT", "1", "-1"]), b"-ERR timeout is negative\r\n");
+    assert_eq!(
+        raw.cmd(&["WAIT", "1", "-1"]),
+        b"-ERR timeout is negative\r\n"
+    );
     assert_eq!(
         raw.cmd(&["WAIT", "x", "1"]),
         b"-ERR value is not an integer or out of range\r\n"
@@ -287,7 +343,12 @@ fn field_names(text: &str) -> Vec<String> {
 #[test]
 fn info_replication_and_role_match_redis() {
     let m = master(&["--min-replicas-to-write", "1"]);
-    let rm = common::start_redis(&["--repl-diskless-sync-delay", "0", "--min-replicas-to-write", "1"]);
+    let rm = common::start_redis(&[
+        "--repl-diskless-sync-delay",
+        "0",
+        "--min-replicas-to-write",
+        "1",
+    ]);
     let fresh_ours = field_names(&info(&m, "replication"));
     let fresh_theirs = field_names(&info(&rm, "replication"));
     assert_eq!(fresh_ours, fresh_theirs);
@@ -297,8 +358,15 @@ fn info_replication_and_role_match_redis() {
     wait_synced(&rm, &r2);
     let ours = info(&m, "replication");
     let theirs = info(&rm, "replication");
-    assert_eq!(field_names(&ours), field_names(&theirs), "\n{ours}\nvs\n{theirs}");
-    assert!(ours.contains(&format!("slave0:ip=127.0.0.1,port={},state=online", r1.port)));
+    assert_eq!(
+        field_names(&ours),
+        field_names(&theirs),
+        "\n{ours}\nvs\n{theirs}"
+    );
+    assert!(ours.contains(&format!(
+        "slave0:ip=127.0.0.1,port={},state=online",
+        r1.port
+    )));
     assert!(ours.contains("repl_backlog_active:1"));
     assert!(ours.contains("repl_backlog_first_byte_offset:1"));
     // ROLE: master, offset, [[ip, port, offset]].
@@ -324,7 +392,10 @@ fn garbage_from_a_replica_drops_it() {
     let mut c = m.client();
     q(&mut c, &["SET", "k", "v"]);
     let mut fake = m.raw();
-    assert_eq!(fake.cmd(&["REPLCONF", "listening-port", "4321"]), b"+OK\r\n");
+    assert_eq!(
+        fake.cmd(&["REPLCONF", "listening-port", "4321"]),
+        b"+OK\r\n"
+    );
     fake.send_cmd(&["PSYNC", "?", "-1"]);
     until(10, "fake replica online", || {
         info(&m, "replication").contains("port=4321,state=online")
@@ -351,7 +422,11 @@ fn a_replica_out_of_the_backlog_gets_a_full_sync() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut i = 0;
     while !log(&m).contains("overcoming of output buffer limits") {
-        assert!(Instant::now() < deadline, "replica never dropped:\n{}", log(&m));
+        assert!(
+            Instant::now() < deadline,
+            "replica never dropped:\n{}",
+            log(&m)
+        );
         for _ in 0..16 {
             q(&mut c, &["SET", &format!("big:{}", i % 64), &value]);
             i += 1;

@@ -69,7 +69,7 @@ const MAX_IP_LEN: usize = 256;
 /// port, address, capabilities); `ACK` and `GETACK` reply nothing here
 /// (a feed reads its replica's ACKs itself).
 fn replconf(ctx: &mut ConnCtx, a: &[Bytes]) {
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         ctx.error(error::SYNTAX);
         return;
     }

@@ -376,7 +376,11 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ),
                 (
                     "sync_full",
-                    shared.replicas.sync_full.load(Ordering::Relaxed).to_string(),
+                    shared
+                        .replicas
+                        .sync_full
+                        .load(Ordering::Relaxed)
+                        .to_string(),
                 ),
                 (
                     "sync_partial_ok",
@@ -444,7 +448,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
         }
         "replication" => {
             out.push_str("# Replication\r\n");
-            out.push_str(&crate::replication::master::report::info_replication(shared));
+            out.push_str(&crate::replication::master::report::info_replication(
+                shared,
+            ));
         }
         "cpu" => {
             let (sys, user) = cpu_times();

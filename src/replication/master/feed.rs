@@ -233,7 +233,10 @@ impl Feed<'_> {
             self.keepalive(stream, &mut last_keepalive).await?;
         };
         if diskless {
-            crate::notice!("Background RDB transfer started by pid {}", std::process::id());
+            crate::notice!(
+                "Background RDB transfer started by pid {}",
+                std::process::id()
+            );
         } else {
             crate::notice!("Background saving started by pid {}", std::process::id());
         }
@@ -312,7 +315,7 @@ impl Feed<'_> {
             stream.write_all(b"\n").await?;
         }
         if self.ctx.info.borrow().killed {
-            return Err(io::Error::new(io::ErrorKind::Other, "killed"));
+            return Err(io::Error::other("killed"));
         }
         Ok(())
     }
@@ -410,8 +413,7 @@ impl Feed<'_> {
             let spare: &mut [MaybeUninit<u8>] = self.rbuf.spare_capacity_mut();
             // SAFETY: the socket read only writes into the slice; the
             // length is advanced by exactly the bytes it reports.
-            let spare: &mut [u8] =
-                unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
+            let spare: &mut [u8] = unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
             let awaiting = self.awaiting_ack;
             let r = futures_lite::future::or(async { Some(stream.read(spare).await) }, async {
                 let more = std::future::poll_fn(|cx| {
@@ -484,8 +486,7 @@ impl Feed<'_> {
             }
             if n < 0 {
                 let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted
-                {
+                if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted {
                     return Ok(true);
                 }
                 return Err(e);
@@ -570,7 +571,12 @@ impl Feed<'_> {
     /// Whether the replica sent nothing for `repl-timeout` (it is then
     /// dropped, with Redis' log line).
     fn timed_out(&self) -> bool {
-        let secs = self.shared().replicas.settings.timeout.load(Ordering::Relaxed);
+        let secs = self
+            .shared()
+            .replicas
+            .settings
+            .timeout
+            .load(Ordering::Relaxed);
         if secs == 0 {
             return false;
         }
@@ -637,9 +643,13 @@ mod tests {
 
     #[test]
     fn ack_offsets() {
-        let a = |v: &[&str]| -> Vec<Bytes> { v.iter().map(|s| Bytes::from(s.to_string())).collect() };
+        let a =
+            |v: &[&str]| -> Vec<Bytes> { v.iter().map(|s| Bytes::from(s.to_string())).collect() };
         assert_eq!(ack_offset(&a(&["REPLCONF", "ACK", "42"])), Some(42));
-        assert_eq!(ack_offset(&a(&["REPLCONF", "ack", "7", "FACK", "3"])), Some(7));
+        assert_eq!(
+            ack_offset(&a(&["REPLCONF", "ack", "7", "FACK", "3"])),
+            Some(7)
+        );
         assert_eq!(ack_offset(&a(&["REPLCONF", "ACK", "-1"])), None);
         assert_eq!(ack_offset(&a(&["REPLCONF", "GETACK", "*"])), None);
     }

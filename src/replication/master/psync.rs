@@ -59,11 +59,11 @@ pub fn partial_from(
     let Some(replid) = ask.replid.as_deref() else {
         return Err(None);
     };
-    if replid == "?" || ask.offset < 1 {
+    if replid == "?" {
         return Err(None);
     }
-    let from = (ask.offset - 1) as u64;
-    if repl.can_continue(replid, from) {
+    let from = ask.offset.saturating_sub(1).max(0) as u64;
+    if ask.offset >= 1 && repl.can_continue(replid, from) {
         return Ok(from);
     }
     let st = repl.lock();
@@ -108,8 +108,14 @@ mod tests {
         };
         assert_eq!(partial_from(&s, &ask(&"a".repeat(40), 1)), Ok(0));
         assert_eq!(partial_from(&s, &ask(&"a".repeat(40), 11)), Ok(10));
-        assert_eq!(partial_from(&s, &ask(&"a".repeat(40), 12)), Err(Some(String::new())));
+        assert_eq!(
+            partial_from(&s, &ask(&"a".repeat(40), 12)),
+            Err(Some(String::new()))
+        );
         assert_eq!(partial_from(&s, &ask("?", -1)), Err(None));
-        assert!(matches!(partial_from(&s, &ask(&"b".repeat(40), 5)), Err(Some(t)) if t.contains("mismatch")));
+        assert_eq!(partial_from(&s, &ask(&"a".repeat(40), 0)), Err(Some(String::new())));
+        assert!(
+            matches!(partial_from(&s, &ask(&"b".repeat(40), 5)), Err(Some(t)) if t.contains("mismatch"))
+        );
     }
 }

@@ -204,8 +204,7 @@ impl Registry {
         self.lock()
             .iter()
             .filter(|e| {
-                e.state() == ReplicaState::Online
-                    && e.ack_offset.load(Ordering::Acquire) >= offset
+                e.state() == ReplicaState::Online && e.ack_offset.load(Ordering::Acquire) >= offset
             })
             .count()
     }

@@ -57,9 +57,7 @@ pub fn info_replication(shared: &ServerShared) -> String {
                 );
             }
             if !connected {
-                let down: i64 = l
-                    .down_since
-                    .map_or(-1, |d| d.elapsed().as_secs() as i64);
+                let down: i64 = l.down_since.map_or(-1, |d| d.elapsed().as_secs() as i64);
                 line("master_link_down_since_seconds", &down);
             }
             let cfg = shared.config();
@@ -80,7 +78,10 @@ pub fn info_replication(shared: &ServerShared) -> String {
     let replicas = shared.replicas.snapshot();
     line("connected_slaves", &replicas.len());
     if shared.replicas.min_replicas_on() {
-        line("min_slaves_good_slaves", &shared.replicas.good_replicas(now));
+        line(
+            "min_slaves_good_slaves",
+            &shared.replicas.good_replicas(now),
+        );
     }
     for (i, r) in replicas.iter().enumerate() {
         let _ = write!(

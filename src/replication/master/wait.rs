@@ -137,7 +137,11 @@ pub fn min_replicas_error(ctx: &mut ConnCtx, spec: &CommandSpec) -> Option<Strin
         .settings
         .min_replicas_to_write
         .load(Ordering::Relaxed);
-    if shared.replicas.good_replicas(crate::shard::keyspace::now_ms()) as u64 >= min {
+    if shared
+        .replicas
+        .good_replicas(crate::shard::keyspace::now_ms()) as u64
+        >= min
+    {
         return None;
     }
     if exec_writes {
