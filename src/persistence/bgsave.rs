@@ -916,6 +916,53 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A snapshot sent over a channel (a diskless full sync) is the same
+    /// RDB a file would hold; a receiver that goes away stops the writer.
+    #[test]
+    fn stream_writer_sends_a_whole_rdb() {
+        let mut header = Vec::new();
+        write_header(&mut header, &meta(), false);
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (otx, orx) = sync_channel::<Vec<u8>>(2);
+        let w = std::thread::spawn(move || write_stream(rx, 1, header, true, &otx));
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            while let Ok(b) = orx.recv() {
+                all.extend_from_slice(&b);
+            }
+            all
+        });
+        let mut db = Db::default();
+        for i in 0..300 {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false);
+        }
+        db.begin_snapshot(2, 0, true);
+        while db.snapshot_step() {}
+        let rest = db
+            .end_snapshot()
+            .map(|mut s| s.take_out())
+            .unwrap_or_default();
+        tx.send(Piece::Chunk(rest)).unwrap();
+        tx.send(Piece::ShardDone).unwrap();
+        let size = w.join().unwrap().unwrap();
+        let bytes = reader.join().unwrap();
+        assert_eq!(bytes.len() as u64, size);
+        let mut n = 0;
+        let info = file::load(&bytes, 0, 16, |db, _, _, _| {
+            assert_eq!(db, 2);
+            n += 1;
+        })
+        .unwrap();
+        assert_eq!((info.loaded, n), (300, 300));
+        // Receiver gone: the writer fails instead of blocking.
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (otx, orx) = sync_channel::<Vec<u8>>(1);
+        drop(orx);
+        let w = std::thread::spawn(move || write_stream(rx, 1, b"REDIS0010".to_vec(), true, &otx));
+        let _ = tx.send(Piece::ShardDone);
+        assert!(w.join().unwrap().is_err());
+    }
+
     /// A temporary file that cannot be created fails the snapshot, after
     /// the channel was drained, and leaves the target alone.
     #[test]

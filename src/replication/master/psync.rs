@@ -113,7 +113,10 @@ mod tests {
             Err(Some(String::new()))
         );
         assert_eq!(partial_from(&s, &ask("?", -1)), Err(None));
-        assert_eq!(partial_from(&s, &ask(&"a".repeat(40), 0)), Err(Some(String::new())));
+        assert_eq!(
+            partial_from(&s, &ask(&"a".repeat(40), 0)),
+            Err(Some(String::new()))
+        );
         assert!(
             matches!(partial_from(&s, &ask(&"b".repeat(40), 5)), Err(Some(t)) if t.contains("mismatch"))
         );
