@@ -441,3 +441,55 @@ fn a_replica_out_of_the_backlog_gets_a_full_sync() {
     assert_eq!(int(&mut c, &["WAIT", "1", "5000"]), 1);
     assert_same_dbs(&m, &r, &[0]);
 }
+
+#[test]
+fn replicas_arriving_together_share_one_snapshot() {
+    for diskless in ["yes", "no"] {
+        // A slow save (disk) or a delay (diskless) lets the second
+        // replica join the first one's snapshot.
+        let m = master(&[
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "1",
+            "--rdb-key-save-delay",
+            "2000",
+        ]);
+        let mut c = m.client();
+        populate(&mut c, "share");
+        let r1 = replica_of(&m, &[]);
+        let r2 = replica_of(&m, &[]);
+        wait_synced(&m, &r1);
+        wait_synced(&m, &r2);
+        q(&mut c, &["SET", "after", "1"]);
+        assert_eq!(int(&mut c, &["WAIT", "2", "5000"]), 2);
+        assert_same_dbs(&m, &r1, &[0, 1, 2]);
+        assert_same_dbs(&m, &r2, &[0, 1, 2]);
+        let text = log(&m);
+        assert_eq!(
+            text.matches("Starting BGSAVE for SYNC").count(),
+            1,
+            "diskless {diskless}:\n{text}"
+        );
+        assert_eq!(field(&m, "stats", "sync_full").as_deref(), Some("2"));
+    }
+}
+
+#[test]
+fn backlog_is_freed_after_its_ttl_without_replicas() {
+    let m = master(&["--repl-backlog-ttl", "1"]);
+    let mut r = replica_of(&m, &[]);
+    wait_synced(&m, &r);
+    let id = field(&m, "replication", "master_replid");
+    r.stop();
+    until(10, "backlog freed", || {
+        field(&m, "replication", "repl_backlog_active").as_deref() == Some("0")
+    });
+    assert!(
+        log(&m).contains("Replication backlog freed after 1 seconds without connected replicas.")
+    );
+    // A new history starts, as Redis does.
+    assert_ne!(field(&m, "replication", "master_replid"), id);
+    let mut c = m.client();
+    q(&mut c, &["SET", "k", "v"]);
+}

@@ -13,7 +13,7 @@ use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
-use super::fullsync::{self, NotStarted, Payload, Prepared};
+use super::fullsync::{self, JobState, Piece};
 use super::psync::{self, ReplicaHello, SyncAsk};
 use super::registry::{ReplicaEntry, ReplicaState};
 use crate::protocol::{ParseLimits, RequestParser};
@@ -176,9 +176,10 @@ impl Feed<'_> {
         Ok(from)
     }
 
-    /// Full synchronization: the snapshot (diskless or from a file), with
-    /// `\n` keepalives while it is prepared. Returns the offset the stream
-    /// continues from, or `None` when the replica was dropped.
+    /// Full synchronization: joins (or starts) the snapshot job that
+    /// serves it, diskless or from a file, with `\n` keepalives while it is
+    /// prepared. Returns the offset the stream continues from, or `None`
+    /// when the replica was dropped.
     async fn full_sync(
         &mut self,
         stream: &mut TcpStream,
@@ -187,116 +188,72 @@ impl Feed<'_> {
     ) -> io::Result<Option<u64>> {
         let shard = self.ctx.shard.clone();
         let shared = shard.shared.clone();
-        let settings = &shared.replicas.settings;
-        let diskless = settings.diskless.load(Ordering::Relaxed) && hello.capa_eof;
+        let diskless = shared.replicas.settings.diskless.load(Ordering::Relaxed) && hello.capa_eof;
         self.entry.set_state(ReplicaState::WaitBgsave);
+        let ticket = fullsync::join_or_start(&shard, diskless);
+        let job = ticket.job.clone();
         let mut last_keepalive = Instant::now();
-        if diskless {
-            let delay = settings.diskless_delay.load(Ordering::Relaxed);
-            if delay > 0 {
-                crate::notice!("Delay next BGSAVE for diskless SYNC");
-                let until = Instant::now() + Duration::from_secs(delay);
-                while Instant::now() < until {
-                    glommio::timer::sleep(TICK).await;
-                    self.keepalive(stream, &mut last_keepalive).await?;
-                }
-            }
-        }
-        let mut waited = false;
-        let prepared: Prepared = loop {
-            if self.ctx.info.borrow().killed || shared.stopping() {
-                return Ok(None);
-            }
-            if !shared.persist.snapshot_active.load(Ordering::Acquire) {
-                crate::notice!(
-                    "Starting BGSAVE for SYNC with target: {}",
-                    if diskless { "replicas sockets" } else { "disk" }
-                );
-                match fullsync::prepare(&shard, diskless, self.ctx.id).await {
-                    Ok(p) => break p,
-                    Err(NotStarted::Busy) => {}
-                    Err(NotStarted::Failed(e)) => {
-                        crate::warning!("Can't save in background: {}", e);
-                        crate::warning!("BGSAVE for replication failed");
-                        stream
-                            .write_all(b"-ERR BGSAVE failed, replication can't continue\r\n")
-                            .await?;
-                        return Ok(None);
-                    }
-                }
-            }
-            if !waited {
-                waited = true;
-                crate::notice!("Waiting for next BGSAVE for SYNC");
-            }
-            glommio::timer::sleep(TICK).await;
-            self.keepalive(stream, &mut last_keepalive).await?;
-        };
-        if diskless {
-            crate::notice!(
-                "Background RDB transfer started by pid {}",
-                std::process::id()
-            );
-        } else {
-            crate::notice!("Background saving started by pid {}", std::process::id());
-        }
-        let Prepared {
-            replid,
-            offset,
-            payload,
-            pending,
-        } = prepared;
-        if ask.replid.is_some() {
-            let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
-            if let Err(e) = stream.write_all(line.as_bytes()).await {
-                abandon(payload, pending);
-                return Err(e);
-            }
-        }
-        match payload {
-            Payload::File(path) => {
-                while !pending.is_finished() {
-                    glommio::timer::sleep(Duration::from_millis(10)).await;
-                    if let Err(e) = self.keepalive(stream, &mut last_keepalive).await {
-                        abandon(Payload::File(path), pending);
-                        return Err(e);
-                    }
-                }
-                let r = pending.wait().await;
-                if r.is_err() {
-                    let _ = std::fs::remove_file(&path);
-                    crate::warning!("SYNC failed. BGSAVE child returned an error");
+        let (replid, offset) = loop {
+            match job.current() {
+                JobState::Started(id, off) => break (id, off),
+                JobState::Failed => {
+                    stream
+                        .write_all(b"-ERR BGSAVE failed, replication can't continue\r\n")
+                        .await?;
                     return Ok(None);
                 }
-                let sent = self.send_file(stream, &path).await;
-                let _ = std::fs::remove_file(&path);
-                sent?;
+                JobState::Waiting => {}
+            }
+            if shared.stopping() {
+                return Ok(None);
+            }
+            glommio::timer::sleep(Duration::from_millis(10)).await;
+            self.keepalive(stream, &mut last_keepalive).await?;
+        };
+        if ask.replid.is_some() {
+            let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
+            stream.write_all(line.as_bytes()).await?;
+        }
+        match ticket.rx {
+            None => {
+                let path = loop {
+                    let done = job.file.lock().ok().and_then(|f| f.clone());
+                    match done {
+                        Some(Ok(p)) => break p,
+                        Some(Err(_)) => return Ok(None),
+                        None => {}
+                    }
+                    glommio::timer::sleep(Duration::from_millis(10)).await;
+                    self.keepalive(stream, &mut last_keepalive).await?;
+                };
+                self.send_file(stream, &path).await?;
+                drop(job);
                 crate::notice!("Synchronization with replica {} succeeded", self.name);
                 self.entry.ack(0, now_ms());
                 self.entry.set_state(ReplicaState::Online);
             }
-            Payload::Stream(rx) => {
-                let mark = crate::server::shared::random_hex(40);
+            Some(rx) => {
                 self.entry.set_state(ReplicaState::SendBulk);
                 stream
-                    .write_all(format!("$EOF:{}\r\n", mark).as_bytes())
+                    .write_all(format!("$EOF:{}\r\n", job.mark).as_bytes())
                     .await?;
-                loop {
+                let ok = loop {
                     match rx.try_recv() {
-                        Ok(chunk) => stream.write_all(&chunk).await?,
+                        Ok(Piece::Chunk(chunk)) => stream.write_all(&chunk).await?,
+                        Ok(Piece::Done(ok)) => break ok,
                         Err(std::sync::mpsc::TryRecvError::Empty) => {
+                            if self.ctx.info.borrow().killed {
+                                return Ok(None);
+                            }
                             glommio::timer::sleep(Duration::from_millis(1)).await
                         }
-                        Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => break false,
                     }
-                }
-                if pending.wait().await.is_err() {
-                    crate::warning!(
-                        "Diskless rdb transfer, last replica dropped, killing fork child."
-                    );
+                };
+                if !ok {
                     return Ok(None);
                 }
-                stream.write_all(mark.as_bytes()).await?;
+                stream.write_all(job.mark.as_bytes()).await?;
                 crate::notice!(
                     "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
                     self.name
@@ -610,25 +567,6 @@ fn ack_offset(args: &[Bytes]) -> Option<u64> {
     }
     let off = crate::protocol::parse::parse_i64(args.get(2)?)?;
     u64::try_from(off).ok()
-}
-
-/// Lets a snapshot the replica no longer wants finish in the background
-/// (diskless: dropping the receiver ends it) and removes its file.
-fn abandon(payload: Payload, pending: crate::persistence::bgsave::Pending) {
-    let path = match payload {
-        Payload::File(p) => Some(p),
-        Payload::Stream(rx) => {
-            drop(rx);
-            None
-        }
-    };
-    glommio::spawn_local(async move {
-        let _ = pending.wait().await;
-        if let Some(p) = path {
-            let _ = std::fs::remove_file(p);
-        }
-    })
-    .detach();
 }
 
 /// Whether `shard` may hand connections to [`serve`] (kept for symmetry

@@ -132,6 +132,8 @@ pub struct Registry {
     pub cron_running: AtomicBool,
     /// Whether a `REPLCONF GETACK *` is due in the stream.
     pub getack_pending: AtomicBool,
+    /// The full-sync snapshot replicas can still join.
+    job: Mutex<Option<Arc<super::fullsync::SyncJob>>>,
 }
 
 impl Registry {
@@ -164,6 +166,14 @@ impl Registry {
         );
         s.diskless_delay
             .store(num("repl-diskless-sync-delay", 5), Ordering::Relaxed);
+    }
+
+    /// The joinable full-sync job, locked.
+    pub fn job(&self) -> MutexGuard<'_, Option<Arc<super::fullsync::SyncJob>>> {
+        match self.job.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
     }
 
     /// The list, locked.
