@@ -270,6 +270,16 @@ fn partial_resync_after_the_link_drops() {
         "{text}"
     );
     assert_same_dbs(&m, &r, &[0, 1, 2]);
+    // The master drops it this time: it shows as a replica (flag S).
+    let list = String::from_utf8(m.raw().cmd(&["CLIENT", "LIST", "TYPE", "replica"])).unwrap();
+    assert!(list.contains("flags=S"), "{list}");
+    q(&mut c, &["CLIENT", "KILL", "TYPE", "slave"]);
+    q(&mut c, &["SET", "after-kill-2", "1"]);
+    until(10, "second partial resync", || {
+        field(&m, "stats", "sync_partial_ok").as_deref() == Some("2")
+    });
+    assert_eq!(int(&mut c, &["WAIT", "1", "5000"]), 1);
+    assert_eq!(int(&mut rc, &["EXISTS", "after-kill-2"]), 1);
     // Both ends agree on the offset (the PINGs and PUBLISH count too).
     until(5, "same offsets", || {
         field(&m, "replication", "master_repl_offset")

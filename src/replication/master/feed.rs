@@ -77,6 +77,7 @@ pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) ->
         hello.listening_port,
     ));
     shared.replicas.add(entry.clone());
+    ctx.info.borrow_mut().replica = true;
     let _attached = Attached {
         shared: shared.clone(),
         entry: entry.clone(),
