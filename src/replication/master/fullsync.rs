@@ -297,7 +297,20 @@ async fn run_job(shard: Rc<ShardState>, job: Arc<SyncJob>) {
         let delay = settings.diskless_delay.load(Ordering::Relaxed);
         if delay > 0 {
             crate::notice!("Delay next BGSAVE for diskless SYNC");
-            glommio::timer::sleep(Duration::from_secs(delay)).await;
+            let until = std::time::Instant::now() + Duration::from_secs(delay);
+            let max = settings.diskless_max_replicas.load(Ordering::Relaxed) as usize;
+            while std::time::Instant::now() < until {
+                glommio::timer::sleep(Duration::from_millis(50)).await;
+                let waiting = job
+                    .members
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.as_ref().map(Vec::len))
+                    .unwrap_or(0);
+                if max > 0 && waiting >= max {
+                    break;
+                }
+            }
         }
     }
     let mut waited = false;

@@ -113,6 +113,9 @@ pub struct ReplSettings {
     pub diskless: AtomicBool,
     /// `repl-diskless-sync-delay` (seconds).
     pub diskless_delay: AtomicU64,
+    /// `repl-diskless-sync-max-replicas` (0: no limit): the delay ends
+    /// early once this many replicas wait.
+    pub diskless_max_replicas: AtomicU64,
 }
 
 /// Process-wide list of replicas (in
@@ -166,6 +169,8 @@ impl Registry {
         );
         s.diskless_delay
             .store(num("repl-diskless-sync-delay", 5), Ordering::Relaxed);
+        s.diskless_max_replicas
+            .store(num("repl-diskless-sync-max-replicas", 0), Ordering::Relaxed);
     }
 
     /// The joinable full-sync job, locked.

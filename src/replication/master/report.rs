@@ -161,3 +161,68 @@ pub fn role_reply(shared: &ServerShared, w: &mut ReplyWriter<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn names(text: &str) -> Vec<&str> {
+        text.lines().filter_map(|l| l.split(':').next()).collect()
+    }
+
+    /// Field lists as redis-server 7.0.15 prints them.
+    #[test]
+    fn fields_in_redis_order_for_both_roles() {
+        let shared = ServerShared::new(Config::default(), 1);
+        let tail = [
+            "connected_slaves",
+            "master_failover_state",
+            "master_replid",
+            "master_replid2",
+            "master_repl_offset",
+            "second_repl_offset",
+            "repl_backlog_active",
+            "repl_backlog_size",
+            "repl_backlog_first_byte_offset",
+            "repl_backlog_histlen",
+        ];
+        let mut master = vec!["role"];
+        master.extend(tail);
+        assert_eq!(names(&info_replication(&shared)), master);
+        shared.role.set_master(Some(("127.0.0.1".into(), 6379)));
+        let mut replica = vec![
+            "role",
+            "master_host",
+            "master_port",
+            "master_link_status",
+            "master_last_io_seconds_ago",
+            "master_sync_in_progress",
+            "slave_read_repl_offset",
+            "slave_repl_offset",
+            "master_link_down_since_seconds",
+            "slave_priority",
+            "slave_read_only",
+            "replica_announced",
+        ];
+        replica.extend(tail);
+        let text = info_replication(&shared);
+        assert_eq!(names(&text), replica, "{text}");
+        assert!(text.contains("master_link_status:down\r\n"));
+        assert!(text.contains("master_last_io_seconds_ago:-1\r\n"));
+        if let Some(l) = shared.role.link().as_mut() {
+            l.state = LinkState::Connected;
+            l.down_since = None;
+        }
+        let text = info_replication(&shared);
+        let connected: Vec<&str> = replica
+            .iter()
+            .copied()
+            .filter(|n| *n != "master_link_down_since_seconds")
+            .collect();
+        assert_eq!(names(&text), connected, "{text}");
+        assert!(text.contains(
+            "role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:up\r\n"
+        ));
+    }
+}
