@@ -503,3 +503,40 @@ fn backlog_is_freed_after_its_ttl_without_replicas() {
     let mut c = m.client();
     q(&mut c, &["SET", "k", "v"]);
 }
+
+#[test]
+fn a_replica_that_never_acks_times_out() {
+    let m = master(&["--repl-diskless-sync", "no", "--repl-timeout", "1"]);
+    let mut c = m.client();
+    q(&mut c, &["SET", "k", "v"]);
+    let mut fake = m.raw();
+    assert_eq!(
+        fake.cmd(&["REPLCONF", "listening-port", "4322"]),
+        b"+OK\r\n"
+    );
+    fake.send_cmd(&["PSYNC", "?", "-1"]);
+    until(10, "fake replica online", || {
+        info(&m, "replication").contains("port=4322,state=online")
+    });
+    // Something for the stream to carry before the replica is dropped.
+    q(&mut c, &["SET", "k2", "v"]);
+    // Replicas are not counted as clients (this client and INFO's are).
+    assert_eq!(
+        field(&m, "clients", "connected_clients").as_deref(),
+        Some("2")
+    );
+    until(10, "fake replica timed out", || {
+        log(&m).contains("Disconnecting timedout replica (streaming sync): 127.0.0.1:4322")
+    });
+    until(5, "fake replica gone", || {
+        field(&m, "replication", "connected_slaves").as_deref() == Some("0")
+    });
+    assert_eq!(
+        field(&m, "clients", "connected_clients").as_deref(),
+        Some("2")
+    );
+    let sent: u64 = field(&m, "stats", "total_net_repl_output_bytes")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(sent > 0);
+}

@@ -259,7 +259,11 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             out.push_str("# Clients\r\n");
             f(
                 "connected_clients",
-                shared.connected_clients.load(Ordering::Relaxed).to_string(),
+                shared
+                    .connected_clients
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(shared.replicas.len())
+                    .to_string(),
             );
             f("cluster_connections", "0".into());
             f(
@@ -362,7 +366,14 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ("total_net_input_bytes", snap.net_input.to_string()),
                 ("total_net_output_bytes", snap.net_output.to_string()),
                 ("total_net_repl_input_bytes", "0".into()),
-                ("total_net_repl_output_bytes", "0".into()),
+                (
+                    "total_net_repl_output_bytes",
+                    shared
+                        .replicas
+                        .repl_output_bytes
+                        .load(Ordering::Relaxed)
+                        .to_string(),
+                ),
                 ("instantaneous_input_kbps", "0.00".into()),
                 ("instantaneous_output_kbps", "0.00".into()),
                 ("instantaneous_input_repl_kbps", "0.00".into()),

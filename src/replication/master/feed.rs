@@ -418,7 +418,10 @@ impl Feed<'_> {
 
     /// Counts stream bytes sent.
     fn entry_sent(&self, n: usize) {
-        self.ctx.shard.stats.borrow_mut().net_output += n as u64;
+        self.shared()
+            .replicas
+            .repl_output_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Reads what the replica sent without waiting; false when it must be

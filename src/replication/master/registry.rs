@@ -131,6 +131,8 @@ pub struct Registry {
     pub sync_partial_ok: AtomicU64,
     /// INFO `sync_partial_err`.
     pub sync_partial_err: AtomicU64,
+    /// INFO `total_net_repl_output_bytes`: stream bytes sent to replicas.
+    pub repl_output_bytes: AtomicU64,
     /// Whether the periodic task ([`super::cron`]) runs.
     pub cron_running: AtomicBool,
     /// Whether a `REPLCONF GETACK *` is due in the stream.
