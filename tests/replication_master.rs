@@ -421,7 +421,14 @@ fn garbage_from_a_replica_drops_it() {
 
 #[test]
 fn a_replica_out_of_the_backlog_gets_a_full_sync() {
-    let m = master(&["--repl-backlog-size", "16kb"]);
+    // A replica that does not read is owed the stream up to its output
+    // limit, then dropped; by then the backlog no longer has its offset.
+    let m = master(&[
+        "--repl-backlog-size",
+        "16kb",
+        "--client-output-buffer-limit",
+        "replica 1mb 512kb 1",
+    ]);
     let mut c = m.client();
     q(&mut c, &["SET", "k", "v"]);
     let r = replica_of(&m, &[]);
@@ -539,4 +546,34 @@ fn a_replica_that_never_acks_times_out() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     assert!(sent > 0);
+}
+
+#[test]
+fn writes_during_a_slow_full_sync_may_exceed_the_backlog() {
+    for diskless in ["yes", "no"] {
+        let m = master(&[
+            "--repl-backlog-size",
+            "16kb",
+            "--rdb-key-save-delay",
+            "3000",
+            "--repl-diskless-sync",
+            diskless,
+        ]);
+        let mut c = m.client();
+        populate(&mut c, "slow");
+        let r = replica_of(&m, &[]);
+        let value = "w".repeat(4096);
+        for i in 0..200 {
+            q(&mut c, &["SET", &format!("during:{i}"), &value]);
+        }
+        wait_synced(&m, &r);
+        assert_eq!(int(&mut c, &["WAIT", "1", "5000"]), 1);
+        assert_same_dbs(&m, &r, &[0, 1, 2]);
+        assert_eq!(
+            field(&m, "stats", "sync_full").as_deref(),
+            Some("1"),
+            "{}",
+            log(&m)
+        );
+    }
 }

@@ -93,7 +93,7 @@ pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) ->
         awaiting_ack: false,
     };
     let from = match psync::partial_from(&shared.repl, &ask) {
-        Ok(from) => feed.continue_from(stream, &hello, &ask, from).await?,
+        Ok(from) => Owed::new(feed.continue_from(stream, &hello, &ask, from).await?),
         Err(why) => {
             match why {
                 None => crate::notice!("Full resync requested by replica {}", feed.name),
@@ -120,7 +120,7 @@ pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) ->
             }
             shared.replicas.sync_full.fetch_add(1, Ordering::Relaxed);
             match feed.full_sync(stream, &hello, &ask).await? {
-                Some(from) => from,
+                Some(owed) => owed,
                 None => return Ok(()),
             }
         }
@@ -186,7 +186,7 @@ impl Feed<'_> {
         stream: &mut TcpStream,
         hello: &ReplicaHello,
         ask: &SyncAsk,
-    ) -> io::Result<Option<u64>> {
+    ) -> io::Result<Option<Owed>> {
         let shard = self.ctx.shard.clone();
         let shared = shard.shared.clone();
         let diskless = shared.replicas.settings.diskless.load(Ordering::Relaxed) && hello.capa_eof;
@@ -215,6 +215,7 @@ impl Feed<'_> {
             let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
             stream.write_all(line.as_bytes()).await?;
         }
+        let mut owed = Owed::new(offset);
         match ticket.rx {
             None => {
                 let path = loop {
@@ -226,8 +227,15 @@ impl Feed<'_> {
                     }
                     glommio::timer::sleep(Duration::from_millis(10)).await;
                     self.keepalive(stream, &mut last_keepalive).await?;
+                    if owed.catch_up(&shared).is_err() {
+                        self.log_overflow();
+                        return Ok(None);
+                    }
                 };
-                self.send_file(stream, &path).await?;
+                if !self.send_file(stream, &path, &mut owed).await? {
+                    self.log_overflow();
+                    return Ok(None);
+                }
                 drop(job);
                 crate::notice!("Synchronization with replica {} succeeded", self.name);
                 self.entry.ack(0, now_ms());
@@ -239,6 +247,10 @@ impl Feed<'_> {
                     .write_all(format!("$EOF:{}\r\n", job.mark).as_bytes())
                     .await?;
                 let ok = loop {
+                    if owed.catch_up(&shared).is_err() {
+                        self.log_overflow();
+                        return Ok(None);
+                    }
                     match rx.try_recv() {
                         Ok(Piece::Chunk(chunk)) => stream.write_all(&chunk).await?,
                         Ok(Piece::Done(ok)) => break ok,
@@ -263,7 +275,7 @@ impl Feed<'_> {
                 self.awaiting_ack = true;
             }
         }
-        Ok(Some(offset))
+        Ok(Some(owed))
     }
 
     /// Writes `\n` once a second while the replica waits.
@@ -278,8 +290,14 @@ impl Feed<'_> {
         Ok(())
     }
 
-    /// `$<len>\r\n` and the file's bytes.
-    async fn send_file(&self, stream: &mut TcpStream, path: &std::path::Path) -> io::Result<()> {
+    /// `$<len>\r\n` and the file's bytes, taking the stream into `owed`
+    /// meanwhile; false when the replica must be dropped for it.
+    async fn send_file(
+        &self,
+        stream: &mut TcpStream,
+        path: &std::path::Path,
+        owed: &mut Owed,
+    ) -> io::Result<bool> {
         use std::io::Read;
         let mut f = std::fs::File::open(path)?;
         let len = f.metadata()?.len();
@@ -298,71 +316,66 @@ impl Feed<'_> {
             let n = n.min(left as usize);
             stream.write_all(&buf[..n]).await?;
             left -= n as u64;
+            if owed.catch_up(self.shared()).is_err() {
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// The stream from `pos`, reading the replica's input meanwhile.
-    async fn stream_from(&mut self, stream: &mut TcpStream, mut pos: u64) -> io::Result<()> {
+    /// The stream from `owed`'s offset, reading the replica's input
+    /// meanwhile.
+    async fn stream_from(&mut self, stream: &mut TcpStream, mut owed: Owed) -> io::Result<()> {
         let shared = self.shared().clone();
         let repl = shared.repl.clone();
         let id = self.ctx.id;
         let fd = stream.as_raw_fd();
-        let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut last_input = Instant::now();
         loop {
-            if self.ctx.info.borrow().killed || shared.stopping() {
+            if self.ctx.info.borrow().killed || shared.stopping() || self.timed_out() {
                 return Ok(());
             }
-            if self.timed_out() {
+            if owed.catch_up(&shared).is_err() {
+                self.log_overflow();
                 return Ok(());
             }
-            if !self.awaiting_ack {
-                out.clear();
-                match repl.read_from(pos, &mut out, WRITE_CHUNK) {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        let next = pos + n as u64;
-                        // A replica that does not read stalls this write:
-                        // drop it once the backlog no longer holds what
-                        // comes next for it.
-                        let written = futures_lite::future::or(
-                            async { Some(stream.write_all(&out).await) },
-                            async {
-                                loop {
-                                    glommio::timer::sleep(TICK).await;
-                                    if fell_behind(&repl, next) {
-                                        return None;
-                                    }
-                                }
-                            },
-                        )
-                        .await;
-                        match written {
-                            Some(r) => r?,
-                            None => {
-                                self.log_overflow();
-                                return Ok(());
+            if !self.awaiting_ack && !owed.buf.is_empty() {
+                let mut sending = std::mem::take(&mut owed.buf);
+                // While the replica does not read, what comes next piles
+                // up in its buffer, up to its output limit.
+                let owed_ref = &mut owed;
+                let sh = &shared;
+                let written = futures_lite::future::or(
+                    async { Some(stream.write_all(&sending).await) },
+                    async move {
+                        loop {
+                            glommio::timer::sleep(TICK).await;
+                            if owed_ref.catch_up(sh).is_err() {
+                                return None;
                             }
                         }
-                        pos = next;
-                        self.entry_sent(n);
-                        if out.capacity() > 4 * WRITE_CHUNK {
-                            out = Vec::with_capacity(16 * 1024);
-                        }
-                        if last_input.elapsed() >= TICK {
-                            last_input = Instant::now();
-                            if !self.read_nonblocking(fd)? {
-                                return Ok(());
-                            }
-                        }
-                        continue;
-                    }
-                    Err(_) => {
+                    },
+                )
+                .await;
+                match written {
+                    Some(r) => r?,
+                    None => {
                         self.log_overflow();
                         return Ok(());
                     }
                 }
+                self.entry_sent(sending.len());
+                if owed.buf.is_empty() && sending.capacity() <= 4 * WRITE_CHUNK {
+                    sending.clear();
+                    owed.buf = sending;
+                }
+                if last_input.elapsed() >= TICK {
+                    last_input = Instant::now();
+                    if !self.read_nonblocking(fd)? {
+                        return Ok(());
+                    }
+                }
+                continue;
             }
             // Nothing to send: wait for input, stream bytes, or a tick.
             if self.rbuf.capacity() - self.rbuf.len() < 1024 {
@@ -372,10 +385,10 @@ impl Feed<'_> {
             // SAFETY: the socket read only writes into the slice; the
             // length is advanced by exactly the bytes it reports.
             let spare: &mut [u8] = unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
-            let awaiting = self.awaiting_ack;
+            let pos = owed.pos;
             let r = futures_lite::future::or(async { Some(stream.read(spare).await) }, async {
                 let more = std::future::poll_fn(|cx| {
-                    if awaiting || repl.wait_past(id, pos, cx.waker()) {
+                    if repl.wait_past(id, pos, cx.waker()) {
                         std::task::Poll::Pending
                     } else {
                         std::task::Poll::Ready(())
@@ -555,12 +568,58 @@ impl Feed<'_> {
     }
 }
 
-/// Whether the backlog no longer holds stream offset `next`.
-fn fell_behind(repl: &crate::replication::stream::ReplStream, next: u64) -> bool {
-    repl.lock()
-        .backlog
-        .as_ref()
-        .is_none_or(|b| b.first_offset() > next)
+/// Stream bytes a replica is owed: read from the backlog up to `pos`,
+/// not yet written to its socket. While its socket is busy (the snapshot,
+/// a slow reader) the stream piles up here, so it does not fall out of
+/// the backlog, up to `client-output-buffer-limit replica`.
+#[derive(Debug)]
+struct Owed {
+    /// Next stream offset to read from the backlog.
+    pos: u64,
+    /// Bytes read, not yet sent.
+    buf: Vec<u8>,
+    /// Since when `buf` is over the soft limit.
+    over_soft: Option<Instant>,
+}
+
+impl Owed {
+    fn new(pos: u64) -> Self {
+        Owed {
+            pos,
+            buf: Vec::new(),
+            over_soft: None,
+        }
+    }
+
+    /// Takes what the backlog has past `pos`. `Err` when the replica must
+    /// be dropped: the backlog no longer holds `pos`, or the bytes owed
+    /// passed the replica output limits.
+    fn catch_up(&mut self, shared: &ServerShared) -> Result<(), ()> {
+        loop {
+            match shared.repl.read_from(self.pos, &mut self.buf, WRITE_CHUNK) {
+                Ok(0) => break,
+                Ok(n) => self.pos += n as u64,
+                Err(_) => return Err(()),
+            }
+        }
+        let limit = shared.output_limit(1);
+        let len = self.buf.len() as u64;
+        if limit.hard > 0 && len > limit.hard {
+            return Err(());
+        }
+        if limit.soft > 0 && len > limit.soft {
+            let since = *self.over_soft.get_or_insert_with(Instant::now);
+            if since.elapsed() > Duration::from_secs(limit.soft_seconds) {
+                return Err(());
+            }
+        } else {
+            self.over_soft = None;
+        }
+        if self.buf.is_empty() && self.buf.capacity() > 4 * WRITE_CHUNK {
+            self.buf = Vec::new();
+        }
+        Ok(())
+    }
 }
 
 /// `REPLCONF ACK <offset> [FACK <offset>]`'s offset.
