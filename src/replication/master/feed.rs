@@ -18,6 +18,7 @@ use super::psync::{self, ReplicaHello, SyncAsk};
 use super::registry::{ReplicaEntry, ReplicaState};
 use crate::protocol::{ParseLimits, RequestParser};
 use crate::replication::role::LinkState;
+use crate::replication::stream::Tap;
 use crate::server::connection::ConnCtx;
 use crate::server::shared::ServerShared;
 use crate::shard::keyspace::now_ms;
@@ -39,6 +40,7 @@ struct Attached {
 impl Drop for Attached {
     fn drop(&mut self) {
         self.shared.replicas.remove(self.entry.id);
+        self.shared.repl.untap(self.entry.id);
         crate::warning!("Connection with replica {} lost.", self.entry.name());
     }
 }
@@ -91,9 +93,21 @@ pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) ->
         parser: RequestParser::new(ParseLimits::default()),
         args: Vec::with_capacity(4),
         awaiting_ack: false,
+        epoch: shared.replicas.epoch(),
     };
-    let from = match psync::partial_from(&shared.repl, &ask) {
-        Ok(from) => Owed::new(feed.continue_from(stream, &hello, &ask, from).await?),
+    let hard = shared.output_limit(1).hard as usize;
+    let partial = psync::partial_from(&shared.repl, &ask).and_then(|from| {
+        shared
+            .repl
+            .tap(feed.ctx.id, from, hard)
+            .map(|tap| (from, tap))
+            .map_err(|_| Some(String::new()))
+    });
+    let owed = match partial {
+        Ok((from, tap)) => {
+            let from = feed.continue_from(stream, &hello, &ask, from).await?;
+            Owed::new(&shared, feed.ctx.id, tap, from)
+        }
         Err(why) => {
             match why {
                 None => crate::notice!("Full resync requested by replica {}", feed.name),
@@ -125,7 +139,7 @@ pub async fn serve(ctx: &mut ConnCtx, stream: &mut TcpStream, rbuf: BytesMut) ->
             }
         }
     };
-    feed.stream_from(stream, from).await
+    feed.stream_from(stream, owed).await
 }
 
 /// A replica's feed.
@@ -139,6 +153,8 @@ struct Feed<'a> {
     /// After a diskless transfer: the stream starts at the first ACK (the
     /// replica has loaded the snapshot).
     awaiting_ack: bool,
+    /// [`super::registry::Registry::epoch`] when it attached.
+    epoch: u64,
 }
 
 impl Feed<'_> {
@@ -191,7 +207,7 @@ impl Feed<'_> {
         let shared = shard.shared.clone();
         let diskless = shared.replicas.settings.diskless.load(Ordering::Relaxed) && hello.capa_eof;
         self.entry.set_state(ReplicaState::WaitBgsave);
-        let ticket = fullsync::join_or_start(&shard, diskless);
+        let ticket = fullsync::join_or_start(&shard, diskless, self.ctx.id);
         let job = ticket.job.clone();
         let mut last_keepalive = Instant::now();
         let (replid, offset) = loop {
@@ -215,7 +231,10 @@ impl Feed<'_> {
             let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
             stream.write_all(line.as_bytes()).await?;
         }
-        let mut owed = Owed::new(offset);
+        let Some(tap) = job.take_tap(self.ctx.id) else {
+            return Ok(None);
+        };
+        let mut owed = Owed::new(&shared, self.ctx.id, tap, offset);
         match ticket.rx {
             None => {
                 let path = loop {
@@ -332,7 +351,11 @@ impl Feed<'_> {
         let fd = stream.as_raw_fd();
         let mut last_input = Instant::now();
         loop {
-            if self.ctx.info.borrow().killed || shared.stopping() || self.timed_out() {
+            if self.ctx.info.borrow().killed
+                || shared.stopping()
+                || self.timed_out()
+                || shared.replicas.epoch() != self.epoch
+            {
                 return Ok(());
             }
             if owed.catch_up(&shared).is_err() {
@@ -568,55 +591,75 @@ impl Feed<'_> {
     }
 }
 
-/// Stream bytes a replica is owed: read from the backlog up to `pos`,
-/// not yet written to its socket. While its socket is busy (the snapshot,
-/// a slow reader) the stream piles up here, so it does not fall out of
-/// the backlog, up to `client-output-buffer-limit replica`.
+/// Stream bytes a replica is owed: its [`Tap`] fills as the stream
+/// grows, whatever the feed is doing (sending the snapshot, waiting on a
+/// slow socket), up to `client-output-buffer-limit replica`; `buf` holds
+/// what was taken from it and not yet written.
 #[derive(Debug)]
 struct Owed {
-    /// Next stream offset to read from the backlog.
+    repl: Arc<crate::replication::stream::ReplStream>,
+    /// The feed's id (its tap's).
+    id: u64,
+    tap: Arc<std::sync::Mutex<Tap>>,
+    /// Stream offset just past what was taken from the tap.
     pos: u64,
-    /// Bytes read, not yet sent.
+    /// Bytes taken, not yet sent.
     buf: Vec<u8>,
-    /// Since when `buf` is over the soft limit.
+    /// Since when the bytes owed are over the soft limit.
     over_soft: Option<Instant>,
 }
 
+impl Drop for Owed {
+    fn drop(&mut self) {
+        self.repl.untap(self.id);
+    }
+}
+
 impl Owed {
-    fn new(pos: u64) -> Self {
+    fn new(shared: &ServerShared, id: u64, tap: Arc<std::sync::Mutex<Tap>>, pos: u64) -> Self {
         Owed {
+            repl: shared.repl.clone(),
+            id,
+            tap,
             pos,
             buf: Vec::new(),
             over_soft: None,
         }
     }
 
-    /// Takes what the backlog has past `pos`. `Err` when the replica must
-    /// be dropped: the backlog no longer holds `pos`, or the bytes owed
-    /// passed the replica output limits.
+    /// Takes what the tap gathered. `Err` when the replica must be
+    /// dropped: past the hard limit, or the soft one for too long.
     fn catch_up(&mut self, shared: &ServerShared) -> Result<(), ()> {
-        loop {
-            match shared.repl.read_from(self.pos, &mut self.buf, WRITE_CHUNK) {
-                Ok(0) => break,
-                Ok(n) => self.pos += n as u64,
-                Err(_) => return Err(()),
+        let pending = {
+            let mut t = match self.tap.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if t.overflow {
+                return Err(());
             }
-        }
+            if !t.bytes.is_empty() {
+                self.pos += t.bytes.len() as u64;
+                if self.buf.is_empty() {
+                    std::mem::swap(&mut self.buf, &mut t.bytes);
+                } else {
+                    self.buf.extend_from_slice(&t.bytes);
+                    t.bytes.clear();
+                }
+                if t.bytes.capacity() > 4 * WRITE_CHUNK {
+                    t.bytes = Vec::new();
+                }
+            }
+            t.bytes.len() + self.buf.len()
+        };
         let limit = shared.output_limit(1);
-        let len = self.buf.len() as u64;
-        if limit.hard > 0 && len > limit.hard {
-            return Err(());
-        }
-        if limit.soft > 0 && len > limit.soft {
+        if limit.soft > 0 && pending as u64 > limit.soft {
             let since = *self.over_soft.get_or_insert_with(Instant::now);
             if since.elapsed() > Duration::from_secs(limit.soft_seconds) {
                 return Err(());
             }
         } else {
             self.over_soft = None;
-        }
-        if self.buf.is_empty() && self.buf.capacity() > 4 * WRITE_CHUNK {
-            self.buf = Vec::new();
         }
         Ok(())
     }

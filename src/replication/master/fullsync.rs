@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::persistence::bgsave::{self, AtInstant, Pending, SnapshotOptions};
+use crate::replication::stream::Tap;
 use crate::shard::ShardState;
 
 /// Numbers the files of disk full syncs.
@@ -61,6 +62,7 @@ pub async fn prepare(
     shard: &Rc<ShardState>,
     diskless: bool,
     id: u64,
+    on_instant: OnInstant,
 ) -> Result<Prepared, NotStarted> {
     let shared = &shard.shared;
     if shared
@@ -78,7 +80,7 @@ pub async fn prepare(
     let taken: Arc<Mutex<Option<(String, u64)>>> = Arc::new(Mutex::new(None));
     let slot = taken.clone();
     let hook: AtInstant = Arc::new(move |s: &ShardState| {
-        take_instant(s, &slot, size);
+        take_instant(s, &slot, size, &on_instant);
         // Keys that expire from now on are journaled (as DELs) even if
         // this shard journaled nothing before.
         if let Ok(mut store) = s.store.try_borrow_mut() {
@@ -163,9 +165,8 @@ pub struct SyncJob {
     pub diskless: bool,
     /// Where it stands.
     pub state: Mutex<JobState>,
-    /// Diskless: the members' channels (taken when T passes: later
-    /// replicas need another job).
-    members: Mutex<Option<Vec<std::sync::mpsc::SyncSender<Piece>>>>,
+    /// Who joined (closed at T: later replicas need another job).
+    members: Mutex<Members>,
     /// Disk: the file once written (`Some(Err)` when the save failed).
     pub file: Mutex<Option<Result<PathBuf, String>>>,
     /// The diskless end mark (`$EOF:<mark>`), shared by all members.
@@ -204,20 +205,90 @@ impl SyncJob {
         self.lock_state().clone()
     }
 
-    /// Adds a diskless member; `None` once T passed.
-    fn add_member(&self) -> Option<Receiver<Piece>> {
-        let mut m = self.members.lock().ok()?;
-        let list = m.as_mut()?;
-        let (tx, rx) = sync_channel(MEMBER_CHUNKS);
-        list.push(tx);
-        Some(rx)
+    fn lock_members(&self) -> std::sync::MutexGuard<'_, Members> {
+        match self.members.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
     }
+
+    /// Adds replica `id` (with a channel for its chunks when diskless);
+    /// `None` once T passed, except on disk while the backlog still holds
+    /// T's offset (the replica then starts from there, as Redis attaches
+    /// a replica to a BGSAVE another one waits for).
+    fn add_member(
+        &self,
+        id: u64,
+        shared: &crate::server::shared::ServerShared,
+    ) -> Option<Option<Receiver<Piece>>> {
+        let mut m = self.lock_members();
+        if !m.open {
+            if self.diskless {
+                return None;
+            }
+            let JobState::Started(_, offset) = self.current() else {
+                return None;
+            };
+            let tap = shared
+                .repl
+                .tap(id, offset, shared.output_limit(1).hard as usize)
+                .ok()?;
+            m.taps.push((id, tap));
+            return Some(None);
+        }
+        m.ids.push(id);
+        if !self.diskless {
+            return Some(None);
+        }
+        let (tx, rx) = sync_channel(MEMBER_CHUNKS);
+        m.senders.push(tx);
+        Some(Some(rx))
+    }
+
+    /// At T: closes the membership and gives every member its tap on the
+    /// stream from `offset`.
+    fn at_instant(&self, shared: &crate::server::shared::ServerShared, offset: u64) {
+        let limit = shared.output_limit(1).hard as usize;
+        let mut m = self.lock_members();
+        m.open = false;
+        let ids = m.ids.clone();
+        for id in ids {
+            if let Ok(t) = shared.repl.tap(id, offset, limit) {
+                m.taps.push((id, t));
+            }
+        }
+    }
+
+    /// Member `id`'s tap on the stream from T.
+    pub fn take_tap(&self, id: u64) -> Option<Arc<Mutex<Tap>>> {
+        let mut m = self.lock_members();
+        let i = m.taps.iter().position(|(t, _)| *t == id)?;
+        Some(m.taps.swap_remove(i).1)
+    }
+}
+
+/// The replicas of a job.
+#[derive(Debug, Default)]
+struct Members {
+    /// Whether replicas may still join (until T).
+    open: bool,
+    /// Their client ids.
+    ids: Vec<u64>,
+    /// Diskless: their chunk channels.
+    senders: Vec<std::sync::mpsc::SyncSender<Piece>>,
+    /// Their taps, made at T, until each takes its own.
+    taps: Vec<(u64, Arc<Mutex<Tap>>)>,
 }
 
 /// The first shard at T: creates the backlog (a new history, on a master
 /// without one), attaches the journal to the stream, and records the id
 /// and offset in `slot`.
-fn take_instant(s: &ShardState, slot: &Mutex<Option<(String, u64)>>, size: usize) {
+fn take_instant(
+    s: &ShardState,
+    slot: &Mutex<Option<(String, u64)>>,
+    size: usize,
+    on_instant: &OnInstant,
+) {
     let Ok(mut slot) = slot.lock() else {
         return;
     };
@@ -240,38 +311,41 @@ fn take_instant(s: &ShardState, slot: &Mutex<Option<(String, u64)>>, size: usize
         shared.journal.set_stream(Some(repl.clone()));
     }
     shared.journal.reselect();
-    let st = repl.lock();
-    *slot = Some((st.replid.clone(), st.offset));
+    let (replid, offset) = {
+        let st = repl.lock();
+        (st.replid.clone(), st.offset)
+    };
+    on_instant(shared, offset);
+    *slot = Some((replid, offset));
 }
 
-/// Joins the job under way that can serve a replica (same kind, still
-/// open), or starts one on `shard`.
-pub fn join_or_start(shard: &Rc<ShardState>, diskless: bool) -> Ticket {
+/// Run at T (every shard held) with the offset the replicas continue from.
+pub type OnInstant = Arc<dyn Fn(&crate::server::shared::ServerShared, u64) + Send + Sync>;
+
+/// Joins replica `id` to the job under way that can still serve it
+/// (same kind, before its instant T), or starts one on `shard`.
+pub fn join_or_start(shard: &Rc<ShardState>, diskless: bool, id: u64) -> Ticket {
     let reg = &shard.shared.replicas;
     let mut slot = reg.job();
     if let Some(job) = slot.as_ref().filter(|j| j.diskless == diskless) {
-        if diskless {
-            if let Some(rx) = job.add_member() {
-                return Ticket {
-                    job: job.clone(),
-                    rx: Some(rx),
-                };
-            }
-        } else if job.current() != JobState::Failed {
+        if let Some(rx) = job.add_member(id, &shard.shared) {
             return Ticket {
                 job: job.clone(),
-                rx: None,
+                rx,
             };
         }
     }
     let job = Arc::new(SyncJob {
         diskless,
         state: Mutex::new(JobState::Waiting),
-        members: Mutex::new(diskless.then(Vec::new)),
+        members: Mutex::new(Members {
+            open: true,
+            ..Members::default()
+        }),
         file: Mutex::new(None),
         mark: crate::server::shared::random_hex(40),
     });
-    let rx = job.add_member();
+    let rx = job.add_member(id, &shard.shared).flatten();
     *slot = Some(job.clone());
     drop(slot);
     glommio::spawn_local(run_job(shard.clone(), job.clone())).detach();
@@ -301,12 +375,7 @@ async fn run_job(shard: Rc<ShardState>, job: Arc<SyncJob>) {
             let max = settings.diskless_max_replicas.load(Ordering::Relaxed) as usize;
             while std::time::Instant::now() < until {
                 glommio::timer::sleep(Duration::from_millis(50)).await;
-                let waiting = job
-                    .members
-                    .lock()
-                    .ok()
-                    .and_then(|m| m.as_ref().map(Vec::len))
-                    .unwrap_or(0);
+                let waiting = job.lock_members().ids.len();
                 if max > 0 && waiting >= max {
                     break;
                 }
@@ -328,10 +397,13 @@ async fn run_job(shard: Rc<ShardState>, job: Arc<SyncJob>) {
                     "disk"
                 }
             );
+            let j = job.clone();
+            let on_instant: OnInstant = Arc::new(move |sh, off| j.at_instant(sh, off));
             match prepare(
                 &shard,
                 job.diskless,
                 JOB_SEQ.fetch_add(1, Ordering::Relaxed),
+                on_instant,
             )
             .await
             {
@@ -365,17 +437,16 @@ async fn run_job(shard: Rc<ShardState>, job: Arc<SyncJob>) {
         payload,
         pending,
     } = prepared;
-    // Diskless: no one joins once T passed (they would miss the start).
-    let members = if job.diskless {
+    // Diskless: no one joins once T passed (they would miss the start of
+    // the transfer); on disk replicas may join until the file is done.
+    if job.diskless {
         close(&shard, &job);
-        job.members.lock().ok().and_then(|mut m| m.take())
-    } else {
-        None
-    };
+    }
+    let members = std::mem::take(&mut job.lock_members().senders);
     *job.lock_state() = JobState::Started(replid, offset);
     match payload {
         Payload::Stream(rx) => {
-            let mut members = members.unwrap_or_default();
+            let mut members = members;
             let ok = fan_out(rx, &mut members).await;
             let ok = pending.wait().await.is_ok() && ok;
             if ok {
@@ -410,8 +481,10 @@ async fn run_job(shard: Rc<ShardState>, job: Arc<SyncJob>) {
 /// Marks `job` failed and closes it.
 fn fail(shard: &ShardState, job: &Arc<SyncJob>) {
     *job.lock_state() = JobState::Failed;
-    if let Ok(mut m) = job.members.lock() {
-        m.take();
+    {
+        let mut m = job.lock_members();
+        m.open = false;
+        m.senders.clear();
     }
     if let Ok(mut f) = job.file.lock() {
         *f = Some(Err("BGSAVE failed".into()));

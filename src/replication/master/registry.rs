@@ -137,6 +137,8 @@ pub struct Registry {
     pub cron_running: AtomicBool,
     /// Whether a `REPLCONF GETACK *` is due in the stream.
     pub getack_pending: AtomicBool,
+    /// Bumped by [`Registry::disconnect_all`].
+    epoch: AtomicU64,
     /// The full-sync snapshot replicas can still join.
     job: Mutex<Option<Arc<super::fullsync::SyncJob>>>,
 }
@@ -181,6 +183,18 @@ impl Registry {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         }
+    }
+
+    /// Drops every attached replica (they reconnect and resync): what a
+    /// replica does to its own replicas when its history changes (a new
+    /// master, a full sync), as Redis' `disconnectSlaves`.
+    pub fn disconnect_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The current [`Registry::disconnect_all`] generation.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// The list, locked.
