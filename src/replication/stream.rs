@@ -410,6 +410,24 @@ mod tests {
     }
 
     #[test]
+    fn taps_keep_what_the_backlog_drops() {
+        let s = ReplStream::new("a".repeat(40));
+        s.ensure_backlog(8);
+        s.append(b"0123");
+        let tap = s.tap(7, 2, 16).unwrap();
+        s.append(b"456789abc");
+        // The backlog (8 bytes) lost offset 2, the tap did not.
+        let mut out = Vec::new();
+        assert!(s.read_from(2, &mut out, 100).is_err());
+        assert_eq!(tap.lock().unwrap().bytes, b"23456789abc");
+        s.append(b"defghi");
+        assert!(tap.lock().unwrap().overflow);
+        assert!(s.tap(8, 0, 0).is_err());
+        s.untap(7);
+        assert!(s.lock().taps.is_empty());
+    }
+
+    #[test]
     fn latch_gives_way_to_a_wanting_snapshot() {
         let l = ApplyLatch::default();
         assert!(l.try_hold());
