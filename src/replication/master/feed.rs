@@ -675,8 +675,8 @@ fn ack_offset(args: &[Bytes]) -> Option<u64> {
     u64::try_from(off).ok()
 }
 
-/// Whether `shard` may hand connections to [`serve`] (kept for symmetry
-/// with the connection code's checks).
+/// Whether the connection asked for a sync (PSYNC or SYNC): after this
+/// batch's replies it becomes the replica's feed ([`serve`]).
 pub fn wants_feed(ctx: &ConnCtx) -> bool {
     ctx.replica.as_ref().is_some_and(|r| r.sync.is_some())
 }
