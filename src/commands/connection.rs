@@ -360,7 +360,7 @@ async fn client(ctx: &mut ConnCtx, a: Vec<Bytes>) {
                     if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
                         return ctx.error(&format!("ERR Unknown client type '{}'", t));
                     }
-                    ctype = Some(t);
+                    ctype = Some(if t == "slave" { "replica".into() } else { t });
                     i += 2;
                 } else if is(&a[i], "id") && i + 1 < n {
                     let mut v = Vec::new();
@@ -582,7 +582,7 @@ async fn client_kill(ctx: &mut ConnCtx, a: &[Bytes]) {
                 if !["normal", "master", "replica", "slave", "pubsub"].contains(&t.as_str()) {
                     return ctx.error(&format!("ERR Unknown client type '{}'", v));
                 }
-                f.ctype = Some(t);
+                f.ctype = Some(if t == "slave" { "replica".into() } else { t });
             } else if is(&a[i], "skipme") {
                 if is(&a[i + 1], "yes") {
                     f.skipme = true;

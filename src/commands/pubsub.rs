@@ -176,6 +176,7 @@ fn sunsubscribe(ctx: &mut ConnCtx, a: Vec<Bytes>) -> Fut<'_> {
 
 fn publish(ctx: &mut ConnCtx, a: &[Bytes]) {
     let n = pubsub::publish(&ctx.shard, Kind::Channel, &a[1], &a[2]);
+    pubsub::propagate(&ctx.shard, a);
     ctx.writer().int(n as i64);
 }
 

@@ -521,14 +521,12 @@ fn time(ctx: &mut ConnCtx, _a: &[Bytes]) {
     w.bulk(now.subsec_micros().to_string().as_bytes());
 }
 
-/// ROLE: this server is a master (replication is not built yet), at
-/// replication offset 0, with no replicas.
+/// ROLE: master (offset and online replicas) or replica (master, link
+/// state, offset).
 fn role(ctx: &mut ConnCtx, _a: &[Bytes]) {
+    let shared = ctx.shard.shared.clone();
     let mut w = ctx.writer();
-    w.array(3);
-    w.bulk(b"master");
-    w.int(0);
-    w.array(0);
+    crate::replication::master::report::role_reply(&shared, &mut w);
 }
 
 fn lastsave(ctx: &mut ConnCtx, _a: &[Bytes]) {

@@ -259,7 +259,11 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
             out.push_str("# Clients\r\n");
             f(
                 "connected_clients",
-                shared.connected_clients.load(Ordering::Relaxed).to_string(),
+                shared
+                    .connected_clients
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(shared.replicas.len())
+                    .to_string(),
             );
             f("cluster_connections", "0".into());
             f(
@@ -362,7 +366,14 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                 ("total_net_input_bytes", snap.net_input.to_string()),
                 ("total_net_output_bytes", snap.net_output.to_string()),
                 ("total_net_repl_input_bytes", "0".into()),
-                ("total_net_repl_output_bytes", "0".into()),
+                (
+                    "total_net_repl_output_bytes",
+                    shared
+                        .replicas
+                        .repl_output_bytes
+                        .load(Ordering::Relaxed)
+                        .to_string(),
+                ),
                 ("instantaneous_input_kbps", "0.00".into()),
                 ("instantaneous_output_kbps", "0.00".into()),
                 ("instantaneous_input_repl_kbps", "0.00".into()),
@@ -374,9 +385,30 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
                         .load(Ordering::Relaxed)
                         .to_string(),
                 ),
-                ("sync_full", "0".into()),
-                ("sync_partial_ok", "0".into()),
-                ("sync_partial_err", "0".into()),
+                (
+                    "sync_full",
+                    shared
+                        .replicas
+                        .sync_full
+                        .load(Ordering::Relaxed)
+                        .to_string(),
+                ),
+                (
+                    "sync_partial_ok",
+                    shared
+                        .replicas
+                        .sync_partial_ok
+                        .load(Ordering::Relaxed)
+                        .to_string(),
+                ),
+                (
+                    "sync_partial_err",
+                    shared
+                        .replicas
+                        .sync_partial_err
+                        .load(Ordering::Relaxed)
+                        .to_string(),
+                ),
                 ("expired_keys", snap.expired.to_string()),
                 ("expired_stale_perc", "0.00".into()),
                 ("expired_time_cap_reached_count", "0".into()),
@@ -427,24 +459,9 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
         }
         "replication" => {
             out.push_str("# Replication\r\n");
-            f("role", "master".into());
-            f("connected_slaves", "0".into());
-            f("master_failover_state", "no-failover".into());
-            f("master_replid", shared.run_id.clone());
-            f(
-                "master_replid2",
-                "0000000000000000000000000000000000000000".into(),
-            );
-            f("master_repl_offset", "0".into());
-            f("second_repl_offset", "-1".into());
-            f("repl_backlog_active", "0".into());
-            f(
-                "repl_backlog_size",
-                cfg.get("repl-backlog-size")
-                    .unwrap_or_else(|| "1048576".into()),
-            );
-            f("repl_backlog_first_byte_offset", "0".into());
-            f("repl_backlog_histlen", "0".into());
+            out.push_str(&crate::replication::master::report::info_replication(
+                shared,
+            ));
         }
         "cpu" => {
             let (sys, user) = cpu_times();

@@ -98,6 +98,10 @@ pub struct SnapshotOptions {
     /// The temporary file (default `temp-bg-<pid>.rdb` in the working
     /// directory); renamed over the target on success.
     pub temp_path: Option<PathBuf>,
+    /// Send the image's bytes (header, chunks, EOF, checksum), in order,
+    /// over this channel instead of writing a file (a diskless full sync);
+    /// the path is then unused. The writer stops when the receiver is gone.
+    pub to_stream: Option<SyncSender<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for SnapshotOptions {
@@ -106,6 +110,7 @@ impl std::fmt::Debug for SnapshotOptions {
             .field("aof_base", &self.aof_base)
             .field("at_instant", &self.at_instant.is_some())
             .field("temp_path", &self.temp_path)
+            .field("to_stream", &self.to_stream.is_some())
             .finish()
     }
 }
@@ -170,6 +175,11 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// Whether the writer is done (the file written, or failed).
+    pub fn is_finished(&self) -> bool {
+        self.writer.is_finished()
+    }
+
     /// Waits (polling every 10 ms, never blocking the reactor) until the
     /// file is written or failed.
     pub async fn wait(self) -> Result<SnapshotDone, String> {
@@ -248,11 +258,15 @@ pub async fn start(
     let writer_pool = pool.clone();
     let nshards = shard.nshards;
     let owner = shared.clone();
+    let to_stream = opts.to_stream.clone();
     let writer = std::thread::Builder::new()
         .name("shardis-bgsave".into())
         .spawn(move || {
             lower_priority();
-            let r = write_file(rx, nshards, &header, checksum, &tmp, &path, &writer_pool);
+            let r = match to_stream {
+                Some(out) => write_stream(rx, nshards, header, checksum, &out),
+                None => write_file(rx, nshards, &header, checksum, &tmp, &path, &writer_pool),
+            };
             // Every shard left snapshot mode before its last message (or
             // before dropping its sender).
             owner
@@ -584,6 +598,40 @@ fn write_file(
     }
 }
 
+/// The writer thread of a snapshot sent over a channel: header, chunks,
+/// EOF and checksum, each as it comes. Returns the bytes sent.
+fn write_stream(
+    rx: Receiver<Piece>,
+    nshards: usize,
+    header: Vec<u8>,
+    checksum: bool,
+    out: &SyncSender<Vec<u8>>,
+) -> Result<u64, String> {
+    let gone = || "The snapshot's receiver went away".to_string();
+    let mut crc = 0u64;
+    let mut size = 0u64;
+    let mut put = |b: Vec<u8>| -> Result<(), String> {
+        if checksum {
+            crc = crc64(crc, &b);
+        }
+        size += b.len() as u64;
+        out.send(b).map_err(|_| gone())
+    };
+    put(header)?;
+    let mut done = 0;
+    while done < nshards {
+        match rx.recv() {
+            Ok(Piece::Chunk(b)) => put(b)?,
+            Ok(Piece::ShardDone) => done += 1,
+            Err(_) => return Err("The snapshot was abandoned".into()),
+        }
+    }
+    put(vec![OP_EOF])?;
+    let c = if checksum { crc } else { 0 };
+    out.send(c.to_le_bytes().to_vec()).map_err(|_| gone())?;
+    Ok(size + 8)
+}
+
 /// At exit with a BGSAVE still running (its shard tasks are gone): logs
 /// it as Redis does and removes the temporary file.
 pub fn abandon_on_shutdown(shared: &ServerShared) {
@@ -866,6 +914,53 @@ mod tests {
         assert_eq!(info.loaded, 1000);
         assert_eq!((per_db[0], per_db[5]), (500, 500));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A snapshot sent over a channel (a diskless full sync) is the same
+    /// RDB a file would hold; a receiver that goes away stops the writer.
+    #[test]
+    fn stream_writer_sends_a_whole_rdb() {
+        let mut header = Vec::new();
+        write_header(&mut header, &meta(), false);
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (otx, orx) = sync_channel::<Vec<u8>>(2);
+        let w = std::thread::spawn(move || write_stream(rx, 1, header, true, &otx));
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            while let Ok(b) = orx.recv() {
+                all.extend_from_slice(&b);
+            }
+            all
+        });
+        let mut db = Db::default();
+        for i in 0..300 {
+            db.set(format!("k{i}").as_bytes(), Value::Int(i), false);
+        }
+        db.begin_snapshot(2, 0, true);
+        while db.snapshot_step() {}
+        let rest = db
+            .end_snapshot()
+            .map(|mut s| s.take_out())
+            .unwrap_or_default();
+        tx.send(Piece::Chunk(rest)).unwrap();
+        tx.send(Piece::ShardDone).unwrap();
+        let size = w.join().unwrap().unwrap();
+        let bytes = reader.join().unwrap();
+        assert_eq!(bytes.len() as u64, size);
+        let mut n = 0;
+        let info = file::load(&bytes, 0, 16, |db, _, _, _| {
+            assert_eq!(db, 2);
+            n += 1;
+        })
+        .unwrap();
+        assert_eq!((info.loaded, n), (300, 300));
+        // Receiver gone: the writer fails instead of blocking.
+        let (tx, rx) = sync_channel::<Piece>(1);
+        let (otx, orx) = sync_channel::<Vec<u8>>(1);
+        drop(orx);
+        let w = std::thread::spawn(move || write_stream(rx, 1, b"REDIS0010".to_vec(), true, &otx));
+        let _ = tx.send(Piece::ShardDone);
+        assert!(w.join().unwrap().is_err());
     }
 
     /// A temporary file that cannot be created fails the snapshot, after

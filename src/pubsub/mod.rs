@@ -354,6 +354,21 @@ pub fn in_context(subs: &Option<Box<ClientSubs>>) -> bool {
 /// Shared handle on a shard's registry (the type of `ShardState::pubsub`).
 pub type SharedRegistry = RefCell<Registry>;
 
+/// PUBLISH reaches replicas (not the AOF), as Redis propagates it: after
+/// the writes this shard buffered, straight into the replication stream
+/// (a message is the same in every database, so the stream's selected
+/// database does not matter).
+pub fn propagate(shard: &ShardState, args: &[Bytes]) {
+    let shared = &shard.shared;
+    if shared.role.is_replica() || !shared.repl.has_backlog() {
+        return;
+    }
+    crate::journal::flush_shard(shard);
+    let mut buf = Vec::with_capacity(64);
+    crate::journal::encode_command(&mut buf, args);
+    shared.repl.append(&buf);
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

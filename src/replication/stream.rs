@@ -13,7 +13,7 @@
 //! batch and once per feed read, never per command.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 
 use super::backlog::Backlog;
@@ -38,6 +38,37 @@ pub struct StreamState {
     pub backlog: Option<Backlog>,
     /// Wakers of feed tasks waiting for bytes past their offset.
     waiters: Vec<(u64, Waker)>,
+    /// Feeds' private copies of the stream (see [`Tap`]).
+    taps: Vec<(u64, Arc<Mutex<Tap>>)>,
+}
+
+/// A feed's private copy of the stream from some offset on, filled by
+/// [`ReplStream::append`] itself, so a feed whose socket is busy (sending
+/// a snapshot, a replica reading slowly) does not depend on the backlog
+/// still holding its bytes when it comes back (Redis keeps them in the
+/// replica's output buffer).
+#[derive(Debug, Default)]
+pub struct Tap {
+    /// Bytes appended since the feed last took them.
+    pub bytes: Vec<u8>,
+    /// Past `limit` (the feed must drop its replica).
+    pub overflow: bool,
+    /// Most bytes kept (0: no limit).
+    pub limit: usize,
+}
+
+impl Tap {
+    fn push(&mut self, bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        if self.limit > 0 && self.bytes.len() + bytes.len() > self.limit {
+            self.overflow = true;
+            self.bytes = Vec::new();
+            return;
+        }
+        self.bytes.extend_from_slice(bytes);
+    }
 }
 
 /// The 40 zeros Redis shows for an unset replication id.
@@ -68,6 +99,7 @@ impl ReplStream {
                 offset: 0,
                 backlog: None,
                 waiters: Vec::new(),
+                taps: Vec::new(),
             }),
             offset: AtomicU64::new(0),
             has_backlog: AtomicBool::new(false),
@@ -108,6 +140,12 @@ impl ReplStream {
         backlog.append(bytes);
         st.offset = backlog.end_offset();
         self.offset.store(st.offset, Ordering::Release);
+        for (_, t) in &st.taps {
+            match t.lock() {
+                Ok(mut t) => t.push(bytes),
+                Err(p) => p.into_inner().push(bytes),
+            }
+        }
         for (_, w) in st.waiters.drain(..) {
             w.wake();
         }
@@ -127,6 +165,7 @@ impl ReplStream {
     pub fn free_backlog(&self) {
         let mut st = self.lock();
         st.backlog = None;
+        st.taps.clear();
         self.has_backlog.store(false, Ordering::Relaxed);
     }
 
@@ -225,6 +264,34 @@ impl ReplStream {
         let n_c = c.len().min(max - n_a);
         out.extend_from_slice(&c[..n_c]);
         Ok(n_a + n_c)
+    }
+
+    /// Gives feed `id` a [`Tap`] holding the stream from `from` on (what
+    /// the backlog has of it now, then every append), at most `limit`
+    /// bytes. `Err` when the backlog does not hold `from`.
+    pub fn tap(&self, id: u64, from: u64, limit: usize) -> Result<Arc<Mutex<Tap>>, OutOfBacklog> {
+        let mut st = self.lock();
+        let Some(b) = st.backlog.as_ref() else {
+            return Err(OutOfBacklog);
+        };
+        let Some((a, c)) = b.since(from) else {
+            return Err(OutOfBacklog);
+        };
+        let mut tap = Tap {
+            limit,
+            ..Tap::default()
+        };
+        tap.push(a);
+        tap.push(c);
+        let tap = Arc::new(Mutex::new(tap));
+        st.taps.retain(|(i, _)| *i != id);
+        st.taps.push((id, tap.clone()));
+        Ok(tap)
+    }
+
+    /// Removes feed `id`'s tap.
+    pub fn untap(&self, id: u64) {
+        self.lock().taps.retain(|(i, _)| *i != id);
     }
 
     /// Registers `waker` (of feed `id`) to be woken when the offset passes
@@ -340,6 +407,24 @@ mod tests {
         let id = s.lock().replid.clone();
         assert!(s.can_continue(&id, 13));
         assert!(!s.can_continue(&id, 14));
+    }
+
+    #[test]
+    fn taps_keep_what_the_backlog_drops() {
+        let s = ReplStream::new("a".repeat(40));
+        s.ensure_backlog(8);
+        s.append(b"0123");
+        let tap = s.tap(7, 2, 16).unwrap();
+        s.append(b"456789abc");
+        // The backlog (8 bytes) lost offset 2, the tap did not.
+        let mut out = Vec::new();
+        assert!(s.read_from(2, &mut out, 100).is_err());
+        assert_eq!(tap.lock().unwrap().bytes, b"23456789abc");
+        s.append(b"defghi");
+        assert!(tap.lock().unwrap().overflow);
+        assert!(s.tap(8, 0, 0).is_err());
+        s.untap(7);
+        assert!(s.lock().taps.is_empty());
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct ClientInfo {
     pub ssub: usize,
     /// Commands queued in an open MULTI, or -1 outside one.
     pub multi: i64,
+    /// Whether the connection is a replica's feed (flag `S`, type
+    /// `replica`).
+    pub replica: bool,
 }
 
 impl ClientInfo {
@@ -110,6 +113,7 @@ impl ClientInfo {
             psub: 0,
             ssub: 0,
             multi: -1,
+            replica: false,
         }
     }
 
@@ -120,6 +124,9 @@ impl ClientInfo {
         // Redis' order: O (monitor), P (subscribed), x (in MULTI), b
         // (blocked); N when none.
         let mut flags = String::with_capacity(4);
+        if self.replica {
+            flags.push('S');
+        }
         if self.monitor {
             flags.push('O');
         }
@@ -165,9 +172,12 @@ impl ClientInfo {
     }
 
     /// The class CLIENT LIST/KILL TYPE and the output limits see:
-    /// `pubsub` while subscribed, else `normal`.
+    /// `replica` for a replica's feed, `pubsub` while subscribed, else
+    /// `normal` (`slave` is read as `replica`).
     pub fn client_type(&self) -> &'static str {
-        if self.has_subscriptions() {
+        if self.replica {
+            "replica"
+        } else if self.has_subscriptions() {
             "pubsub"
         } else {
             "normal"

@@ -91,6 +91,13 @@ pub struct ConnCtx {
     /// Whether a queued command is running inside EXEC (blocking commands
     /// then never wait).
     pub in_exec: bool,
+    /// What a replica-to-be said in its handshake (REPLCONF); once it asks
+    /// for a sync (PSYNC, SYNC) the connection becomes its feed.
+    pub replica: Option<Box<crate::replication::master::psync::ReplicaHello>>,
+    /// Whether this client wrote since its last WAIT.
+    pub repl_wrote: bool,
+    /// The stream offset WAIT waits for (after this client's last write).
+    pub repl_woff: u64,
 }
 
 impl ConnCtx {
@@ -133,6 +140,9 @@ impl ConnCtx {
             watching: None,
             txn: None,
             in_exec: false,
+            replica: None,
+            repl_wrote: false,
+            repl_woff: 0,
         }
     }
 
@@ -288,7 +298,7 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
                             ctx.now_ms = now_ms();
                         }
                         execute(ctx, &args).await;
-                        if ctx.close {
+                        if ctx.close || crate::replication::master::feed::wants_feed(ctx) {
                             break;
                         }
                         // Backpressure: a long pipeline's replies are written
@@ -344,6 +354,9 @@ async fn connection_loop(ctx: &mut ConnCtx, stream: &mut TcpStream) -> std::io::
             if m.backlog_total() > MESH_BACKLOG_HIGH {
                 m.wait_backlog_below(MESH_BACKLOG_LOW).await;
             }
+        }
+        if crate::replication::master::feed::wants_feed(ctx) {
+            return crate::replication::master::feed::serve(ctx, stream, rbuf).await;
         }
         if let Some(rx) = ctx.monitor.take() {
             return monitor_loop(ctx, stream, rx).await;
@@ -590,11 +603,20 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
             return;
         }
     }
+    if ctx.shard.shared.replicas.min_replicas_on() {
+        if let Some(text) = crate::replication::master::wait::min_replicas_error(ctx, spec) {
+            ctx.error(&text);
+            count_rejected(ctx, index, &text);
+            crate::transaction::flag(ctx);
+            return;
+        }
+    }
     if ctx.multi.is_some() && !crate::transaction::runs_inside_multi(spec) {
         crate::transaction::queue(ctx, index, spec, args);
         return;
     }
     let mark = ctx.out.len();
+    ctx.repl_wrote |= spec.has(flags::WRITE) || spec.name == "exec";
     run_handler(ctx, spec, args).await;
     let end = Instant::now();
     let micros = end.saturating_duration_since(ctx.clock).as_micros() as u64;

@@ -109,6 +109,8 @@ pub struct ServerShared {
     pub repl: std::sync::Arc<crate::replication::stream::ReplStream>,
     /// Master or replica, and a replica's link state.
     pub role: crate::replication::role::Role,
+    /// The replicas attached to this server and replication settings.
+    pub replicas: crate::replication::master::registry::Registry,
     /// Persistence state shown by INFO persistence and checked by
     /// commands (BGSAVE, BGREWRITEAOF, writes while loading).
     pub persist: PersistState,
@@ -231,6 +233,7 @@ impl ServerShared {
             journal: crate::journal::Sink::default(),
             repl: std::sync::Arc::new(crate::replication::stream::ReplStream::new(random_hex(40))),
             role: Default::default(),
+            replicas: crate::replication::master::registry::Registry::new(&config),
             persist: PersistState {
                 bgsave_last_time_sec: AtomicI64::new(-1),
                 aof_last_rewrite_time_sec: AtomicI64::new(-1),
@@ -306,6 +309,7 @@ impl ServerShared {
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
     pub fn apply_config(&self, c: &Config) {
+        self.replicas.apply_config(c);
         self.persist
             .aof_fsync
             .store(fsync_code(c.appendfsync()), Ordering::Relaxed);

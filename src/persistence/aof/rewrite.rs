@@ -204,6 +204,7 @@ async fn capture_held(
             aof_base: true,
             at_instant: None,
             temp_path: Some(settings.dir.join(temp_base_name())),
+            to_stream: None,
         };
         let path = settings.dir.join(base_name);
         match crate::persistence::bgsave::start(shard, Some(within), path, opts).await {
