@@ -9,12 +9,13 @@ use redis::Connection;
 
 use super::Server;
 
-/// The keys of one database, sorted: (key, type and content, TTL in
-/// seconds).
+/// The keys of one database, sorted: (key, type and content, expiry as
+/// EXPIRETIME gives it: Unix seconds, -1 for none). Absolute times, so two
+/// servers read some seconds apart still compare equal.
 pub type DbContents = Vec<(String, String, i64)>;
 
 /// A key's type and content in a comparable form (set members and hash
-/// fields sorted), and its TTL in seconds.
+/// fields sorted), and its expiry (EXPIRETIME: Unix seconds, -1 for none).
 pub fn key_view(c: &mut Connection, key: &str) -> (String, i64) {
     let t: String = redis::cmd("TYPE").arg(key).query(c).unwrap();
     let sorted = |mut v: Vec<Vec<u8>>| {
@@ -53,7 +54,7 @@ pub fn key_view(c: &mut Connection, key: &str) -> (String, i64) {
         ),
         other => panic!("unexpected type {other} of {key}"),
     };
-    let ttl: i64 = redis::cmd("TTL").arg(key).query(c).unwrap();
+    let ttl: i64 = redis::cmd("EXPIRETIME").arg(key).query(c).unwrap();
     (format!("{t}:{content}"), ttl)
 }
 
@@ -71,8 +72,8 @@ pub fn db_contents(server: &Server, db: i64) -> DbContents {
         .collect()
 }
 
-/// Asserts two databases' contents are equal and not empty, TTLs within a
-/// few seconds of each other; `what` names the database in messages.
+/// Asserts two databases' contents are equal and not empty, expiry times
+/// within a few seconds of each other; `what` names the database in messages.
 pub fn assert_same_contents(x: &DbContents, y: &DbContents, what: &str) {
     assert!(!x.is_empty(), "{what} is empty");
     let kx: Vec<_> = x.iter().map(|e| &e.0).collect();

@@ -238,8 +238,8 @@ fn strings(r: &Reply) -> Vec<Vec<u8>> {
 }
 
 /// Every key of database `db` on `port` with its type, OBJECT ENCODING
-/// (collections only), content (set members and hash fields sorted) and TTL in seconds, sorted
-/// by key.
+/// (collections only), content (set members and hash fields sorted) and expiry
+/// (EXPIRETIME: absolute, so nodes read seconds apart compare equal), sorted by key.
 pub fn contents(port: u16, db: i64) -> DbContents {
     let mut conn = Pipe::connect(port);
     pipeline(&mut conn, &[cmd(&["SELECT", &db.to_string()])]);
@@ -252,7 +252,7 @@ pub fn contents(port: u16, db: i64) -> DbContents {
     let mut probe = Vec::with_capacity(keys.len() * 2);
     for k in &keys {
         probe.push(cmd(&["TYPE", k]));
-        probe.push(cmd(&["TTL", k]));
+        probe.push(cmd(&["EXPIRETIME", k]));
         probe.push(cmd(&["OBJECT", "ENCODING", k]));
     }
     let probed = pipeline(&mut conn, &probe);
