@@ -15,6 +15,7 @@ pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod replica_of;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -56,6 +57,7 @@ impl Registry {
             connection::COMMANDS,
             pubsub::COMMANDS,
             server::COMMANDS,
+            replica_of::COMMANDS,
             crate::persistence::aof::command::COMMANDS,
         ];
         let mut by_name = HashMap::new();

@@ -3,5 +3,6 @@
 //! from. The stream's content is the write journal ([`crate::journal`]).
 
 pub mod backlog;
+pub mod replica;
 pub mod role;
 pub mod stream;

@@ -73,6 +73,9 @@ pub struct ClientInfo {
     pub ssub: usize,
     /// Commands queued in an open MULTI, or -1 outside one.
     pub multi: i64,
+    /// Whether this is a replica's link to its master (flag `M`, type
+    /// `master`).
+    pub master: bool,
 }
 
 impl ClientInfo {
@@ -110,6 +113,7 @@ impl ClientInfo {
             psub: 0,
             ssub: 0,
             multi: -1,
+            master: false,
         }
     }
 
@@ -122,6 +126,9 @@ impl ClientInfo {
         let mut flags = String::with_capacity(4);
         if self.monitor {
             flags.push('O');
+        }
+        if self.master {
+            flags.push('M');
         }
         if self.has_subscriptions() {
             flags.push('P');
@@ -167,7 +174,9 @@ impl ClientInfo {
     /// The class CLIENT LIST/KILL TYPE and the output limits see:
     /// `pubsub` while subscribed, else `normal`.
     pub fn client_type(&self) -> &'static str {
-        if self.has_subscriptions() {
+        if self.master {
+            "master"
+        } else if self.has_subscriptions() {
             "pubsub"
         } else {
             "normal"

@@ -91,6 +91,9 @@ pub struct ConnCtx {
     /// Whether a queued command is running inside EXEC (blocking commands
     /// then never wait).
     pub in_exec: bool,
+    /// Whether this is a replica's link to its master (its commands are
+    /// obeyed: no -READONLY, -MASTERDOWN, -LOADING or OOM refusals).
+    pub master: bool,
 }
 
 impl ConnCtx {
@@ -101,6 +104,16 @@ impl ConnCtx {
         let mut info = ClientInfo::new(0, String::new(), String::new(), -1, now, true);
         info.no_evict = true;
         ConnCtx::new(shard, Rc::new(RefCell::new(info)), 0, BytesMut::new(), now)
+    }
+
+    /// The client a replica runs its master's stream with (`info` is its
+    /// registry entry, CLIENT LIST type `master`).
+    pub fn for_master(shard: Rc<ShardState>, info: Rc<RefCell<ClientInfo>>, id: u64) -> ConnCtx {
+        let now = now_ms();
+        let mut c = ConnCtx::new(shard, info, id, BytesMut::new(), now);
+        c.master = true;
+        c.authenticated = true;
+        c
     }
 
     /// The state of a new client `id` whose registry entry is `info`.
@@ -133,6 +146,7 @@ impl ConnCtx {
             watching: None,
             txn: None,
             in_exec: false,
+            master: false,
         }
     }
 
@@ -515,6 +529,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     // While the data set loads, only commands flagged LOADING run (the
     // server's own replay client, id 0, runs everything).
     if ctx.id != 0
+        && !ctx.master
         && !spec.has(flags::LOADING)
         && ctx.shard.shared.persist.loading.load(Ordering::Relaxed)
     {
@@ -522,6 +537,16 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         count_rejected(ctx, index, error::LOADING);
         crate::transaction::flag(ctx);
         return;
+    }
+    // A replica refuses writes (replica-read-only) and, while its link is
+    // down with replica-serve-stale-data off, data commands.
+    if ctx.shard.shared.role.is_replica() && !ctx.master && ctx.id != 0 {
+        if let Some(text) = crate::replication::replica::refusal(ctx, spec) {
+            ctx.error(text);
+            count_rejected(ctx, index, text);
+            crate::transaction::flag(ctx);
+            return;
+        }
     }
     // Inside MULTI a container command's subcommand is checked before it
     // is queued, as Redis' lookup does.
@@ -562,6 +587,8 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     // The server's own replay client (id 0) loads whatever the limit.
     if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
         && ctx.id != 0
+        && !ctx.master
+        && !crate::replication::replica::ignores_maxmemory(&ctx.shard.shared)
         && out_of_memory(ctx, spec, args).await
     {
         if spec.name == "exec" && ctx.multi.is_some() {

@@ -306,6 +306,7 @@ impl ServerShared {
 
     /// Refreshes the atomics from the configuration (after CONFIG SET).
     pub fn apply_config(&self, c: &Config) {
+        crate::replication::replica::apply_config(c);
         self.persist
             .aof_fsync
             .store(fsync_code(c.appendfsync()), Ordering::Relaxed);
