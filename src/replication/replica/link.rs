@@ -110,13 +110,8 @@ pub async fn run(shard: Rc<ShardState>, gen: u64) {
             return;
         }
         set_state(&shared, LinkState::Connect);
-        match r {
-            Ok(()) | Err(LinkError::Stopped) => {}
-            Err(LinkError::Timeout) => {}
-            Err(LinkError::Io(e)) => {
-                crate::notice!("Connection with master lost ({}).", e);
-            }
-            Err(LinkError::Protocol(_)) => {}
+        if let Err(LinkError::Io(e)) = &r {
+            crate::verbose!("Master link error: {}", e);
         }
         pause(gen, RETRY_PERIOD).await;
     }
@@ -188,7 +183,7 @@ async fn attempt(
     let r = super::apply::run(shard, &mut conn, timeout).await;
     if !matches!(r, Err(LinkError::Stopped)) {
         crate::notice!("Connection with master lost.");
-        crate::notice!("* Caching the disconnected master state.");
+        crate::notice!("Caching the disconnected master state.");
     }
     r
 }

@@ -87,6 +87,7 @@ async fn become_replica_inner(
     }
     shared.role.set_master(Some((host, port)));
     set_expiry_mode(EXPIRY_HIDE);
+    crate::server::log::set_role(b'S');
     super::link::spawn(shard);
 }
 
@@ -108,6 +109,7 @@ pub async fn become_master(shard: &Rc<ShardState>, txn: Option<u64>) {
     };
     shared.role.set_master(None);
     set_expiry_mode(EXPIRY_DELETE);
+    crate::server::log::set_role(b'M');
     shared.repl.shift_replid();
     {
         let st = shared.repl.lock();

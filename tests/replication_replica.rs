@@ -1,0 +1,380 @@
+//! Shardis (4 shards) as the replica of a real redis-server 7 master: full
+//! sync (RDB on disk and diskless), the stream (MULTI/EXEC, EXPIRE, keys
+//! expiring on the master), partial resynchronization after a cut link
+//! and after a restart from the RDB, promotion, -READONLY, -MASTERDOWN,
+//! unreachable masters, and a master killed during the transfer.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::contents::{assert_same_dbs, TempDir};
+use common::{start_redis, start_shardis, unique_temp_dir, Server};
+use redis::Connection;
+
+/// Longest wait for any condition.
+const WAIT: Duration = Duration::from_secs(15);
+
+fn cmd<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
+    let mut k = redis::cmd(args[0]);
+    for a in &args[1..] {
+        k.arg(*a);
+    }
+    k.query(c)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool, logs: &[&Server]) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let tails: Vec<String> = logs.iter().map(|s| s.log_tail(30)).collect();
+    panic!("timed out waiting for {what}\n{}", tails.join("\n"));
+}
+
+fn log_count(server: &Server, needle: &str) -> usize {
+    std::fs::read_to_string(server.logfile())
+        .unwrap_or_default()
+        .matches(needle)
+        .count()
+}
+
+/// The master's `master_repl_offset` and the offset its only replica
+/// acknowledged (`slave0:...offset=`), if it has one online.
+fn master_offsets(master: &Server) -> (u64, Option<u64>) {
+    let mut c = master.client();
+    let info: String = cmd(&mut c, &["INFO", "replication"]);
+    let mut own = 0;
+    let mut acked = None;
+    for line in info.lines() {
+        if let Some(v) = line.strip_prefix("master_repl_offset:") {
+            own = v.trim().parse().unwrap_or(0);
+        }
+        if line.starts_with("slave0:") && line.contains("state=online") {
+            acked = line
+                .split(',')
+                .find_map(|f| f.strip_prefix("offset="))
+                .and_then(|v| v.parse().ok());
+        }
+    }
+    (own, acked)
+}
+
+/// Waits until the replica acknowledged everything the master wrote.
+fn wait_synced(master: &Server, replica: &Server) {
+    wait_for(
+        "the replica to acknowledge the master's offset",
+        || {
+            let (own, acked) = master_offsets(master);
+            acked == Some(own)
+        },
+        &[master, replica],
+    );
+}
+
+fn start_master(diskless: bool) -> Server {
+    start_redis(&[
+        "--repl-diskless-sync",
+        if diskless { "yes" } else { "no" },
+        "--repl-diskless-sync-delay",
+        "0",
+    ])
+}
+
+fn start_replica_of(master: &Server, extra: &[&str]) -> Server {
+    let target = format!("127.0.0.1 {}", master.port);
+    let mut args = vec!["--threads", "4", "--replicaof", target.as_str()];
+    args.extend_from_slice(extra);
+    start_shardis(&args)
+}
+
+/// Keys of every type, some with TTLs, in databases 0, 1 and 2.
+fn populate(c: &mut Connection, tag: &str) {
+    for db in 0..3 {
+        let _: () = cmd(c, &["SELECT", &db.to_string()]);
+        for i in 0..40 {
+            let k = format!("{tag}:{db}:{i}");
+            let _: () = cmd(c, &["SET", &format!("{k}:s"), &format!("v{i}")]);
+            let _: () = cmd(c, &["SET", &format!("{k}:n"), &i.to_string()]);
+            let _: () = cmd(c, &["RPUSH", &format!("{k}:l"), "a", "b", &i.to_string()]);
+            let _: () = cmd(c, &["HSET", &format!("{k}:h"), "f", "v", "g", &i.to_string()]);
+            let _: () = cmd(c, &["SADD", &format!("{k}:set"), "x", "y", &i.to_string()]);
+            let _: () = cmd(c, &["ZADD", &format!("{k}:z"), "1", "a", "2.5", &i.to_string()]);
+            if i % 3 == 0 {
+                let _: () = cmd(c, &["EXPIRE", &format!("{k}:s"), "1000"]);
+                let _: () = cmd(c, &["PEXPIRE", &format!("{k}:h"), "2000000"]);
+            }
+        }
+    }
+    let _: () = cmd(c, &["SELECT", "0"]);
+}
+
+fn full_sync_then_stream(diskless: bool) {
+    let master = start_master(diskless);
+    let mut mc = master.client();
+    populate(&mut mc, "pre");
+    let replica = start_replica_of(&master, &[]);
+    wait_synced(&master, &replica);
+    assert_same_dbs(&master, &replica, &[0, 1, 2]);
+    assert_eq!(log_count(&replica, "Full resync from master:"), 1);
+    assert_eq!(
+        log_count(&replica, "MASTER <-> REPLICA sync: Finished with success"),
+        1
+    );
+
+    // The stream: plain writes, a transaction, expiry changes, deletions.
+    populate(&mut mc, "post");
+    let mut p = redis::pipe();
+    p.atomic()
+        .cmd("SET")
+        .arg("tx:a")
+        .arg("1")
+        .cmd("INCRBY")
+        .arg("tx:a")
+        .arg(5)
+        .cmd("LPUSH")
+        .arg("tx:l")
+        .arg("z")
+        .cmd("EXPIRE")
+        .arg("tx:l")
+        .arg(500);
+    let _: () = p.query(&mut mc).unwrap();
+    let _: () = cmd(&mut mc, &["DEL", "pre:0:1:s", "pre:0:2:l"]);
+    let _: () = cmd(&mut mc, &["PERSIST", "pre:0:0:s"]);
+    let _: () = cmd(&mut mc, &["SELECT", "2"]);
+    let _: () = cmd(&mut mc, &["HDEL", "pre:2:5:h", "f"]);
+    let _: () = cmd(&mut mc, &["SET", "db2only", "x", "EX", "300"]);
+    let _: () = cmd(&mut mc, &["SELECT", "0"]);
+    wait_synced(&master, &replica);
+    assert_same_dbs(&master, &replica, &[0, 1, 2]);
+
+    // Writes from clients are refused; reads work.
+    let mut rc = replica.raw();
+    assert_eq!(
+        rc.cmd(&["SET", "x", "1"]),
+        b"-READONLY You can't write against a read only replica.\r\n".to_vec()
+    );
+    assert_eq!(rc.cmd(&["GET", "tx:a"]), b"$1\r\n6\r\n".to_vec());
+    // Inside MULTI the write is refused when queued and EXEC aborts.
+    assert_eq!(rc.cmd(&["MULTI"]), b"+OK\r\n".to_vec());
+    assert!(rc.cmd(&["INCR", "tx:a"]).starts_with(b"-READONLY"));
+    assert!(rc.cmd(&["EXEC"]).starts_with(b"-EXECABORT"));
+}
+
+#[test]
+fn full_sync_from_disk_rdb_and_stream() {
+    full_sync_then_stream(false);
+}
+
+#[test]
+fn full_sync_diskless_and_stream() {
+    full_sync_then_stream(true);
+}
+
+#[test]
+fn keys_expire_only_when_the_master_says() {
+    let master = start_master(false);
+    let mut mc = master.client();
+    let _: () = cmd(&mut mc, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let _: () = cmd(&mut mc, &["SET", "keep", "1"]);
+    let replica = start_replica_of(&master, &[]);
+    wait_synced(&master, &replica);
+    let _: () = cmd(&mut mc, &["SET", "short", "v", "PX", "150"]);
+    wait_synced(&master, &replica);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut rc = replica.client();
+    // Logically expired: reads as missing, but still counted (the master
+    // has not deleted it yet).
+    let v: Option<String> = cmd(&mut rc, &["GET", "short"]);
+    assert_eq!(v, None);
+    let n: i64 = cmd(&mut rc, &["EXISTS", "short"]);
+    assert_eq!(n, 0);
+    let size: i64 = cmd(&mut rc, &["DBSIZE"]);
+    assert_eq!(size, 2);
+    // The master expires it on access and sends DEL.
+    let v: Option<String> = cmd(&mut mc, &["GET", "short"]);
+    assert_eq!(v, None);
+    wait_for(
+        "the master's DEL to reach the replica",
+        || cmd::<i64>(&mut rc, &["DBSIZE"]) == 1,
+        &[&master, &replica],
+    );
+    // Active expiry on the master reaches the replica the same way.
+    let _: () = cmd(&mut mc, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    let _: () = cmd(&mut mc, &["SET", "gone", "v", "PX", "100"]);
+    wait_for(
+        "an actively expired key to disappear from the replica",
+        || cmd::<i64>(&mut rc, &["DBSIZE"]) == 1 && cmd::<i64>(&mut mc, &["DBSIZE"]) == 1,
+        &[&master, &replica],
+    );
+}
+
+#[test]
+fn cut_links_resume_with_a_partial_resync() {
+    let master = start_master(false);
+    let mut mc = master.client();
+    populate(&mut mc, "a");
+    let replica = start_replica_of(&master, &[]);
+    wait_synced(&master, &replica);
+    let mut rc = replica.client();
+    // The replica cuts its master link.
+    let killed: i64 = cmd(&mut rc, &["CLIENT", "KILL", "TYPE", "master"]);
+    assert_eq!(killed, 1);
+    let _: () = cmd(&mut mc, &["SET", "during1", "x"]);
+    wait_for(
+        "a partial resync after CLIENT KILL TYPE master",
+        || log_count(&master, "Partial resynchronization request from") >= 1,
+        &[&master, &replica],
+    );
+    wait_synced(&master, &replica);
+    // The master cuts the link to its replica.
+    let _: i64 = cmd(&mut mc, &["CLIENT", "KILL", "TYPE", "replica"]);
+    let _: () = cmd(&mut mc, &["SET", "during2", "y"]);
+    wait_for(
+        "a second partial resync after CLIENT KILL TYPE replica",
+        || log_count(&master, "Partial resynchronization request from") >= 2,
+        &[&master, &replica],
+    );
+    wait_synced(&master, &replica);
+    assert_same_dbs(&master, &replica, &[0, 1, 2]);
+    assert_eq!(log_count(&master, "Full resync requested by replica"), 1);
+    assert!(log_count(&replica, "Successful partial resynchronization with master.") >= 2);
+}
+
+#[test]
+fn restart_from_the_rdb_continues_with_a_partial_resync() {
+    let master = start_master(false);
+    let mut mc = master.client();
+    populate(&mut mc, "a");
+    let dir = TempDir(unique_temp_dir("shardis-replica-dir"));
+    let dir_arg = dir.0.to_string_lossy().into_owned();
+    let mut replica = start_replica_of(&master, &["--dir", &dir_arg]);
+    wait_synced(&master, &replica);
+    let _: () = cmd(&mut mc, &["SET", "after-sync", "1"]);
+    let _: () = cmd(&mut mc, &["SELECT", "1"]);
+    let _: () = cmd(&mut mc, &["SET", "after-sync-db1", "1"]);
+    wait_synced(&master, &replica);
+    let _: () = cmd(&mut replica.client(), &["SAVE"]);
+    // SAFETY: kill(2) on the pid of our own child process.
+    unsafe {
+        libc::kill(replica.pid as libc::pid_t, libc::SIGKILL);
+    }
+    replica.stop();
+    // Writes the replica misses while down (in db 1: the stream goes on
+    // without a SELECT).
+    let _: () = cmd(&mut mc, &["SET", "while-down", "2"]);
+    let replica = start_replica_of(&master, &["--dir", &dir_arg]);
+    wait_synced(&master, &replica);
+    assert_same_dbs(&master, &replica, &[0, 1, 2]);
+    assert_eq!(log_count(&master, "Full resync requested by replica"), 1);
+    assert!(log_count(&master, "Partial resynchronization request from") >= 1);
+    assert!(log_count(&replica, "Trying a partial resynchronization (request") >= 1);
+}
+
+#[test]
+fn promotion_and_stale_data_rules() {
+    let master = start_master(false);
+    let mut mc = master.client();
+    let _: () = cmd(&mut mc, &["SET", "k", "v"]);
+    let replica = start_replica_of(&master, &["--replica-serve-stale-data", "no"]);
+    wait_synced(&master, &replica);
+    let mut rc = replica.raw();
+    assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
+    // Same master again: nothing to do.
+    assert_eq!(
+        rc.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]),
+        b"+OK Already connected to specified master\r\n".to_vec()
+    );
+    assert_eq!(
+        rc.cmd(&["REPLICAOF", "127.0.0.1", "99999"]),
+        b"-ERR Invalid master port\r\n".to_vec()
+    );
+    // The master goes away: data commands get -MASTERDOWN, INFO still works.
+    drop(master);
+    let masterdown =
+        b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+            .to_vec();
+    let deadline = Instant::now() + WAIT;
+    while rc.cmd(&["GET", "k"]) != masterdown {
+        assert!(Instant::now() < deadline, "{}", replica.log_tail(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(rc.cmd(&["INFO", "server"]).starts_with(b"$"));
+    // Promotion: writable again, data kept.
+    assert_eq!(rc.cmd(&["REPLICAOF", "NO", "ONE"]), b"+OK\r\n".to_vec());
+    assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
+    assert_eq!(rc.cmd(&["SET", "k2", "w"]), b"+OK\r\n".to_vec());
+    assert_eq!(log_count(&replica, "MASTER MODE enabled (user request from 'id="), 1);
+    assert_eq!(log_count(&replica, "Setting secondary replication ID to"), 1);
+}
+
+#[test]
+fn unreachable_masters_are_retried_while_stale_data_is_served() {
+    let server = start_shardis(&["--threads", "4"]);
+    let mut rc = server.raw();
+    assert_eq!(rc.cmd(&["SET", "k", "v"]), b"+OK\r\n".to_vec());
+    // A closed port.
+    let closed = common::free_port().to_string();
+    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &closed]), b"+OK\r\n".to_vec());
+    wait_for(
+        "two refused connection attempts",
+        || log_count(&server, "Error condition on socket for SYNC: Connection refused") >= 2,
+        &[&server],
+    );
+    assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
+    assert!(rc.cmd(&["SET", "k", "w"]).starts_with(b"-READONLY"));
+    // Itself: every attempt fails at PSYNC; data is still served.
+    let own = server.port.to_string();
+    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &own]), b"+OK\r\n".to_vec());
+    wait_for(
+        "two attempts at syncing with itself",
+        || log_count(&server, "Trying a partial resynchronization") >= 2,
+        &[&server],
+    );
+    assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
+    assert_eq!(rc.cmd(&["REPLICAOF", "NO", "ONE"]), b"+OK\r\n".to_vec());
+    assert_eq!(rc.cmd(&["SET", "k", "w"]), b"+OK\r\n".to_vec());
+}
+
+#[test]
+fn master_killed_during_the_transfer_leaves_the_old_data() {
+    // A slow diskless transfer (the master sleeps per key while streaming).
+    let mut master = start_redis(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--rdb-key-save-delay",
+        "200",
+    ]);
+    let mut mc = master.client();
+    let _: () = cmd(&mut mc, &["DEBUG", "POPULATE", "30000", "big", "100"]);
+    let replica = start_shardis(&["--threads", "4", "--repl-diskless-load", "swapdb"]);
+    let mut rc = replica.raw();
+    assert_eq!(rc.cmd(&["SET", "old", "data"]), b"+OK\r\n".to_vec());
+    let port = master.port.to_string();
+    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &port]), b"+OK\r\n".to_vec());
+    wait_for(
+        "the transfer to start",
+        || log_count(&replica, "receiving streamed RDB from master") >= 1,
+        &[&master, &replica],
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: kill(2) on the pid of our own child process.
+    unsafe {
+        libc::kill(master.pid as libc::pid_t, libc::SIGKILL);
+    }
+    master.stop();
+    wait_for(
+        "a reconnection attempt",
+        || log_count(&replica, "Reconnecting to MASTER") >= 1,
+        &[&replica],
+    );
+    assert_eq!(rc.cmd(&["GET", "old"]), b"$4\r\ndata\r\n".to_vec());
+    assert_eq!(rc.cmd(&["DBSIZE"]), b":1\r\n".to_vec());
+    assert_eq!(log_count(&replica, "Finished with success"), 0);
+}
