@@ -64,8 +64,36 @@ fn master_offsets(master: &Server) -> (u64, Option<u64>) {
     (own, acked)
 }
 
-/// Waits until the replica acknowledged everything the master wrote.
+/// Waits until the replica applied everything the master wrote: a marker
+/// written on the master (database 9, left out of the comparisons) is
+/// readable on the replica, and the replica acknowledged the master's
+/// whole offset.
 fn wait_synced(master: &Server, replica: &Server) {
+    static MARK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mark = MARK
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string();
+    let mut mc = master.client();
+    let _: () = cmd(&mut mc, &["SELECT", "9"]);
+    let _: () = cmd(&mut mc, &["SET", "sync-mark", &mark]);
+    wait_for(
+        "the replica to apply the sync mark",
+        || {
+            let Ok(mut rc) = redis::Client::open(format!("redis://127.0.0.1:{}/9", replica.port))
+                .and_then(|c| c.get_connection())
+            else {
+                return false;
+            };
+            redis::cmd("GET")
+                .arg("sync-mark")
+                .query::<Option<String>>(&mut rc)
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some(mark.as_str())
+        },
+        &[master, replica],
+    );
     wait_for(
         "the replica to acknowledge the master's offset",
         || {
@@ -82,6 +110,8 @@ fn start_master(diskless: bool) -> Server {
         if diskless { "yes" } else { "no" },
         "--repl-diskless-sync-delay",
         "0",
+        "--enable-debug-command",
+        "yes",
     ])
 }
 
@@ -350,6 +380,8 @@ fn master_killed_during_the_transfer_leaves_the_old_data() {
         "0",
         "--rdb-key-save-delay",
         "200",
+        "--enable-debug-command",
+        "yes",
     ]);
     let mut mc = master.client();
     let _: () = cmd(&mut mc, &["DEBUG", "POPULATE", "30000", "big", "100"]);
