@@ -131,9 +131,15 @@ fn populate(c: &mut Connection, tag: &str) {
             let _: () = cmd(c, &["SET", &format!("{k}:s"), &format!("v{i}")]);
             let _: () = cmd(c, &["SET", &format!("{k}:n"), &i.to_string()]);
             let _: () = cmd(c, &["RPUSH", &format!("{k}:l"), "a", "b", &i.to_string()]);
-            let _: () = cmd(c, &["HSET", &format!("{k}:h"), "f", "v", "g", &i.to_string()]);
+            let _: () = cmd(
+                c,
+                &["HSET", &format!("{k}:h"), "f", "v", "g", &i.to_string()],
+            );
             let _: () = cmd(c, &["SADD", &format!("{k}:set"), "x", "y", &i.to_string()]);
-            let _: () = cmd(c, &["ZADD", &format!("{k}:z"), "1", "a", "2.5", &i.to_string()]);
+            let _: () = cmd(
+                c,
+                &["ZADD", &format!("{k}:z"), "1", "a", "2.5", &i.to_string()],
+            );
             if i % 3 == 0 {
                 let _: () = cmd(c, &["EXPIRE", &format!("{k}:s"), "1000"]);
                 let _: () = cmd(c, &["PEXPIRE", &format!("{k}:h"), "2000000"]);
@@ -272,7 +278,12 @@ fn cut_links_resume_with_a_partial_resync() {
     wait_synced(&master, &replica);
     assert_same_dbs(&master, &replica, &[0, 1, 2]);
     assert_eq!(log_count(&master, "Full resync requested by replica"), 1);
-    assert!(log_count(&replica, "Successful partial resynchronization with master.") >= 2);
+    assert!(
+        log_count(
+            &replica,
+            "Successful partial resynchronization with master."
+        ) >= 2
+    );
 }
 
 #[test]
@@ -338,8 +349,14 @@ fn promotion_and_stale_data_rules() {
     assert_eq!(rc.cmd(&["REPLICAOF", "NO", "ONE"]), b"+OK\r\n".to_vec());
     assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
     assert_eq!(rc.cmd(&["SET", "k2", "w"]), b"+OK\r\n".to_vec());
-    assert_eq!(log_count(&replica, "MASTER MODE enabled (user request from 'id="), 1);
-    assert_eq!(log_count(&replica, "Setting secondary replication ID to"), 1);
+    assert_eq!(
+        log_count(&replica, "MASTER MODE enabled (user request from 'id="),
+        1
+    );
+    assert_eq!(
+        log_count(&replica, "Setting secondary replication ID to"),
+        1
+    );
 }
 
 #[test]
@@ -349,17 +366,28 @@ fn unreachable_masters_are_retried_while_stale_data_is_served() {
     assert_eq!(rc.cmd(&["SET", "k", "v"]), b"+OK\r\n".to_vec());
     // A closed port.
     let closed = common::free_port().to_string();
-    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &closed]), b"+OK\r\n".to_vec());
+    assert_eq!(
+        rc.cmd(&["REPLICAOF", "127.0.0.1", &closed]),
+        b"+OK\r\n".to_vec()
+    );
     wait_for(
         "two refused connection attempts",
-        || log_count(&server, "Error condition on socket for SYNC: Connection refused") >= 2,
+        || {
+            log_count(
+                &server,
+                "Error condition on socket for SYNC: Connection refused",
+            ) >= 2
+        },
         &[&server],
     );
     assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
     assert!(rc.cmd(&["SET", "k", "w"]).starts_with(b"-READONLY"));
     // Itself: every attempt fails at PSYNC; data is still served.
     let own = server.port.to_string();
-    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &own]), b"+OK\r\n".to_vec());
+    assert_eq!(
+        rc.cmd(&["REPLICAOF", "127.0.0.1", &own]),
+        b"+OK\r\n".to_vec()
+    );
     wait_for(
         "two attempts at syncing with itself",
         || log_count(&server, "Trying a partial resynchronization") >= 2,
@@ -389,7 +417,10 @@ fn master_killed_during_the_transfer_leaves_the_old_data() {
     let mut rc = replica.raw();
     assert_eq!(rc.cmd(&["SET", "old", "data"]), b"+OK\r\n".to_vec());
     let port = master.port.to_string();
-    assert_eq!(rc.cmd(&["REPLICAOF", "127.0.0.1", &port]), b"+OK\r\n".to_vec());
+    assert_eq!(
+        rc.cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        b"+OK\r\n".to_vec()
+    );
     wait_for(
         "the transfer to start",
         || log_count(&replica, "receiving streamed RDB from master") >= 1,

@@ -62,7 +62,10 @@ async fn replicaof(ctx: &mut ConnCtx, a: Vec<Bytes>) {
     if is(&a[1], "no") && is(&a[2], "one") {
         if shard.shared.role.is_replica() {
             crate::replication::replica::become_master(&shard, ctx.txn).await;
-            crate::notice!("MASTER MODE enabled (user request from '{}')", requester(ctx));
+            crate::notice!(
+                "MASTER MODE enabled (user request from '{}')",
+                requester(ctx)
+            );
         }
         return ctx.writer().ok();
     }

@@ -125,7 +125,11 @@ pub fn write_header(out: &mut Vec<u8>, meta: &FileMeta, aof_base: bool) {
     write_aux(out, "redis-bits", b"64");
     write_aux(out, "ctime", meta.ctime.to_string().as_bytes());
     write_aux(out, "used-mem", meta.used_mem.to_string().as_bytes());
-    write_aux(out, "repl-stream-db", meta.repl_stream_db.to_string().as_bytes());
+    write_aux(
+        out,
+        "repl-stream-db",
+        meta.repl_stream_db.to_string().as_bytes(),
+    );
     write_aux(out, "repl-id", meta.repl_id.as_bytes());
     write_aux(out, "repl-offset", meta.repl_offset.to_string().as_bytes());
     write_aux(out, "aof-base", if aof_base { b"1" } else { b"0" });
@@ -317,8 +321,7 @@ pub fn load(
                     }
                     b"repl-id" => info.repl_id = Some(String::from_utf8_lossy(&v).into()),
                     b"repl-offset" => {
-                        info.repl_offset =
-                            std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
+                        info.repl_offset = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
                     }
                     b"repl-stream-db" => {
                         info.repl_stream_db =

@@ -51,14 +51,7 @@ impl MasterClient {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let mut info = ClientInfo::new(
-            id,
-            addr,
-            laddr,
-            conn.stream.as_raw_fd(),
-            now_ms(),
-            true,
-        );
+        let mut info = ClientInfo::new(id, addr, laddr, conn.stream.as_raw_fd(), now_ms(), true);
         info.master = true;
         info.no_evict = true;
         let info = Rc::new(RefCell::new(info));
@@ -133,7 +126,15 @@ pub async fn run(
     send_ack(conn).await?;
     loop {
         if !conn.buf.is_empty() && conn.buf.len() >= parser.bytes_needed() {
-            apply_batch(shard, conn, &mut client, &mut parser, &mut args, &mut pending).await?;
+            apply_batch(
+                shard,
+                conn,
+                &mut client,
+                &mut parser,
+                &mut args,
+                &mut pending,
+            )
+            .await?;
         }
         if client.killed() {
             return Err(LinkError::Io("killed".into()));
@@ -191,7 +192,10 @@ async fn apply_batch(
                     continue;
                 }
                 if args[0].eq_ignore_ascii_case(b"replconf") {
-                    if args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"getack")) {
+                    if args
+                        .get(1)
+                        .is_some_and(|a| a.eq_ignore_ascii_case(b"getack"))
+                    {
                         // The acknowledged offset covers what came before.
                         if ctx.multi.is_none() {
                             pending.committed = start;

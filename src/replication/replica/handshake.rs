@@ -214,6 +214,9 @@ mod tests {
         assert_eq!(parse_psync_reply("-NOMASTERLINK Can't SYNC"), Psync::Retry);
         assert_eq!(parse_psync_reply("-LOADING loading"), Psync::Retry);
         assert_eq!(parse_psync_reply("+FULLRESYNC short 1"), Psync::Retry);
-        assert_eq!(parse_psync_reply("-ERR unknown command 'PSYNC'"), Psync::Retry);
+        assert_eq!(
+            parse_psync_reply("-ERR unknown command 'PSYNC'"),
+            Psync::Retry
+        );
     }
 }

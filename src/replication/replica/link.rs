@@ -118,12 +118,7 @@ pub async fn run(shard: Rc<ShardState>, gen: u64) {
 }
 
 /// One connection to the master, from connect to the end of the stream.
-async fn attempt(
-    shard: &Rc<ShardState>,
-    gen: u64,
-    host: &str,
-    port: u16,
-) -> Result<(), LinkError> {
+async fn attempt(shard: &Rc<ShardState>, gen: u64, host: &str, port: u16) -> Result<(), LinkError> {
     let shared = shard.shared.clone();
     let settings = HandshakeSettings::from_shared(&shared);
     let timeout = settings.timeout;
@@ -147,9 +142,7 @@ async fn attempt(
     match psync {
         Psync::Retry => return Err(LinkError::Protocol("PSYNC refused".into())),
         Psync::Continue { replid } => {
-            crate::notice!(
-                "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
-            );
+            crate::notice!("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             let backlog = backlog_size(&shared);
             shared.repl.ensure_backlog(backlog);
             if let Some(id) = replid {

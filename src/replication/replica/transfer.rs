@@ -217,4 +217,19 @@ pub async fn install(
     drop(latch);
     shared.persist.loading.store(false, Ordering::SeqCst);
     crate::notice!("MASTER <-> REPLICA sync: Finished with success");
+    // The AOF described the old data set: a rewrite starts it afresh from
+    // the new one (Redis restarts the AOF after a sync).
+    if shared.persist.aof_enabled.load(Ordering::SeqCst) {
+        use crate::persistence::aof::rewrite::{start, Refused};
+        match start(shard, None).await {
+            Ok(()) | Err(Refused::Scheduled) => {}
+            Err(Refused::InProgress) => shared
+                .persist
+                .aof_rewrite_scheduled
+                .store(true, Ordering::SeqCst),
+            Err(Refused::Failed) => crate::warning!(
+                "Failed enabling the AOF after successful master synchronization! Trying it again in one second."
+            ),
+        }
+    }
 }
