@@ -441,3 +441,135 @@ fn master_killed_during_the_transfer_leaves_the_old_data() {
     assert_eq!(rc.cmd(&["DBSIZE"]), b":1\r\n".to_vec());
     assert_eq!(log_count(&replica, "Finished with success"), 0);
 }
+
+/// A scripted master: a plain TCP socket speaking the master's side of the
+/// protocol, to check the replica's exact bytes (offsets, acks, timeout).
+mod fake_master {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+
+    /// Reads one RESP array of bulk strings.
+    pub fn read_command(r: &mut BufReader<TcpStream>) -> Vec<String> {
+        let mut line = String::new();
+        r.read_line(&mut line).expect("read header");
+        let n: usize = line
+            .trim()
+            .strip_prefix('*')
+            .unwrap_or_else(|| panic!("not an array: {line:?}"))
+            .parse()
+            .unwrap();
+        (0..n)
+            .map(|_| {
+                let mut h = String::new();
+                r.read_line(&mut h).expect("read bulk header");
+                let len: usize = h.trim().trim_start_matches('$').parse().unwrap();
+                let mut b = vec![0u8; len + 2];
+                r.read_exact(&mut b).unwrap();
+                b.truncate(len);
+                String::from_utf8(b).unwrap()
+            })
+            .collect()
+    }
+
+    /// Answers the handshake up to PSYNC (returned) with `+OK`/`+PONG`.
+    pub fn handshake(r: &mut BufReader<TcpStream>, w: &mut TcpStream) -> Vec<String> {
+        loop {
+            let c = read_command(r);
+            match c[0].to_ascii_uppercase().as_str() {
+                "PING" => w.write_all(b"+PONG\r\n").unwrap(),
+                "PSYNC" => return c,
+                _ => w.write_all(b"+OK\r\n").unwrap(),
+            }
+        }
+    }
+
+    /// Reads commands until a `REPLCONF ACK <want>` comes.
+    pub fn wait_ack(r: &mut BufReader<TcpStream>, want: u64) {
+        for _ in 0..50 {
+            let c = read_command(r);
+            if c.len() == 3 && c[1].eq_ignore_ascii_case("ACK") && c[2] == want.to_string() {
+                return;
+            }
+        }
+        panic!("no REPLCONF ACK {want}");
+    }
+}
+
+#[test]
+fn offsets_acks_and_timeout_with_a_scripted_master() {
+    use std::io::{BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = format!("127.0.0.1 {port}");
+    let replica = start_shardis(&[
+        "--threads",
+        "4",
+        "--replicaof",
+        &target,
+        "--repl-timeout",
+        "2",
+        "--replica-announce-port",
+        "4321",
+    ]);
+    let (sock, _) = listener.accept().unwrap();
+    sock.set_read_timeout(Some(WAIT)).unwrap();
+    let mut w = sock.try_clone().unwrap();
+    let mut r = BufReader::new(sock);
+    // The handshake announces the port and asks for a full sync first.
+    let mut seen = Vec::new();
+    let psync = loop {
+        let c = fake_master::read_command(&mut r);
+        match c[0].to_ascii_uppercase().as_str() {
+            "PING" => w.write_all(b"+PONG\r\n").unwrap(),
+            "PSYNC" => break c,
+            _ => {
+                seen.push(c.join(" "));
+                w.write_all(b"+OK\r\n").unwrap()
+            }
+        }
+    };
+    assert!(seen.contains(&"REPLCONF listening-port 4321".to_string()), "{seen:?}");
+    assert!(seen.contains(&"REPLCONF capa eof capa psync2".to_string()), "{seen:?}");
+    assert_eq!(psync, vec!["PSYNC", "?", "-1"]);
+    let id = "0123456789abcdef0123456789abcdef01234567";
+    w.write_all(format!("+CONTINUE {id}\r\n").as_bytes()).unwrap();
+    fake_master::wait_ack(&mut r, 0);
+    let set = common::encode_command(&["SET", "k", "v"]);
+    let getack = common::encode_command(&["REPLCONF", "GETACK", "*"]);
+    w.write_all(&set).unwrap();
+    w.write_all(&getack).unwrap();
+    // The ack counts the bytes before GETACK.
+    let mut at = set.len() as u64;
+    fake_master::wait_ack(&mut r, at);
+    at += getack.len() as u64;
+    // Inside an open transaction nothing more is acknowledged...
+    let multi = common::encode_command(&["MULTI"]);
+    let queued = common::encode_command(&["SET", "k2", "x"]);
+    w.write_all(&multi).unwrap();
+    w.write_all(&queued).unwrap();
+    w.write_all(&getack).unwrap();
+    fake_master::wait_ack(&mut r, at);
+    // ...until EXEC closes it.
+    let exec = common::encode_command(&["EXEC"]);
+    w.write_all(&exec).unwrap();
+    w.write_all(&getack).unwrap();
+    at += (multi.len() + queued.len() + getack.len() + exec.len()) as u64;
+    fake_master::wait_ack(&mut r, at);
+    at += getack.len() as u64;
+    let mut rc = replica.client();
+    let got: Vec<Option<String>> = cmd(&mut rc, &["MGET", "k", "k2"]);
+    assert_eq!(got, vec![Some("v".to_string()), Some("x".to_string())]);
+    // Silence for longer than repl-timeout: the replica drops the link and
+    // asks to continue from its offset.
+    let (sock2, _) = listener.accept().unwrap();
+    sock2.set_read_timeout(Some(WAIT)).unwrap();
+    let mut w2 = sock2.try_clone().unwrap();
+    let mut r2 = BufReader::new(sock2);
+    let psync = fake_master::handshake(&mut r2, &mut w2);
+    assert_eq!(psync, vec!["PSYNC".to_string(), id.to_string(), (at + 1).to_string()]);
+    assert_eq!(
+        log_count(&replica, "MASTER timeout: no data nor PING received..."),
+        1
+    );
+    drop(w);
+}
