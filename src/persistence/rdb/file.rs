@@ -389,6 +389,21 @@ mod tests {
 
     const NOW: u64 = 1_700_000_000_000;
 
+    #[test]
+    fn replication_aux_fields_round_trip() {
+        let m = FileMeta {
+            repl_id: "ab".repeat(20),
+            repl_offset: 123_456,
+            repl_stream_db: 3,
+            ..meta()
+        };
+        let bytes = assemble(&[], &m, true);
+        let info = load(&bytes, NOW, 16, |_, _, _, _| {}).unwrap();
+        assert_eq!(info.repl_id.as_deref(), Some("ab".repeat(20).as_str()));
+        assert_eq!(info.repl_offset, Some(123_456));
+        assert_eq!(info.repl_stream_db, Some(3));
+    }
+
     fn meta() -> FileMeta {
         FileMeta {
             ctime: NOW / 1000,
