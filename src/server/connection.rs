@@ -585,6 +585,14 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         s.push.take_into(&mut ctx.out);
     }
     // The server's own replay client (id 0) loads whatever the limit.
+    // A replica's master client is never refused; it makes room only when
+    // the replica does not ignore maxmemory.
+    if ctx.master
+        && ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
+        && !crate::replication::replica::ignores_maxmemory(&ctx.shard.shared)
+    {
+        let _ = crate::shard::evict::make_room_for(&ctx.shard, spec, args, &mut ctx.key_idx).await;
+    }
     if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
         && ctx.id != 0
         && !ctx.master
