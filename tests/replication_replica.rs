@@ -325,6 +325,17 @@ fn promotion_and_stale_data_rules() {
     wait_synced(&master, &replica);
     let mut rc = replica.raw();
     assert_eq!(rc.cmd(&["GET", "k"]), b"$1\r\nv\r\n".to_vec());
+    // replica-read-only no: clients may write.
+    assert_eq!(
+        rc.cmd(&["CONFIG", "SET", "replica-read-only", "no"]),
+        b"+OK\r\n".to_vec()
+    );
+    assert_eq!(rc.cmd(&["SET", "local", "1"]), b"+OK\r\n".to_vec());
+    assert_eq!(
+        rc.cmd(&["CONFIG", "SET", "replica-read-only", "yes"]),
+        b"+OK\r\n".to_vec()
+    );
+    assert!(rc.cmd(&["SET", "local", "2"]).starts_with(b"-READONLY"));
     // Same master again: nothing to do.
     assert_eq!(
         rc.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]),
@@ -510,6 +521,8 @@ fn offsets_acks_and_timeout_with_a_scripted_master() {
         "2",
         "--replica-announce-port",
         "4321",
+        "--replica-announce-ip",
+        "10.1.2.3",
     ]);
     let (sock, _) = listener.accept().unwrap();
     sock.set_read_timeout(Some(WAIT)).unwrap();
@@ -528,11 +541,22 @@ fn offsets_acks_and_timeout_with_a_scripted_master() {
             }
         }
     };
-    assert!(seen.contains(&"REPLCONF listening-port 4321".to_string()), "{seen:?}");
-    assert!(seen.contains(&"REPLCONF capa eof capa psync2".to_string()), "{seen:?}");
+    assert!(
+        seen.contains(&"REPLCONF listening-port 4321".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"REPLCONF capa eof capa psync2".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"REPLCONF ip-address 10.1.2.3".to_string()),
+        "{seen:?}"
+    );
     assert_eq!(psync, vec!["PSYNC", "?", "-1"]);
     let id = "0123456789abcdef0123456789abcdef01234567";
-    w.write_all(format!("+CONTINUE {id}\r\n").as_bytes()).unwrap();
+    w.write_all(format!("+CONTINUE {id}\r\n").as_bytes())
+        .unwrap();
     fake_master::wait_ack(&mut r, 0);
     let set = common::encode_command(&["SET", "k", "v"]);
     let getack = common::encode_command(&["REPLCONF", "GETACK", "*"]);
@@ -566,10 +590,45 @@ fn offsets_acks_and_timeout_with_a_scripted_master() {
     let mut w2 = sock2.try_clone().unwrap();
     let mut r2 = BufReader::new(sock2);
     let psync = fake_master::handshake(&mut r2, &mut w2);
-    assert_eq!(psync, vec!["PSYNC".to_string(), id.to_string(), (at + 1).to_string()]);
+    assert_eq!(
+        psync,
+        vec!["PSYNC".to_string(), id.to_string(), (at + 1).to_string()]
+    );
     assert_eq!(
         log_count(&replica, "MASTER timeout: no data nor PING received..."),
         1
     );
     drop(w);
+}
+
+#[test]
+fn authenticates_with_masteruser_and_masterauth() {
+    let master = start_redis(&[]);
+    let mut mc = master.client();
+    // Set after start-up: the harness checks readiness without a password.
+    let _: () = cmd(&mut mc, &["CONFIG", "SET", "requirepass", "s3cret"]);
+    let _: () = cmd(&mut mc, &["SET", "k", "v"]);
+    let target = format!("127.0.0.1 {}", master.port);
+    let replica = start_shardis(&[
+        "--threads",
+        "4",
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "default",
+        "--masterauth",
+        "s3cret",
+    ]);
+    let mut rc = replica.client();
+    wait_for(
+        "the replica to sync through AUTH",
+        || cmd::<Option<String>>(&mut rc, &["GET", "k"]).is_some(),
+        &[&master, &replica],
+    );
+    let _: () = cmd(&mut mc, &["SET", "k2", "w"]);
+    wait_for(
+        "the stream to flow",
+        || cmd::<Option<String>>(&mut rc, &["GET", "k2"]).as_deref() == Some("w"),
+        &[&master, &replica],
+    );
 }

@@ -210,6 +210,9 @@ async fn apply_batch(
                     }
                 } else {
                     execute(ctx, args).await;
+                    if ctx.out.first() == Some(&b'-') {
+                        report_error(&ctx.out, args);
+                    }
                     ctx.out.clear();
                 }
                 if ctx.multi.is_none() {
@@ -238,4 +241,17 @@ async fn apply_batch(
     set_expiry_mode(EXPIRY_HIDE);
     drop(latch);
     result
+}
+
+/// Logs an error the master's command got here (the data sets may have
+/// diverged, or the command is not supported), as Redis does.
+fn report_error(reply: &[u8], args: &[Bytes]) {
+    let line = reply.split(|&b| b == b'\r').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(line.get(1..).unwrap_or_default());
+    let name = String::from_utf8_lossy(args.first().map(|a| &a[..]).unwrap_or_default());
+    crate::warning!(
+        "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+        text,
+        name
+    );
 }
