@@ -603,7 +603,7 @@ fn offsets_acks_and_timeout_with_a_scripted_master() {
 
 #[test]
 fn authenticates_with_masteruser_and_masterauth() {
-    let master = start_redis(&[]);
+    let master = start_master(true);
     let mut mc = master.client();
     // Set after start-up: the harness checks readiness without a password.
     let _: () = cmd(&mut mc, &["CONFIG", "SET", "requirepass", "s3cret"]);
@@ -622,7 +622,14 @@ fn authenticates_with_masteruser_and_masterauth() {
     let mut rc = replica.client();
     wait_for(
         "the replica to sync through AUTH",
-        || cmd::<Option<String>>(&mut rc, &["GET", "k"]).is_some(),
+        || {
+            redis::cmd("GET")
+                .arg("k")
+                .query::<Option<String>>(&mut rc)
+                .ok()
+                .flatten()
+                .is_some()
+        },
         &[&master, &replica],
     );
     let _: () = cmd(&mut mc, &["SET", "k2", "w"]);

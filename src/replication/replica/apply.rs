@@ -168,6 +168,11 @@ async fn apply_batch(
     pending: &mut Pending,
 ) -> Result<(), LinkError> {
     let latch = super::link::hold_latch_for_batch(&shard.shared).await;
+    // Promoted or re-pointed while waiting: the old master's commands no
+    // longer apply.
+    if !super::is_current(conn.gen) || !shard.shared.role.is_replica() {
+        return Err(LinkError::Stopped);
+    }
     set_expiry_mode(EXPIRY_KEEP);
     let ctx = &mut client.ctx;
     ctx.now_ms = now_ms();

@@ -166,10 +166,9 @@ async fn attempt(shard: &Rc<ShardState>, gen: u64, host: &str, port: u16) -> Res
                     return Err(LinkError::Protocol(e));
                 }
             };
-            if !super::is_current(gen) {
+            if !super::transfer::install(shard, gen, batches, &replid, offset).await {
                 return Err(LinkError::Stopped);
             }
-            super::transfer::install(shard, batches, &replid, offset).await;
         }
     }
     set_state(&shared, LinkState::Connected);

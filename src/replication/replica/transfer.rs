@@ -179,17 +179,24 @@ pub async fn parse(shard: &Rc<ShardState>, rdb: Vec<u8>) -> Result<Vec<Vec<Loade
 
 /// Replaces every shard's data set with `batches` in one all-shards hold
 /// (clients meanwhile get `-LOADING`), then adopts the master's history.
+///
+/// Returns `false` (and changes nothing) when link generation `gen` was
+/// replaced meanwhile (REPLICAOF NO ONE or another master).
 pub async fn install(
     shard: &Rc<ShardState>,
+    gen: u64,
     batches: Vec<Vec<LoadedKey>>,
     replid: &str,
     offset: u64,
-) {
+) -> bool {
     let shared = shard.shared.clone();
+    let latch = super::link::hold_latch(&shared).await;
+    if !super::is_current(gen) {
+        return false;
+    }
     crate::notice!("MASTER <-> REPLICA sync: Flushing old data");
     shared.persist.loading.store(true, Ordering::SeqCst);
     crate::notice!("MASTER <-> REPLICA sync: Loading DB in memory");
-    let latch = super::link::hold_latch(&shared).await;
     let keys: usize = batches.iter().map(Vec::len).sum();
     let shared_batches = snapshot::share_batches(batches);
     let _ = shard
@@ -209,11 +216,7 @@ pub async fn install(
         .await;
     // A replica keeps keys that expired in the file: none is skipped.
     crate::notice!("Done loading RDB, keys loaded: {}, keys expired: 0.", keys);
-    let backlog = shared
-        .config()
-        .get_u64("repl-backlog-size")
-        .unwrap_or(1 << 20)
-        .max(16 * 1024) as usize;
+    let backlog = super::link::backlog_size(&shared);
     shared.repl.adopt_master(replid, offset, backlog);
     super::set_stream_db(0);
     super::set_has_history(true);
@@ -235,4 +238,5 @@ pub async fn install(
             ),
         }
     }
+    true
 }
