@@ -639,3 +639,63 @@ fn authenticates_with_masteruser_and_masterauth() {
         &[&master, &replica],
     );
 }
+
+#[test]
+fn full_sync_payload_after_keepalives_with_eof_mark() {
+    use std::io::{BufReader, Write};
+    // An RDB file made by redis-server itself.
+    let source = start_redis(&[]);
+    let mut sc = source.client();
+    let _: () = cmd(&mut sc, &["SET", "from-rdb", "yes"]);
+    let _: () = cmd(&mut sc, &["HSET", "h", "f", "v"]);
+    let _: () = cmd(&mut sc, &["SAVE"]);
+    let rdb = std::fs::read(source.dir.join("dump.rdb")).unwrap();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = format!("127.0.0.1 {port}");
+    let replica = start_shardis(&[
+        "--threads",
+        "4",
+        "--replicaof",
+        &target,
+        "--repl-diskless-load",
+        "on-empty-db",
+    ]);
+    let (sock, _) = listener.accept().unwrap();
+    sock.set_read_timeout(Some(WAIT)).unwrap();
+    let mut w = sock.try_clone().unwrap();
+    let mut r = BufReader::new(sock);
+    fake_master::handshake(&mut r, &mut w);
+    let id = "fedcba9876543210fedcba9876543210fedcba98";
+    let mark = "m".repeat(40);
+    w.write_all(format!("+FULLRESYNC {id} 1000\r\n\n\n").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    w.write_all(format!("$EOF:{mark}\r\n").as_bytes()).unwrap();
+    let (a, b) = rdb.split_at(rdb.len() / 2);
+    w.write_all(a).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    w.write_all(b).unwrap();
+    w.write_all(mark.as_bytes()).unwrap();
+    // The stream follows right after the mark; offsets start at 1000.
+    let select = common::encode_command(&["SELECT", "0"]);
+    let set = common::encode_command(&["SET", "after", "1"]);
+    let getack = common::encode_command(&["REPLCONF", "GETACK", "*"]);
+    w.write_all(&select).unwrap();
+    w.write_all(&set).unwrap();
+    w.write_all(&getack).unwrap();
+    fake_master::wait_ack(&mut r, 1000 + (select.len() + set.len()) as u64);
+    let mut rc = replica.client();
+    let got: Vec<Option<String>> = cmd(&mut rc, &["MGET", "from-rdb", "after"]);
+    assert_eq!(got, vec![Some("yes".to_string()), Some("1".to_string())]);
+    let h: Option<String> = cmd(&mut rc, &["HGET", "h", "f"]);
+    assert_eq!(h.as_deref(), Some("v"));
+    assert_eq!(
+        log_count(
+            &replica,
+            "receiving streamed RDB from master with EOF to parser"
+        ),
+        1
+    );
+}

@@ -68,10 +68,14 @@ pub async fn receive(conn: &mut MasterConn, timeout: Duration) -> Result<Vec<u8>
         set_sync_bytes(conn, -1, 0);
         rdb = Vec::new();
         loop {
+            let from = rdb.len().saturating_sub(EOF_MARK_LEN - 1);
             rdb.extend_from_slice(&conn.buf);
             conn.buf.clear();
-            if rdb.ends_with(mark) {
-                rdb.truncate(rdb.len() - EOF_MARK_LEN);
+            // The stream may follow the mark in the same read.
+            if let Some(at) = memchr::memmem::find(&rdb[from..], mark) {
+                let end = from + at;
+                conn.buf.extend_from_slice(&rdb[end + EOF_MARK_LEN..]);
+                rdb.truncate(end);
                 break;
             }
             set_sync_bytes(conn, -1, rdb.len() as u64);
