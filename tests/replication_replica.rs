@@ -699,3 +699,34 @@ fn full_sync_payload_after_keepalives_with_eof_mark() {
         1
     );
 }
+
+#[test]
+fn the_aof_of_a_replica_restarts_from_the_synced_data() {
+    let master = start_master(true);
+    let mut mc = master.client();
+    let _: () = cmd(&mut mc, &["MSET", "a", "1", "b", "2"]);
+    let dir = TempDir(unique_temp_dir("shardis-replica-aof"));
+    let dir_arg = dir.0.to_string_lossy().into_owned();
+    let mut replica = start_replica_of(&master, &["--dir", &dir_arg, "--appendonly", "yes"]);
+    wait_synced(&master, &replica);
+    let _: () = cmd(&mut mc, &["SET", "c", "3"]);
+    wait_synced(&master, &replica);
+    wait_for(
+        "the AOF rewrite after the sync",
+        || log_count(&replica, "Background AOF rewrite finished successfully") >= 1,
+        &[&replica],
+    );
+    replica.stop();
+    // Alone, from its AOF: the synced data and what the stream brought.
+    let alone = start_shardis(&["--threads", "4", "--dir", &dir_arg, "--appendonly", "yes"]);
+    let mut c = alone.client();
+    let got: Vec<Option<String>> = cmd(&mut c, &["MGET", "a", "b", "c"]);
+    assert_eq!(
+        got,
+        vec![
+            Some("1".to_string()),
+            Some("2".to_string()),
+            Some("3".to_string())
+        ]
+    );
+}
