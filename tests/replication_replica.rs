@@ -448,6 +448,13 @@ fn master_killed_during_the_transfer_leaves_the_old_data() {
         || log_count(&replica, "Reconnecting to MASTER") >= 1,
         &[&replica],
     );
+    assert_eq!(
+        log_count(
+            &replica,
+            "I/O error trying to sync with MASTER: connection lost"
+        ),
+        1
+    );
     assert_eq!(rc.cmd(&["GET", "old"]), b"$4\r\ndata\r\n".to_vec());
     assert_eq!(rc.cmd(&["DBSIZE"]), b":1\r\n".to_vec());
     assert_eq!(log_count(&replica, "Finished with success"), 0);

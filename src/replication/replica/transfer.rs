@@ -32,8 +32,13 @@ const MAX_PREALLOC: usize = 64 << 20;
 pub async fn receive(conn: &mut MasterConn, timeout: Duration) -> Result<Vec<u8>, LinkError> {
     super::link::set_state(&conn.shared, LinkState::Transfer);
     let timed = |e: LinkError| {
-        if e == LinkError::Timeout {
-            crate::warning!("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+        match &e {
+            LinkError::Timeout => crate::warning!("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."),
+            LinkError::Io(what) => crate::warning!(
+                "I/O error trying to sync with MASTER: {}",
+                if what == "Connection lost" { "connection lost" } else { what.as_str() }
+            ),
+            _ => {}
         }
         e
     };
