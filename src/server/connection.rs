@@ -541,7 +541,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     // A replica refuses writes (replica-read-only) and, while its link is
     // down with replica-serve-stale-data off, data commands.
     if ctx.shard.shared.role.is_replica() && !ctx.master && ctx.id != 0 {
-        if let Some(text) = crate::replication::replica::refusal(ctx, spec) {
+        if let Some(text) = crate::replication::replica::refusal(ctx, spec, args) {
             ctx.error(text);
             count_rejected(ctx, index, text);
             crate::transaction::flag(ctx);

@@ -160,7 +160,7 @@ pub fn ignores_maxmemory(shared: &ServerShared) -> bool {
 /// it, if any: `-READONLY` for writes (`replica-read-only yes`), then
 /// `-MASTERDOWN` for commands without the `stale` flag while the link is
 /// down (`replica-serve-stale-data no`), in Redis' order.
-pub fn refusal(ctx: &ConnCtx, spec: &CommandSpec) -> Option<&'static str> {
+pub fn refusal(ctx: &ConnCtx, spec: &CommandSpec, args: &[bytes::Bytes]) -> Option<&'static str> {
     let exec = spec.name == "exec";
     if READ_ONLY.load(Ordering::Relaxed) {
         let write = spec.has(flags::WRITE)
@@ -174,7 +174,10 @@ pub fn refusal(ctx: &ConnCtx, spec: &CommandSpec) -> Option<&'static str> {
         }
     }
     if !SERVE_STALE.load(Ordering::Relaxed) {
-        let deny = !spec.has(flags::STALE)
+        // Every container's HELP subcommand is flagged stale in Redis.
+        let help = crate::commands::spec::is_container(spec.name)
+            && args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"help"));
+        let deny = (!help && !spec.has(flags::STALE))
             || (exec
                 && ctx
                     .multi
