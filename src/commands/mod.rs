@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lists;
 pub mod pubsub;
 pub mod replication;
+pub mod replica_of;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -58,6 +59,7 @@ impl Registry {
             pubsub::COMMANDS,
             server::COMMANDS,
             replication::COMMANDS,
+            replica_of::COMMANDS,
             crate::persistence::aof::command::COMMANDS,
         ];
         let mut by_name = HashMap::new();

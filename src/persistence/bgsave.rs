@@ -57,7 +57,7 @@ use crate::commands::spec::{flags, CommandSpec};
 use crate::config::Config;
 use crate::dispatch::Out;
 use crate::persistence::crc64::crc64;
-use crate::persistence::rdb::file::{write_header, FileMeta, OP_EOF};
+use crate::persistence::rdb::file::{write_header, OP_EOF};
 use crate::server::connection::ConnCtx;
 use crate::server::shared::ServerShared;
 use crate::shard::keyspace::now_ms;
@@ -242,11 +242,15 @@ pub async fn start(
         return Err(SNAPSHOT_BUSY.into());
     }
     let checksum = shared.config().get_bool("rdbchecksum").unwrap_or(true);
-    let meta = FileMeta {
-        ctime: now_ms() / 1000,
-        used_mem: crate::alloc::used_memory(),
-        repl_id: shared.run_id.clone(),
+    // On a replica the replication offset in the header must be the one of
+    // the data at T: no batch from the master is applied until T is taken.
+    // (Inside a hold of every shard the link task cannot be mid-batch on
+    // them, and waiting for it could deadlock: skip the latch there.)
+    let latch = match txn {
+        None => Some(crate::replication::replica::ApplyHold::take(shared).await),
+        Some(_) => None,
     };
+    let meta = crate::persistence::snapshot::file_meta(shared);
     let mut header = Vec::with_capacity(256);
     write_header(&mut header, &meta, opts.aof_base);
     let tmp = opts
@@ -327,6 +331,7 @@ pub async fn start(
             })
         })
         .await;
+    drop(latch);
     drop(tx);
     let dirty_at_t = outs
         .into_iter()
@@ -858,7 +863,7 @@ pub async fn total_dirty(shard: &Rc<ShardState>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::persistence::rdb::file;
+    use crate::persistence::rdb::file::{self, FileMeta};
     use crate::shard::keyspace::Db;
     use crate::types::Value;
 
@@ -867,6 +872,8 @@ mod tests {
             ctime: 1,
             used_mem: 2,
             repl_id: "0".repeat(40),
+            repl_offset: 0,
+            repl_stream_db: 0,
         }
     }
 

@@ -34,6 +34,16 @@ pub fn shard_image(store: &Store) -> ShardImage {
 /// file `temp-<pid>.rdb`, fsync, then rename over the target, so the old
 /// file survives any error. Logs failures as Redis does.
 pub fn write_snapshot(shared: &ServerShared, images: &[ShardImage]) -> Result<(), String> {
+    write_snapshot_with(shared, images, file_meta(shared))
+}
+
+/// [`write_snapshot`] with header values taken by the caller (at the
+/// instant the images were taken).
+pub fn write_snapshot_with(
+    shared: &ServerShared,
+    images: &[ShardImage],
+    meta: FileMeta,
+) -> Result<(), String> {
     let (checksum, path) = {
         let c = shared.config();
         (
@@ -41,17 +51,27 @@ pub fn write_snapshot(shared: &ServerShared, images: &[ShardImage]) -> Result<()
             PathBuf::from(c.dbfilename()),
         )
     };
-    let meta = FileMeta {
-        ctime: now_ms() / 1000,
-        used_mem: crate::alloc::used_memory(),
-        repl_id: shared.run_id.clone(),
-    };
     let bytes = file::assemble(images, &meta, checksum);
     write_atomically(&path, &bytes)?;
     shared.lastsave.store(now_ms() / 1000, Ordering::Relaxed);
     shared.rdb_saves.fetch_add(1, Ordering::Relaxed);
     crate::notice!("DB saved on disk");
     Ok(())
+}
+
+/// The header values of a file saved now: creation time, memory, and the
+/// replication id, offset and stream database the data corresponds to
+/// (read while the data cannot move: under the replica's apply latch, or
+/// with every shard held on a master).
+pub fn file_meta(shared: &ServerShared) -> FileMeta {
+    let (repl_id, repl_offset, repl_stream_db) = crate::replication::replica::save_info(shared);
+    FileMeta {
+        ctime: now_ms() / 1000,
+        used_mem: crate::alloc::used_memory(),
+        repl_id,
+        repl_offset,
+        repl_stream_db,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory.
@@ -102,6 +122,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// SAVE: locks every shard, serializes each one's keys, writes the file,
 /// and on success resets the change counters by what was saved.
 pub async fn save(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), String> {
+    // On a replica the replication offset written must be the one of the
+    // data: no batch from the master is applied while the images are taken.
+    let latch = match txn {
+        None => Some(crate::replication::replica::ApplyHold::take(&shard.shared).await),
+        Some(_) => None,
+    };
+    let meta = file_meta(&shard.shared);
     let outs = shard
         .call_all_atomic(txn, |_| {
             Box::new(|s: &ShardState| -> Out {
@@ -120,7 +147,8 @@ pub async fn save(shard: &Rc<ShardState>, txn: Option<u64>) -> Result<(), String
             dirties.push(d);
         }
     }
-    let res = write_snapshot(&shard.shared, &images);
+    drop(latch);
+    let res = write_snapshot_with(&shard.shared, &images, meta);
     shard
         .shared
         .last_save_ok
@@ -155,7 +183,11 @@ pub fn load_batches(
     };
     let start = std::time::Instant::now();
     let mut batches: Vec<Vec<LoadedKey>> = (0..shared.nshards).map(|_| Vec::new()).collect();
-    let res = file::load(&bytes, now_ms(), shared.databases, |db, key, value, exp| {
+    // A replica keeps keys that expired in the file: its master decides
+    // when they go (Redis skips them only when it is a master).
+    let replica = shared.config().replicaof().is_some();
+    let now = if replica { 0 } else { now_ms() };
+    let res = file::load(&bytes, now, shared.databases, |db, key, value, exp| {
         let owner = slot_map.shard_of_slot(key_slot(&key));
         if let Some(b) = batches.get_mut(owner) {
             b.push((db, key, value, exp));
@@ -163,6 +195,7 @@ pub fn load_batches(
     });
     match res {
         Ok(info) => {
+            crate::replication::replica::restore_from_rdb(shared, &info);
             shared.rdb_last_load[0].store(info.loaded, Ordering::Relaxed);
             shared.rdb_last_load[1].store(info.expired, Ordering::Relaxed);
             if let Some(v) = &info.redis_ver {

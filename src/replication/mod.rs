@@ -4,5 +4,6 @@
 
 pub mod backlog;
 pub mod master;
+pub mod replica;
 pub mod role;
 pub mod stream;

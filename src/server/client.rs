@@ -76,6 +76,9 @@ pub struct ClientInfo {
     /// Whether the connection is a replica's feed (flag `S`, type
     /// `replica`).
     pub replica: bool,
+    /// Whether this is a replica's link to its master (flag `M`, type
+    /// `master`).
+    pub master: bool,
 }
 
 impl ClientInfo {
@@ -114,6 +117,7 @@ impl ClientInfo {
             ssub: 0,
             multi: -1,
             replica: false,
+            master: false,
         }
     }
 
@@ -129,6 +133,9 @@ impl ClientInfo {
         }
         if self.monitor {
             flags.push('O');
+        }
+        if self.master {
+            flags.push('M');
         }
         if self.has_subscriptions() {
             flags.push('P');
@@ -172,11 +179,14 @@ impl ClientInfo {
     }
 
     /// The class CLIENT LIST/KILL TYPE and the output limits see:
-    /// `replica` for a replica's feed, `pubsub` while subscribed, else
-    /// `normal` (`slave` is read as `replica`).
+    /// `replica` for a replica's feed, `master` for a replica's link to
+    /// its master, `pubsub` while subscribed, else `normal` (`slave` is
+    /// read as `replica`).
     pub fn client_type(&self) -> &'static str {
         if self.replica {
             "replica"
+        } else if self.master {
+            "master"
         } else if self.has_subscriptions() {
             "pubsub"
         } else {

@@ -98,6 +98,9 @@ pub struct ConnCtx {
     pub repl_wrote: bool,
     /// The stream offset WAIT waits for (after this client's last write).
     pub repl_woff: u64,
+    /// Whether this is a replica's link to its master (its commands are
+    /// obeyed: no -READONLY, -MASTERDOWN, -LOADING or OOM refusals).
+    pub master: bool,
 }
 
 impl ConnCtx {
@@ -108,6 +111,16 @@ impl ConnCtx {
         let mut info = ClientInfo::new(0, String::new(), String::new(), -1, now, true);
         info.no_evict = true;
         ConnCtx::new(shard, Rc::new(RefCell::new(info)), 0, BytesMut::new(), now)
+    }
+
+    /// The client a replica runs its master's stream with (`info` is its
+    /// registry entry, CLIENT LIST type `master`).
+    pub fn for_master(shard: Rc<ShardState>, info: Rc<RefCell<ClientInfo>>, id: u64) -> ConnCtx {
+        let now = now_ms();
+        let mut c = ConnCtx::new(shard, info, id, BytesMut::new(), now);
+        c.master = true;
+        c.authenticated = true;
+        c
     }
 
     /// The state of a new client `id` whose registry entry is `info`.
@@ -143,6 +156,7 @@ impl ConnCtx {
             replica: None,
             repl_wrote: false,
             repl_woff: 0,
+            master: false,
         }
     }
 
@@ -528,6 +542,7 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
     // While the data set loads, only commands flagged LOADING run (the
     // server's own replay client, id 0, runs everything).
     if ctx.id != 0
+        && !ctx.master
         && !spec.has(flags::LOADING)
         && ctx.shard.shared.persist.loading.load(Ordering::Relaxed)
     {
@@ -535,6 +550,16 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         count_rejected(ctx, index, error::LOADING);
         crate::transaction::flag(ctx);
         return;
+    }
+    // A replica refuses writes (replica-read-only) and, while its link is
+    // down with replica-serve-stale-data off, data commands.
+    if ctx.shard.shared.role.is_replica() && !ctx.master && ctx.id != 0 {
+        if let Some(text) = crate::replication::replica::refusal(ctx, spec, args) {
+            ctx.error(text);
+            count_rejected(ctx, index, text);
+            crate::transaction::flag(ctx);
+            return;
+        }
     }
     // Inside MULTI a container command's subcommand is checked before it
     // is queued, as Redis' lookup does.
@@ -573,8 +598,18 @@ pub async fn execute(ctx: &mut ConnCtx, args: &[Bytes]) {
         s.push.take_into(&mut ctx.out);
     }
     // The server's own replay client (id 0) loads whatever the limit.
+    // A replica's master client is never refused; it makes room only when
+    // the replica does not ignore maxmemory.
+    if ctx.master
+        && ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
+        && !crate::replication::replica::ignores_maxmemory(&ctx.shard.shared)
+    {
+        let _ = crate::shard::evict::make_room_for(&ctx.shard, spec, args, &mut ctx.key_idx).await;
+    }
     if ctx.shard.shared.maxmemory.load(Ordering::Relaxed) > 0
         && ctx.id != 0
+        && !ctx.master
+        && !crate::replication::replica::ignores_maxmemory(&ctx.shard.shared)
         && out_of_memory(ctx, spec, args).await
     {
         if spec.name == "exec" && ctx.multi.is_some() {

@@ -61,6 +61,7 @@ fn close_idle_clients(shard: &ShardState) {
     for c in shard.clients.borrow().clients.values() {
         let mut c = c.borrow_mut();
         if !c.monitor
+            && !c.master
             && !c.blocked
             && !c.has_subscriptions()
             && now.saturating_sub(c.last_ms) / 1000 > timeout

@@ -455,6 +455,9 @@ async fn run_shard(
         if let Some(r) = replay {
             crate::persistence::aof::load::replay(&shard, r).await;
         }
+        // `replicaof` in the configuration: a replica from the start (its
+        // link begins once the data set is loaded).
+        crate::replication::replica::start_at_boot(&shard).await;
         shared.persist.loading.store(false, Ordering::SeqCst);
         startup.aof_replayed.store(true, Ordering::SeqCst);
     } else {

@@ -310,6 +310,7 @@ impl ServerShared {
     /// Refreshes the atomics from the configuration (after CONFIG SET).
     pub fn apply_config(&self, c: &Config) {
         self.replicas.apply_config(c);
+        crate::replication::replica::apply_config(c);
         self.persist
             .aof_fsync
             .store(fsync_code(c.appendfsync()), Ordering::Relaxed);

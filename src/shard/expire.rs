@@ -23,6 +23,10 @@ pub struct ActiveExpire {
 impl ActiveExpire {
     /// Runs one cycle with a budget of a quarter of `period_ms`.
     pub fn cycle(&mut self, shard: &ShardState, period_ms: u64) {
+        // A replica leaves expiry to its master (which sends DEL).
+        if super::keyspace::expiry_mode() != super::keyspace::EXPIRY_DELETE {
+            return;
+        }
         let budget = Duration::from_micros(period_ms * 1000 / 4);
         let start = Instant::now();
         let now = now_ms();

@@ -13,6 +13,8 @@
 //! enter, as Redis' `expires` dict. Reads go through [`Db::get`] /
 //! [`Db::get_mut`], which expire a key lazily when its time has passed.
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 use hashbrown::{HashMap, HashTable};
 
@@ -315,6 +317,30 @@ pub struct Db {
 pub const LOG_EXPIRED: u8 = 1;
 /// [`Store::set_key_log`] flag: record keys added to the database.
 pub const LOG_NEW: u8 = 2;
+/// [`set_expiry_mode`]: due keys are removed when looked up (a master).
+pub const EXPIRY_DELETE: u8 = 0;
+/// [`set_expiry_mode`]: due keys stay but read as absent (a replica's
+/// clients).
+pub const EXPIRY_HIDE: u8 = 1;
+/// [`set_expiry_mode`]: due keys stay and read as present (a replica
+/// applying its master's stream: the master decides when keys expire).
+pub const EXPIRY_KEEP: u8 = 2;
+
+/// How lookups treat keys whose expiry time has passed, process-wide. Read
+/// only when a looked-up key is due, so a master pays nothing for it.
+static EXPIRY_MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(EXPIRY_DELETE);
+
+/// Sets how lookups treat due keys ([`EXPIRY_DELETE`], [`EXPIRY_HIDE`] or
+/// [`EXPIRY_KEEP`]).
+pub fn set_expiry_mode(mode: u8) {
+    EXPIRY_MODE.store(mode, Ordering::Relaxed);
+}
+
+/// The current [`set_expiry_mode`] mode.
+pub fn expiry_mode() -> u8 {
+    EXPIRY_MODE.load(Ordering::Relaxed)
+}
+
 /// Flag kept by [`Store::set_journal_log`]: record expired keys for the
 /// write journal.
 pub const LOG_JOURNAL: u8 = 4;
@@ -408,7 +434,9 @@ impl Db {
     }
 
     /// Removes `key` if its expiry time is at or before `now`; returns
-    /// whether it was removed.
+    /// whether it must be treated as absent. On a replica (see
+    /// [`set_expiry_mode`]) a due key is never removed: it reads as absent
+    /// for clients and as present for the master's stream.
     fn expire_if_needed(&mut self, slot: u16, key: &[u8], now: u64) -> bool {
         let Some(t) = self.table(slot) else {
             return false;
@@ -418,6 +446,11 @@ impl Db {
         }
         match t.expires.get(key) {
             Some(&at) if at <= now => {
+                match EXPIRY_MODE.load(Ordering::Relaxed) {
+                    EXPIRY_DELETE => {}
+                    EXPIRY_HIDE => return true,
+                    _ => return false,
+                }
                 self.remove_in(slot, key);
                 self.expired += 1;
                 if self.log_flags & LOG_EXPIRED != 0 {
@@ -435,7 +468,10 @@ impl Db {
     /// The value of `key`, expiring it first when due.
     pub fn get(&mut self, key: &[u8], now: u64) -> Option<&Value> {
         let slot = key_slot(key);
-        self.expire_if_needed(slot, key, now);
+        if self.expire_if_needed(slot, key, now) {
+            self.misses += 1;
+            return None;
+        }
         let found = self
             .slots
             .get_mut(group_of(slot as usize))
@@ -454,7 +490,10 @@ impl Db {
     /// looks keys up). Counts a hit or a miss like [`Db::get`].
     pub fn get_notouch(&mut self, key: &[u8], now: u64) -> Option<(&Value, u32)> {
         let slot = key_slot(key);
-        self.expire_if_needed(slot, key, now);
+        if self.expire_if_needed(slot, key, now) {
+            self.misses += 1;
+            return None;
+        }
         let found = self
             .slots
             .get(group_of(slot as usize))
@@ -471,7 +510,9 @@ impl Db {
     /// The value of `key` for modification, expiring it first when due.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
         let slot = key_slot(key);
-        self.expire_if_needed(slot, key, now);
+        if self.expire_if_needed(slot, key, now) {
+            return None;
+        }
         self.table_mut(slot, key)?.keys.get_mut(key)
     }
 
@@ -1099,6 +1140,8 @@ mod tests {
                 ctime: 0,
                 used_mem: 0,
                 repl_id: "0".repeat(40),
+                repl_offset: 0,
+                repl_stream_db: 0,
             };
             let mut f = Vec::new();
             write_header(&mut f, &meta, false);

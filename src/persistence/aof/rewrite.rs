@@ -20,7 +20,7 @@ use super::manifest;
 use super::output::{IncrFile, IncrOutput};
 use super::{state, Settings};
 use crate::dispatch::{LockOp, Out};
-use crate::persistence::rdb::file::{self, FileMeta, ShardImage};
+use crate::persistence::rdb::file::{self, ShardImage};
 use crate::server::shared::ServerShared;
 use crate::shard::keyspace::now_ms;
 use crate::shard::ShardState;
@@ -433,11 +433,7 @@ pub fn temp_base_name() -> String {
 /// The base file's bytes for the shards' images: an RDB file, or with
 /// `aof-use-rdb-preamble no` the commands that rebuild every key.
 pub fn base_bytes(shared: &ServerShared, settings: &Settings, images: &[ShardImage]) -> Vec<u8> {
-    let meta = FileMeta {
-        ctime: now_ms() / 1000,
-        used_mem: crate::alloc::used_memory(),
-        repl_id: shared.run_id.clone(),
-    };
+    let meta = crate::persistence::snapshot::file_meta(shared);
     let rdb = file::assemble(images, &meta, settings.checksum);
     if settings.rdb_preamble {
         return rdb;

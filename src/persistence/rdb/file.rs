@@ -103,8 +103,12 @@ pub struct FileMeta {
     pub ctime: u64,
     /// Memory in use.
     pub used_mem: u64,
-    /// 40-hex-digit replication id.
+    /// 40-hex-digit replication id (`repl-id`).
     pub repl_id: String,
+    /// Replication offset the data corresponds to (`repl-offset`).
+    pub repl_offset: u64,
+    /// Database the replication stream has selected (`repl-stream-db`).
+    pub repl_stream_db: usize,
 }
 
 fn write_aux(out: &mut Vec<u8>, k: &str, v: &[u8]) {
@@ -121,9 +125,13 @@ pub fn write_header(out: &mut Vec<u8>, meta: &FileMeta, aof_base: bool) {
     write_aux(out, "redis-bits", b"64");
     write_aux(out, "ctime", meta.ctime.to_string().as_bytes());
     write_aux(out, "used-mem", meta.used_mem.to_string().as_bytes());
-    write_aux(out, "repl-stream-db", b"0");
+    write_aux(
+        out,
+        "repl-stream-db",
+        meta.repl_stream_db.to_string().as_bytes(),
+    );
     write_aux(out, "repl-id", meta.repl_id.as_bytes());
-    write_aux(out, "repl-offset", b"0");
+    write_aux(out, "repl-offset", meta.repl_offset.to_string().as_bytes());
     write_aux(out, "aof-base", if aof_base { b"1" } else { b"0" });
 }
 
@@ -172,6 +180,12 @@ pub struct LoadInfo {
     pub redis_ver: Option<String>,
     /// The `ctime` auxiliary field, if any.
     pub ctime: Option<u64>,
+    /// The `repl-id` auxiliary field, if any.
+    pub repl_id: Option<String>,
+    /// The `repl-offset` auxiliary field, if any.
+    pub repl_offset: Option<u64>,
+    /// The `repl-stream-db` auxiliary field, if any.
+    pub repl_stream_db: Option<usize>,
     /// Keys handed to the callback.
     pub loaded: u64,
     /// Keys skipped because they had expired.
@@ -305,6 +319,14 @@ pub fn load(
                     b"ctime" => {
                         info.ctime = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
                     }
+                    b"repl-id" => info.repl_id = Some(String::from_utf8_lossy(&v).into()),
+                    b"repl-offset" => {
+                        info.repl_offset = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
+                    }
+                    b"repl-stream-db" => {
+                        info.repl_stream_db =
+                            std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok())
+                    }
                     _ => {}
                 }
             }
@@ -367,11 +389,28 @@ mod tests {
 
     const NOW: u64 = 1_700_000_000_000;
 
+    #[test]
+    fn replication_aux_fields_round_trip() {
+        let m = FileMeta {
+            repl_id: "ab".repeat(20),
+            repl_offset: 123_456,
+            repl_stream_db: 3,
+            ..meta()
+        };
+        let bytes = assemble(&[], &m, true);
+        let info = load(&bytes, NOW, 16, |_, _, _, _| {}).unwrap();
+        assert_eq!(info.repl_id.as_deref(), Some("ab".repeat(20).as_str()));
+        assert_eq!(info.repl_offset, Some(123_456));
+        assert_eq!(info.repl_stream_db, Some(3));
+    }
+
     fn meta() -> FileMeta {
         FileMeta {
             ctime: NOW / 1000,
             used_mem: 1,
             repl_id: "0".repeat(40),
+            repl_offset: 0,
+            repl_stream_db: 0,
         }
     }
 
