@@ -460,7 +460,7 @@ fn section(out: &mut String, name: &str, shared: &ServerShared, snap: &ShardSnap
         "replication" => {
             out.push_str("# Replication\r\n");
             out.push_str(&crate::replication::master::report::info_replication(
-                shared,
+                shared, &cfg,
             ));
         }
         "cpu" => {

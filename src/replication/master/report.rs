@@ -11,8 +11,9 @@ use crate::shard::keyspace::now_ms;
 use super::registry::ReplicaState;
 
 /// The fields of `INFO replication` (without the section header), in
-/// Redis 7.0's order.
-pub fn info_replication(shared: &ServerShared) -> String {
+/// Redis 7.0's order. `cfg` is the configuration the caller already holds
+/// (INFO renders every section under one lock).
+pub fn info_replication(shared: &ServerShared, cfg: &crate::config::Config) -> String {
     let mut out = String::new();
     let now = now_ms();
     let mut line = |k: &str, v: &dyn std::fmt::Display| {
@@ -60,7 +61,6 @@ pub fn info_replication(shared: &ServerShared) -> String {
                 let down: i64 = l.down_since.map_or(-1, |d| d.elapsed().as_secs() as i64);
                 line("master_link_down_since_seconds", &down);
             }
-            let cfg = shared.config();
             line(
                 "slave_priority",
                 &cfg.get_i64("replica-priority").unwrap_or(100),
@@ -189,7 +189,7 @@ mod tests {
         ];
         let mut master = vec!["role"];
         master.extend(tail);
-        assert_eq!(names(&info_replication(&shared)), master);
+        assert_eq!(names(&info_replication(&shared, &shared.config())), master);
         shared.role.set_master(Some(("127.0.0.1".into(), 6379)));
         let mut replica = vec![
             "role",
@@ -206,7 +206,7 @@ mod tests {
             "replica_announced",
         ];
         replica.extend(tail);
-        let text = info_replication(&shared);
+        let text = info_replication(&shared, &shared.config());
         assert_eq!(names(&text), replica, "{text}");
         assert!(text.contains("master_link_status:down\r\n"));
         assert!(text.contains("master_last_io_seconds_ago:-1\r\n"));
@@ -214,7 +214,7 @@ mod tests {
             l.state = LinkState::Connected;
             l.down_since = None;
         }
-        let text = info_replication(&shared);
+        let text = info_replication(&shared, &shared.config());
         let connected: Vec<&str> = replica
             .iter()
             .copied()
