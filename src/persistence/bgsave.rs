@@ -250,9 +250,13 @@ pub async fn start(
         None => Some(crate::replication::replica::ApplyHold::take(shared).await),
         Some(_) => None,
     };
-    let meta = crate::persistence::snapshot::file_meta(shared);
-    let mut header = Vec::with_capacity(256);
-    write_header(&mut header, &meta, opts.aof_base);
+    // The header carries the replication id and offset, which must be
+    // those of the data at T: the first shard to reach T builds it (every
+    // shard is held then, so the stream cannot move) and hands it to the
+    // writer, which waits for it before writing anything.
+    let (header_tx, header_rx) = sync_channel::<Vec<u8>>(1);
+    let header_tx = Arc::new(Mutex::new(Some(header_tx)));
+    let aof_base = opts.aof_base;
     let tmp = opts
         .temp_path
         .clone()
@@ -267,6 +271,13 @@ pub async fn start(
         .name("shardis-bgsave".into())
         .spawn(move || {
             lower_priority();
+            let Ok(header) = header_rx.recv() else {
+                owner
+                    .persist
+                    .snapshot_active
+                    .store(false, Ordering::Release);
+                return Err("the snapshot was not taken".to_string());
+            };
             let r = match to_stream {
                 Some(out) => write_stream(rx, nshards, header, checksum, &out),
                 None => write_file(rx, nshards, &header, checksum, &tmp, &path, &writer_pool),
@@ -300,7 +311,15 @@ pub async fn start(
             let tx = tx.clone();
             let pool = pool.clone();
             let hook = opts.at_instant.clone();
+            let header_tx = header_tx.clone();
             Box::new(move |s: &ShardState| -> Out {
+                let first = header_tx.lock().ok().and_then(|mut h| h.take());
+                if let Some(htx) = first {
+                    let meta = crate::persistence::snapshot::file_meta(&s.shared);
+                    let mut header = Vec::with_capacity(256);
+                    write_header(&mut header, &meta, aof_base);
+                    let _ = htx.send(header);
+                }
                 let dirty = s.stats.borrow().dirty;
                 let mut keys = 0u64;
                 {

@@ -304,8 +304,14 @@ pub fn contents(port: u16, db: i64) -> DbContents {
             // A string's encoding (int, embstr, raw) depends on how it was
             // written: an appended string is raw on the master and embstr on
             // a replica that loaded it from an RDB file. Collections keep
-            // theirs for these data sets.
-            let enc = if t == "string" { "-" } else { enc.as_str() };
+            // theirs for these data sets, except that shardis keeps a small
+            // set of strings as a listpack (as Redis 7.2) where Redis 7.0
+            // uses a hashtable: the same thing for this comparison.
+            let enc = match (t.as_str(), enc.as_str()) {
+                ("string", _) => "-",
+                ("set", "listpack") => "hashtable",
+                (_, e) => e,
+            };
             (k, format!("{t}({enc}):{content}"), ttl)
         })
         .collect()

@@ -100,18 +100,9 @@ pub async fn prepare(
         temp_path: Some(PathBuf::from(format!("{}.tmp", path.display()))),
         to_stream: tx,
     };
-    let latch = shared.role.is_replica().then_some(&shared.repl.apply);
-    if let Some(l) = latch {
-        l.want();
-        while !l.try_hold_wanted() {
-            glommio::timer::sleep(Duration::from_millis(1)).await;
-        }
-    }
+    // On a replica `bgsave::start` takes the apply latch itself, so the
+    // offset taken at T matches the data.
     let r = bgsave::start(shard, None, path.clone(), opts).await;
-    if let Some(l) = latch {
-        l.release();
-        l.unwant();
-    }
     let pending = match r {
         Ok(p) => p,
         Err(e) if e == bgsave::SNAPSHOT_BUSY => return Err(NotStarted::Busy),
