@@ -313,13 +313,6 @@ pub async fn start(
             let hook = opts.at_instant.clone();
             let header_tx = header_tx.clone();
             Box::new(move |s: &ShardState| -> Out {
-                let first = header_tx.lock().ok().and_then(|mut h| h.take());
-                if let Some(htx) = first {
-                    let meta = crate::persistence::snapshot::file_meta(&s.shared);
-                    let mut header = Vec::with_capacity(256);
-                    write_header(&mut header, &meta, aof_base);
-                    let _ = htx.send(header);
-                }
                 let dirty = s.stats.borrow().dirty;
                 let mut keys = 0u64;
                 {
@@ -335,6 +328,14 @@ pub async fn start(
                     .fetch_add(keys, Ordering::Relaxed);
                 if let Some(h) = &hook {
                     h(s);
+                }
+                // After the hook, which may start a new replication id.
+                let first = header_tx.lock().ok().and_then(|mut h| h.take());
+                if let Some(htx) = first {
+                    let meta = crate::persistence::snapshot::file_meta(&s.shared);
+                    let mut header = Vec::with_capacity(256);
+                    write_header(&mut header, &meta, aof_base);
+                    let _ = htx.send(header);
                 }
                 match this_shard(s.id) {
                     Some(rc) => {
