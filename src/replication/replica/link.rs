@@ -150,6 +150,9 @@ async fn attempt(shard: &Rc<ShardState>, gen: u64, host: &str, port: u16) -> Res
                 if old != id {
                     shared.repl.master_changed_id(&id);
                     crate::warning!("Master replication ID changed to {}", id);
+                    // Our replicas continue under the new id after they
+                    // reconnect.
+                    shared.replicas.disconnect_all();
                 }
             }
             super::set_has_history(true);

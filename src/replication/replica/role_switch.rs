@@ -86,6 +86,8 @@ async fn become_replica_inner(
         }
     }
     shared.role.set_master(Some((host, port)));
+    // Our own replicas resync with us too (partially, when they can).
+    shared.replicas.disconnect_all();
     set_expiry_mode(EXPIRY_HIDE);
     crate::server::log::set_role(b'S');
     super::link::spawn(shard);
@@ -121,5 +123,8 @@ pub async fn become_master(shard: &Rc<ShardState>, txn: Option<u64>) {
         );
     }
     drop(latch);
+    // Sub-replicas reconnect and continue under the new id (as Redis,
+    // which disconnects them to tell them of the id change).
+    shared.replicas.disconnect_all();
     switch_stream(shard, txn, Some(shared.repl.clone())).await;
 }

@@ -227,6 +227,8 @@ pub async fn install(
     crate::notice!("Done loading RDB, keys loaded: {}, keys expired: 0.", keys);
     let backlog = super::link::backlog_size(&shared);
     shared.repl.adopt_master(replid, offset, backlog);
+    // Our own replicas followed the old history: they must sync again.
+    shared.replicas.disconnect_all();
     super::set_stream_db(0);
     super::set_has_history(true);
     drop(latch);
