@@ -229,6 +229,21 @@ impl Mesh {
         Some(slot.wait().await)
     }
 
+    /// Sends `job` to `peer` now and returns the slot its output will land
+    /// in (await `slot.wait()`), so several calls can be in flight at once;
+    /// `None` if the peer is gone. Calls to one peer run in the order sent.
+    pub fn call_start(&self, peer: usize, lock: LockOp, job: Job) -> Option<Rc<Oneshot>> {
+        let req = self.next_req.get();
+        self.next_req.set(req + 1);
+        let slot = Rc::new(Oneshot::default());
+        self.pending.borrow_mut().insert(req, slot.clone());
+        if !self.send_in_order(peer, ShardMsg::Call { req, lock, job }) {
+            self.pending.borrow_mut().remove(&req);
+            return None;
+        }
+        Some(slot)
+    }
+
     fn complete(&self, req: u64, out: Out) {
         if let Some(slot) = self.pending.borrow_mut().remove(&req) {
             slot.complete(out);

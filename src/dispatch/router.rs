@@ -183,6 +183,72 @@ pub async fn run_keyed(
     run_across_shards(shard, f, args, key_idx, db, extra_dbs, proto, out, txn).await;
 }
 
+/// A keyed command sent to another shard and not yet answered (see
+/// [`start_remote`]).
+#[derive(Debug)]
+pub struct InFlight(Rc<crate::dispatch::gate::Oneshot>);
+
+/// Sends a keyed command whose keys all live on shard `target` (not this
+/// one) to run there, without waiting for it: a replica applying its
+/// master's stream keeps several in flight (calls to one shard run in the
+/// order sent) and collects them with [`finish_remote`] before anything
+/// that depends on them. `None` if the shard is gone.
+#[allow(clippy::too_many_arguments)]
+pub fn start_remote(
+    shard: &Rc<ShardState>,
+    target: usize,
+    f: KeyedFn,
+    args: &[Bytes],
+    key_idx: &[usize],
+    db: usize,
+    proto: Protocol,
+) -> Option<InFlight> {
+    let owned: Vec<Bytes> = args.to_vec();
+    let idx: Vec<usize> = key_idx.to_vec();
+    let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+        let mut bytes = BytesMut::new();
+        let mut events = Vec::new();
+        let dirty = run_here(
+            s,
+            f,
+            &owned,
+            &idx,
+            db,
+            &[],
+            proto,
+            now_ms(),
+            &mut bytes,
+            &mut events,
+            None,
+        );
+        Box::new(RemoteReply {
+            bytes,
+            dirty,
+            events,
+        })
+    });
+    shard
+        .mesh
+        .as_ref()?
+        .call_start(target, LockOp::plain(None), job)
+        .map(InFlight)
+}
+
+/// Waits for a command sent by [`start_remote`] and appends its reply to
+/// `out` (publishing its keyspace events and counting its changes here,
+/// as [`run_keyed`] does).
+pub async fn finish_remote(shard: &Rc<ShardState>, sent: InFlight, out: &mut BytesMut) {
+    match sent.0.wait().await.downcast::<RemoteReply>() {
+        Ok(r) => {
+            crate::notify::publish(shard, &r.events);
+            out.extend_from_slice(&r.bytes);
+            let mut st = shard.stats.borrow_mut();
+            st.dirty = st.dirty.saturating_add(r.dirty);
+        }
+        Err(_) => ReplyWriter::new(out, Protocol::Resp2).error("ERR shard unavailable"),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_across_shards(
     shard: &Rc<ShardState>,

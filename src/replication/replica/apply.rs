@@ -17,9 +17,11 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::conn::{LinkError, MasterConn};
+use crate::commands::spec::{flags, Handler, KeyedFn};
+use crate::dispatch::router::{finish_remote, start_remote, InFlight};
 use crate::protocol::{ParseLimits, RequestParser};
 use crate::server::client::ClientInfo;
 use crate::server::connection::{execute, ConnCtx};
@@ -183,6 +185,8 @@ async fn apply_batch(
     let mut cur = pending.bytes.len();
     pending.bytes.extend_from_slice(&conn.buf);
     let mut result = Ok(());
+    // Commands sent to other shards and not yet answered, in order sent.
+    let mut inflight: Vec<(InFlight, Bytes)> = Vec::new();
     loop {
         let before = conn.buf.len();
         match parser.next(&mut conn.buf, args) {
@@ -205,6 +209,7 @@ async fn apply_batch(
                         if ctx.multi.is_none() {
                             pending.committed = start;
                         }
+                        drain(shard, &mut inflight, &mut ctx.out).await;
                         let drained = pending.committed;
                         pending.settle(shard);
                         cur -= drained;
@@ -214,11 +219,39 @@ async fn apply_batch(
                         }
                     }
                 } else {
-                    execute(ctx, args).await;
-                    if ctx.out.first() == Some(&b'-') {
-                        report_error(&ctx.out, args);
+                    match route(ctx, args) {
+                        Route::Remote(f, target) => {
+                            let sent = start_remote(
+                                shard,
+                                target,
+                                f,
+                                args,
+                                &ctx.key_idx,
+                                ctx.db,
+                                ctx.proto,
+                            );
+                            match sent {
+                                Some(sent) => inflight.push((sent, args[0].clone())),
+                                None => {
+                                    result = Err(LinkError::Stopped);
+                                    break;
+                                }
+                            }
+                            if inflight.len() >= MAX_IN_FLIGHT {
+                                drain(shard, &mut inflight, &mut ctx.out).await;
+                            }
+                        }
+                        route => {
+                            if matches!(route, Route::Other) {
+                                drain(shard, &mut inflight, &mut ctx.out).await;
+                            }
+                            execute(ctx, args).await;
+                            if ctx.out.first() == Some(&b'-') {
+                                report_error(&ctx.out, args);
+                            }
+                            ctx.out.clear();
+                        }
                     }
-                    ctx.out.clear();
                 }
                 if ctx.multi.is_none() {
                     pending.committed = cur;
@@ -237,6 +270,8 @@ async fn apply_batch(
             }
         }
     }
+    drain(shard, &mut inflight, &mut client.ctx.out).await;
+    let ctx = &mut client.ctx;
     pending.bytes.truncate(cur);
     if shard.shared.journal.is_on() {
         crate::journal::flush_for_reply(shard).await;
@@ -246,6 +281,84 @@ async fn apply_batch(
     set_expiry_mode(EXPIRY_HIDE);
     drop(latch);
     result
+}
+
+/// Commands a batch keeps in flight on other shards at most.
+const MAX_IN_FLIGHT: usize = 1024;
+
+/// How a command of the stream runs.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    /// Keys all on shard `.1`, another shard: sent without waiting, so
+    /// commands for different shards overlap (calls to one shard run in
+    /// the order sent, so each key still sees the stream's order).
+    Remote(KeyedFn, usize),
+    /// Keys all on the link's own shard: runs now (it cannot touch what is
+    /// in flight elsewhere).
+    Home,
+    /// Anything else (several shards, transactions, SELECT, commands with
+    /// side conditions): runs after everything in flight has finished.
+    Other,
+}
+
+/// Decides how the stream's command `args` runs (see [`Route`]).
+fn route(ctx: &mut ConnCtx, args: &[Bytes]) -> Route {
+    let shard = &ctx.shard;
+    let shared = &shard.shared;
+    if shard.nshards < 2
+        || ctx.multi.is_some()
+        || ctx.txn.is_some()
+        || shared.maxmemory.load(Ordering::Relaxed) > 0
+        || shared.monitors.load(Ordering::Relaxed) > 0
+    {
+        return Route::Other;
+    }
+    let Some(spec) = crate::commands::registry().lookup(&args[0]) else {
+        return Route::Other;
+    };
+    let Handler::Keyed(f) = spec.handler else {
+        return Route::Other;
+    };
+    let n = args.len() as i64;
+    let arity = spec.arity as i64;
+    if (arity > 0 && n != arity) || (arity < 0 && n < -arity) || spec.has(flags::BLOCKING) {
+        return Route::Other;
+    }
+    if !crate::commands::extra_dbs(spec, args).is_empty() {
+        return Route::Other;
+    }
+    spec.keys.key_indexes(args, &mut ctx.key_idx);
+    let map = &shard.slot_map;
+    let Some(target) = ctx
+        .key_idx
+        .first()
+        .and_then(|&i| args.get(i))
+        .map(|k| map.shard_of_key(k))
+    else {
+        return Route::Other;
+    };
+    let same = ctx
+        .key_idx
+        .iter()
+        .all(|&i| args.get(i).is_some_and(|k| map.shard_of_key(k) == target));
+    match (same, target == shard.id) {
+        (false, _) => Route::Other,
+        (true, true) => Route::Home,
+        (true, false) => Route::Remote(f, target),
+    }
+}
+
+/// Waits for every command in flight, in the order sent, logging errors
+/// as for commands run here.
+async fn drain(shard: &Rc<ShardState>, inflight: &mut Vec<(InFlight, Bytes)>, out: &mut BytesMut) {
+    for (sent, name) in inflight.drain(..) {
+        out.clear();
+        finish_remote(shard, sent, out).await;
+        if out.first() == Some(&b'-') {
+            report_error(out, std::slice::from_ref(&name));
+        }
+    }
+    out.clear();
 }
 
 /// Logs an error the master's command got here (the data sets may have
