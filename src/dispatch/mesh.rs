@@ -216,17 +216,7 @@ impl Mesh {
 
     /// Sends `job` to `peer` and waits for its output.
     pub async fn call(&self, peer: usize, lock: LockOp, job: Job) -> Option<Out> {
-        let req = self.next_req.get();
-        self.next_req.set(req + 1);
-        let slot = Rc::new(Oneshot::default());
-        self.pending.borrow_mut().insert(req, slot.clone());
-        // In order with the messages already queued for that peer
-        // (publishes, replies), so a call never overtakes them.
-        if !self.send_in_order(peer, ShardMsg::Call { req, lock, job }) {
-            self.pending.borrow_mut().remove(&req);
-            return None;
-        }
-        Some(slot.wait().await)
+        Some(self.call_start(peer, lock, job)?.wait().await)
     }
 
     /// Sends `job` to `peer` now and returns the slot its output will land
@@ -237,6 +227,8 @@ impl Mesh {
         self.next_req.set(req + 1);
         let slot = Rc::new(Oneshot::default());
         self.pending.borrow_mut().insert(req, slot.clone());
+        // In order with the messages already queued for that peer
+        // (publishes, replies), so a call never overtakes them.
         if !self.send_in_order(peer, ShardMsg::Call { req, lock, job }) {
             self.pending.borrow_mut().remove(&req);
             return None;

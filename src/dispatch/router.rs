@@ -138,46 +138,9 @@ pub async fn run_keyed(
         return;
     }
     if single {
-        let owned: Vec<Bytes> = args.to_vec();
-        let idx: Vec<usize> = key_idx.to_vec();
-        let extra: Vec<usize> = extra_dbs.to_vec();
-        let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
-            let mut bytes = BytesMut::new();
-            let mut events = Vec::new();
-            let dirty = run_here(
-                s,
-                f,
-                &owned,
-                &idx,
-                db,
-                &extra,
-                proto,
-                now_ms(),
-                &mut bytes,
-                &mut events,
-                None,
-            );
-            Box::new(RemoteReply {
-                bytes,
-                dirty,
-                events,
-            })
-        });
-        match shard
-            .call(target, LockOp::plain(txn), job)
-            .await
-            .and_then(|o| o.downcast::<RemoteReply>().ok())
-        {
-            Some(r) => {
-                crate::notify::publish(shard, &r.events);
-                out.extend_from_slice(&r.bytes);
-                {
-                    let mut st = shard.stats.borrow_mut();
-                    st.dirty = st.dirty.saturating_add(r.dirty);
-                }
-            }
-            None => ReplyWriter::new(out, proto).error("ERR shard unavailable"),
-        }
+        let job = remote_job(f, args, key_idx, db, extra_dbs, proto);
+        let done = shard.call(target, LockOp::plain(txn), job).await;
+        take_remote_reply(shard, done, out, proto);
         return;
     }
     run_across_shards(shard, f, args, key_idx, db, extra_dbs, proto, out, txn).await;
@@ -186,7 +149,7 @@ pub async fn run_keyed(
 /// A keyed command sent to another shard and not yet answered (see
 /// [`start_remote`]).
 #[derive(Debug)]
-pub struct InFlight(Rc<crate::dispatch::gate::Oneshot>);
+pub struct InFlight(Rc<crate::dispatch::gate::Oneshot>, Protocol);
 
 /// Sends a keyed command whose keys all live on shard `target` (not this
 /// one) to run there, without waiting for it: a replica applying its
@@ -203,9 +166,35 @@ pub fn start_remote(
     db: usize,
     proto: Protocol,
 ) -> Option<InFlight> {
+    let job = remote_job(f, args, key_idx, db, &[], proto);
+    shard
+        .mesh
+        .as_ref()?
+        .call_start(target, LockOp::plain(None), job)
+        .map(|slot| InFlight(slot, proto))
+}
+
+/// Waits for a command sent by [`start_remote`] and appends its reply to
+/// `out` (publishing its keyspace events and counting its changes here,
+/// as [`run_keyed`] does).
+pub async fn finish_remote(shard: &Rc<ShardState>, sent: InFlight, out: &mut BytesMut) {
+    let done = sent.0.wait().await;
+    take_remote_reply(shard, Some(done), out, sent.1);
+}
+
+/// The job that runs a keyed command on the shard owning its keys.
+fn remote_job(
+    f: KeyedFn,
+    args: &[Bytes],
+    key_idx: &[usize],
+    db: usize,
+    extra_dbs: &[usize],
+    proto: Protocol,
+) -> crate::dispatch::gate::Job {
     let owned: Vec<Bytes> = args.to_vec();
     let idx: Vec<usize> = key_idx.to_vec();
-    let job = Box::new(move |s: &ShardState| -> crate::dispatch::Out {
+    let extra: Vec<usize> = extra_dbs.to_vec();
+    Box::new(move |s: &ShardState| -> crate::dispatch::Out {
         let mut bytes = BytesMut::new();
         let mut events = Vec::new();
         let dirty = run_here(
@@ -214,7 +203,7 @@ pub fn start_remote(
             &owned,
             &idx,
             db,
-            &[],
+            &extra,
             proto,
             now_ms(),
             &mut bytes,
@@ -226,26 +215,25 @@ pub fn start_remote(
             dirty,
             events,
         })
-    });
-    shard
-        .mesh
-        .as_ref()?
-        .call_start(target, LockOp::plain(None), job)
-        .map(InFlight)
+    })
 }
 
-/// Waits for a command sent by [`start_remote`] and appends its reply to
-/// `out` (publishing its keyspace events and counting its changes here,
-/// as [`run_keyed`] does).
-pub async fn finish_remote(shard: &Rc<ShardState>, sent: InFlight, out: &mut BytesMut) {
-    match sent.0.wait().await.downcast::<RemoteReply>() {
-        Ok(r) => {
+/// Appends a [`remote_job`]'s reply to `out`, publishing its keyspace
+/// events and counting its changes on the calling shard.
+fn take_remote_reply(
+    shard: &ShardState,
+    done: Option<crate::dispatch::Out>,
+    out: &mut BytesMut,
+    proto: Protocol,
+) {
+    match done.and_then(|o| o.downcast::<RemoteReply>().ok()) {
+        Some(r) => {
             crate::notify::publish(shard, &r.events);
             out.extend_from_slice(&r.bytes);
             let mut st = shard.stats.borrow_mut();
             st.dirty = st.dirty.saturating_add(r.dirty);
         }
-        Err(_) => ReplyWriter::new(out, Protocol::Resp2).error("ERR shard unavailable"),
+        None => ReplyWriter::new(out, proto).error("ERR shard unavailable"),
     }
 }
 
