@@ -1,5 +1,5 @@
 //! The write journal: the one ordered stream of write commands that the
-//! AOF (and later the replication backlog) receives.
+//! AOF and the replication stream receive.
 //!
 //! Every shard collects the effects of the writes it executes in its own
 //! [`ShardJournal`] buffer, in execution order, already rewritten to be
@@ -24,8 +24,8 @@ use bytes::Bytes;
 use crate::shard::keyspace::Store;
 use crate::shard::ShardState;
 
-/// Where the journal's bytes go: the AOF's current incremental file (and
-/// later the replication backlog).
+/// Where the journal's bytes go besides the replication stream: the AOF's
+/// current incremental file.
 pub trait JournalOutput: Send + std::fmt::Debug {
     /// Appends `bytes` (whole RESP commands) at the end of the output.
     fn append(&mut self, bytes: &[u8]) -> io::Result<()>;
